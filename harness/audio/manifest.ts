@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * One line of `manifest.jsonl`: the Locust audio cache's fields, plus speech
+ * bounds and the engine that made the file. Caches written by the Locust suite
+ * lack the last three and load as they are.
+ */
+export interface ManifestEntry {
+  filename: string;
+  path: string;
+  text: string;
+  voice: string;
+  sample_rate: number;
+  style: string;
+  rate: string;
+  duration_seconds: number;
+  label: string;
+  scenario: string;
+  turn_index: number;
+  turn_count: number;
+  created_at: string;
+  hash: string;
+  speech_start_ms?: number;
+  speech_end_ms?: number;
+  engine?: string;
+}
+
+export class ManifestError extends Error {
+  constructor(readonly file: string, readonly line: number, detail: string) {
+    super(`${file}:${line}: ${detail}`);
+    this.name = 'ManifestError';
+  }
+}
+
+const REQUIRED: Array<[keyof ManifestEntry, 'string' | 'number']> = [
+  ['filename', 'string'], ['text', 'string'], ['sample_rate', 'number'],
+  ['scenario', 'string'], ['turn_index', 'number'],
+];
+
+export function parseManifest(text: string, file: string): ManifestEntry[] {
+  const entries: ManifestEntry[] = [];
+  const lines = text.split('\n');
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    const lineNo = i + 1;
+    if (line === '') {
+      // A blank line inside the file means a lost record; a trailing newline is fine.
+      if (lines.slice(i + 1).some((l) => l.trim() !== '')) throw new ManifestError(file, lineNo, 'empty line (a truncated or lost record)');
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      throw new ManifestError(file, lineNo, `not valid JSON (${(e as Error).message}); the line may be truncated`);
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ManifestError(file, lineNo, 'expected a JSON object');
+    const obj = value as Record<string, unknown>;
+    for (const [key, type] of REQUIRED) {
+      if (typeof obj[key] !== type) throw new ManifestError(file, lineNo, `field "${key}" must be a ${type}`);
+    }
+    if (/[\\/]/.test(obj.filename as string) || (obj.filename as string).startsWith('.')) {
+      throw new ManifestError(file, lineNo, `filename "${obj.filename}" must be a plain file name inside the cache`);
+    }
+    entries.push(obj as unknown as ManifestEntry);
+  });
+  return entries;
+}
+
+export function readManifest(dir: string): ManifestEntry[] {
+  const file = path.join(dir, 'manifest.jsonl');
+  if (!fs.existsSync(file)) return [];
+  return parseManifest(fs.readFileSync(file, 'utf8'), file);
+}
+
+/** Rewrites the manifest atomically so an interrupted write never leaves half a line. */
+export function writeManifest(dir: string, entries: readonly ManifestEntry[]): void {
+  const file = path.join(dir, 'manifest.jsonl');
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
+  fs.renameSync(tmp, file);
+}

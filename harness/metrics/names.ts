@@ -1,0 +1,25 @@
+/** Metric names: namespaced, per turn zero-padded (`ttfb/01`), aggregates without the turn. */
+
+export type TurnMetric = 'ttfb' | 'ttfa' | 'turn' | 'barge' | 'barge_ack';
+
+export function turnMetric(base: TurnMetric, turn: number): string {
+  return `${base}/${String(turn).padStart(2, '0')}`;
+}
+
+/** `ttfb/03` -> `ttfb`; names without a turn suffix have no aggregate. */
+export function aggregateOf(name: string): string | null {
+  const m = /^(ttfb|ttfa|turn|barge|barge_ack)\/\d+$/.exec(name);
+  return m ? m[1]! : null;
+}
+
+/** Per-call latency metrics (DESIGN section 3). */
+export const CALL_SETUP = 'call/setup';
+export const WS_CONNECT = 'ws/connect';
+export const CALL_GREETING = 'call/greeting';
+
+/** Failure counters, named as in the Locust suite. */
+export const WS_CLOSE = 'ws/close';
+export const WS_ERROR = 'ws/error';
+export const TURN_ERROR = 'turn/error';
+export const rateCounter = (source: string) => `rate/${source}`;
+export const errCounter = (code: string) => `err/${code}`;

@@ -1,0 +1,69 @@
+import { encodeHistogram, newHistogram, recordMs, type Histogram } from './histogram';
+
+/** Version of the per-call record attached to each test result. */
+export const CALL_RECORD_SCHEMA = 1;
+/** Attachment name the reporter looks for. */
+export const CALL_RECORD_ATTACHMENT = 'voice-harness-call.json';
+
+export interface TurnRecord {
+  turn: number;
+  /** Epoch ms of the caller's speech end (t_se), as scheduled in the page. */
+  speechEndAtMs?: number;
+  ttfbMs?: number;
+  turnMs?: number;
+  endReason?: string;
+  error?: string;
+}
+
+export interface CallRecord {
+  schemaVersion: typeof CALL_RECORD_SCHEMA;
+  callId: string;
+  scenario: string;
+  voice: string;
+  group: 'browser' | 'protocol';
+  startedAtMs: number;
+  endedAtMs: number;
+  ok: boolean;
+  failure?: { code: string; message: string };
+  turns: TurnRecord[];
+  /** Latency metric -> compressed base64 HDR histogram of this call's samples. */
+  histograms: Record<string, string>;
+  /** Latency metric -> attempts that produced no sample (timeouts). */
+  fails: Record<string, number>;
+  /** Counter metric -> occurrences. */
+  counters: Record<string, number>;
+}
+
+/** Collects one call's measurements; plain data out, no formatting. */
+export class CallRecorder {
+  private readonly histograms = new Map<string, Histogram>();
+  private readonly fails: Record<string, number> = {};
+  private readonly counters: Record<string, number> = {};
+  readonly turns: TurnRecord[] = [];
+
+  latency(metric: string, ms: number): void {
+    let h = this.histograms.get(metric);
+    if (!h) this.histograms.set(metric, (h = newHistogram()));
+    recordMs(h, ms);
+  }
+
+  fail(metric: string): void {
+    this.fails[metric] = (this.fails[metric] ?? 0) + 1;
+  }
+
+  count(metric: string, n = 1): void {
+    this.counters[metric] = (this.counters[metric] ?? 0) + n;
+  }
+
+  turn(turn: number): TurnRecord {
+    let t = this.turns.find((x) => x.turn === turn);
+    if (!t) this.turns.push((t = { turn }));
+    return t;
+  }
+
+  finish(meta: Omit<CallRecord, 'schemaVersion' | 'turns' | 'histograms' | 'fails' | 'counters'>): CallRecord {
+    const histograms: Record<string, string> = {};
+    for (const [name, h] of this.histograms) histograms[name] = encodeHistogram(h);
+    return { schemaVersion: CALL_RECORD_SCHEMA, ...meta, turns: this.turns, histograms, fails: { ...this.fails }, counters: { ...this.counters } };
+  }
+}

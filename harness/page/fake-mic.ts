@@ -1,0 +1,88 @@
+import type { SpeakTiming, TurnAudioInput } from './types';
+
+const SAMPLE_RATE_HZ = 16000;
+/** Lead between scheduling and the first sample, so the start is never in the past. */
+const SCHEDULE_LEAD_S = 0.05;
+
+interface LoadedTurn {
+  buffer: AudioBuffer;
+  speechStartMs: number;
+  speechEndMs: number;
+}
+
+/**
+ * A per-page microphone: getUserMedia() returns a track fed by this page's own
+ * AudioContext, which plays each turn's audio when the driver asks. Times are
+ * scheduled on the audio clock, so speech end is known to the sample.
+ */
+export class FakeMicrophone {
+  private ctx: AudioContext | null = null;
+  private dest: MediaStreamAudioDestinationNode | null = null;
+  private turns: LoadedTurn[] = [];
+
+  constructor(private readonly NativeAudioContext: typeof AudioContext) {}
+
+  private context(): AudioContext {
+    if (!this.ctx) {
+      this.ctx = new this.NativeAudioContext({ sampleRate: SAMPLE_RATE_HZ, latencyHint: 'interactive' });
+      this.dest = this.ctx.createMediaStreamDestination();
+      this.dest.channelCount = 1;
+      // A live microphone never stops producing samples; without a steady
+      // source the track goes idle between utterances and capture nodes
+      // downstream receive no input at all.
+      const floor = this.ctx.createConstantSource();
+      floor.offset.value = 0;
+      floor.connect(this.dest);
+      floor.start();
+    }
+    return this.ctx;
+  }
+
+  async getUserMedia(): Promise<MediaStream> {
+    const ctx = this.context();
+    if (ctx.state !== 'running') await ctx.resume();
+    // A clone per request: a client that stops its tracks at hang-up can ask again.
+    return new MediaStream(this.dest!.stream.getAudioTracks().map((t) => t.clone()));
+  }
+
+  async loadTurns(inputs: TurnAudioInput[]): Promise<number> {
+    const ctx = this.context();
+    this.turns = inputs.map((t) => {
+      const bytes = Uint8Array.from(atob(t.pcmBase64), (c) => c.charCodeAt(0));
+      const pcm = new Int16Array(bytes.buffer, 0, bytes.byteLength >> 1);
+      const buffer = ctx.createBuffer(1, Math.max(1, pcm.length), SAMPLE_RATE_HZ);
+      const ch = buffer.getChannelData(0);
+      for (let i = 0; i < pcm.length; i++) ch[i] = pcm[i]! / 32768;
+      return { buffer, speechStartMs: t.speechStartMs, speechEndMs: t.speechEndMs };
+    });
+    return this.turns.length;
+  }
+
+  async speak(index: number): Promise<SpeakTiming> {
+    const turn = this.turns[index];
+    if (!turn) throw new Error(`fake microphone: no audio loaded for turn index ${index}`);
+    const ctx = this.context();
+    if (ctx.state !== 'running') await ctx.resume();
+    const source = ctx.createBufferSource();
+    source.buffer = turn.buffer;
+    source.connect(this.dest!);
+    const when = ctx.currentTime + SCHEDULE_LEAD_S;
+    source.start(when);
+    source.onended = () => source.disconnect();
+    const startAt = this.pageTimeOf(ctx, when);
+    return {
+      startAt,
+      speechStartAt: startAt + turn.speechStartMs,
+      speechEndAt: startAt + turn.speechEndMs,
+      endAt: startAt + turn.buffer.duration * 1000,
+    };
+  }
+
+  /**
+   * Page time at which the audio graph renders context time `t`: the samples
+   * enter the MediaStream when rendered, not when a (absent) speaker plays them.
+   */
+  private pageTimeOf(ctx: AudioContext, t: number): number {
+    return performance.now() + (t - ctx.currentTime) * 1000;
+  }
+}

@@ -1,0 +1,61 @@
+import { decodeHistogram, newHistogram, type Histogram } from '../metrics/histogram';
+import { aggregateOf } from '../metrics/names';
+import type { CallRecord } from '../metrics/record';
+
+/**
+ * Every call of a run, merged: histograms by addition (exact, never averaged
+ * percentiles), fails and counters by sum. Records are kept for evidence.
+ */
+export class RunAggregate {
+  readonly latencies = new Map<string, Histogram>();
+  readonly fails = new Map<string, number>();
+  readonly counters = new Map<string, number>();
+  readonly records: CallRecord[] = [];
+  /** Tests that ended without a call record (crashed before the call began). */
+  readonly unrecorded: Array<{ title: string; reason: string }> = [];
+  connection = { attempts: 0, successes: 0 };
+  turns = { attempts: 0, successes: 0 };
+
+  add(record: CallRecord): void {
+    this.records.push(record);
+    for (const [name, encoded] of Object.entries(record.histograms)) {
+      const h = decodeHistogram(encoded);
+      this.histogram(name).add(h);
+      const agg = aggregateOf(name);
+      if (agg) this.histogram(agg).add(h);
+    }
+    for (const [name, n] of Object.entries(record.fails)) {
+      this.bump(this.fails, name, n);
+      const agg = aggregateOf(name);
+      if (agg) this.bump(this.fails, agg, n);
+      this.histogram(name);
+      if (agg) this.histogram(agg);
+    }
+    for (const [name, n] of Object.entries(record.counters)) this.bump(this.counters, name, n);
+    this.connection.attempts++;
+    if (record.histograms['ws/connect']) this.connection.successes++;
+    this.turns.attempts += record.turns.length;
+    this.turns.successes += record.turns.filter((t) => t.turnMs !== undefined).length;
+  }
+
+  addUnrecorded(title: string, reason: string): void {
+    this.unrecorded.push({ title, reason });
+    this.bump(this.counters, 'call/error', 1);
+  }
+
+  get calls(): { total: number; passed: number; failed: number } {
+    const passed = this.records.filter((r) => r.ok).length;
+    const total = this.records.length + this.unrecorded.length;
+    return { total, passed, failed: total - passed };
+  }
+
+  private histogram(name: string): Histogram {
+    let h = this.latencies.get(name);
+    if (!h) this.latencies.set(name, (h = newHistogram()));
+    return h;
+  }
+
+  private bump(map: Map<string, number>, name: string, n: number): void {
+    map.set(name, (map.get(name) ?? 0) + n);
+  }
+}

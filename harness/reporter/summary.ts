@@ -1,0 +1,65 @@
+import { statsOf, type LatencyStats } from '../metrics/histogram';
+import type { RunAggregate } from './aggregate';
+import { evaluateGates, overallVerdict, type GateResult, type GateSpec, type Verdict } from './gates';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export interface LatencyMetricSummary extends LatencyStats { kind: 'latency'; fails: number }
+export interface CounterMetricSummary { kind: 'counter'; count: number }
+/** Success ratios (connection, turn): attempts, successes, percent. */
+export interface RatioMetricSummary { kind: 'ratio'; count: number; successes: number; pct: number }
+export type MetricSummary = LatencyMetricSummary | CounterMetricSummary | RatioMetricSummary;
+
+export interface RunInfo {
+  startedAt: string;
+  durationMs: number;
+  target: string;
+  workers: number;
+  shards: number;
+  calls: { total: number; passed: number; failed: number };
+  incomplete: boolean;
+}
+
+export interface Summary {
+  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
+  run: RunInfo;
+  metrics: Record<string, MetricSummary>;
+  gates: GateResult[];
+  verdict: Verdict;
+}
+
+export const CONNECTION_SUCCESS = 'success/connection';
+export const TURN_SUCCESS = 'success/turn';
+
+const PER_CALL = ['call/setup', 'ws/connect', 'call/greeting'];
+const TURN_FAMILIES = ['ttfb', 'ttfa', 'turn', 'barge', 'barge_ack'];
+
+/** Order for people: per-call metrics, then each turn family (turns, then its aggregate), then the rest. */
+function sortKey(name: string): string {
+  if (PER_CALL.includes(name)) return `0 ${PER_CALL.indexOf(name)}`;
+  const m = /^(ttfb|ttfa|turn|barge|barge_ack)(?:\/(\d+))?$/.exec(name);
+  if (m) return `1 ${TURN_FAMILIES.indexOf(m[1]!)} ${(m[2] ?? '99999').padStart(5, '0')}`;
+  return `2 ${name}`;
+}
+
+export function summarizeMetrics(agg: RunAggregate): Record<string, MetricSummary> {
+  const metrics: Record<string, MetricSummary> = {};
+  const names = [...agg.latencies.keys()].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+  for (const name of names) metrics[name] = { kind: 'latency', ...statsOf(agg.latencies.get(name)!), fails: agg.fails.get(name) ?? 0 };
+  metrics[CONNECTION_SUCCESS] = ratio(agg.connection);
+  metrics[TURN_SUCCESS] = ratio(agg.turns);
+  for (const name of [...agg.counters.keys()].sort()) metrics[name] = { kind: 'counter', count: agg.counters.get(name)! };
+  return metrics;
+}
+
+function ratio(r: { attempts: number; successes: number }): RatioMetricSummary {
+  return { kind: 'ratio', count: r.attempts, successes: r.successes, pct: r.attempts ? Math.round((10000 * r.successes) / r.attempts) / 100 : 0 };
+}
+
+export function buildSummary(agg: RunAggregate, run: Omit<RunInfo, 'calls'>, gates: readonly GateSpec[]): Summary {
+  const metrics = summarizeMetrics(agg);
+  const calls = agg.calls;
+  const gateResults = evaluateGates(gates, metrics);
+  const verdict: Verdict = calls.total === 0 ? 'fail' : overallVerdict(gateResults);
+  return { schemaVersion: SUMMARY_SCHEMA_VERSION, run: { ...run, calls }, metrics, gates: gateResults, verdict };
+}

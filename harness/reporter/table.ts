@@ -1,0 +1,49 @@
+import type { Summary } from './summary';
+
+const COLUMNS = ['Name', '# reqs', 'Avg', 'Min', 'p50', 'p95', 'p99', 'Max', 'Fails'];
+
+function fmt(n: number): string {
+  return String(Math.round(n));
+}
+
+/** Locust-style statistics table: latency rows in ms, counters with their count as failures. */
+export function formatStatsTable(summary: Summary): string {
+  const rows: string[][] = [];
+  for (const [name, m] of Object.entries(summary.metrics)) {
+    if (m.kind === 'latency') {
+      const reqs = m.count + m.fails;
+      rows.push(m.count
+        ? [name, fmt(reqs), fmt(m.meanMs), fmt(m.minMs), fmt(m.p50Ms), fmt(m.p95Ms), fmt(m.p99Ms), fmt(m.maxMs), fmt(m.fails)]
+        : [name, fmt(reqs), '-', '-', '-', '-', '-', '-', fmt(m.fails)]);
+    } else if (m.kind === 'counter') {
+      rows.push([name, fmt(m.count), '-', '-', '-', '-', '-', '-', fmt(m.count)]);
+    }
+  }
+  const width = Math.max(COLUMNS[0]!.length, ...rows.map((r) => r[0]!.length)) + 2;
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(width) : c.padStart(i === 1 ? 7 : 8))).join('');
+  const header = line(COLUMNS);
+  const rule = '─'.repeat(header.length);
+  return [header, rule, ...rows.map(line), rule].join('\n');
+}
+
+/** Rate-limit occurrences by source, as the Locust suite prints them at the end of a run. */
+export function formatRateLimits(summary: Summary): string | null {
+  const rows = Object.entries(summary.metrics).filter(([name, m]) => name.startsWith('rate/') && m.kind === 'counter');
+  if (!rows.length) return null;
+  const rule = '='.repeat(60);
+  const body = rows.map(([name, m]) => `  ${name.slice(5).padEnd(20)}: ${String(m.kind === 'counter' ? m.count : 0).padStart(5)} occurrences`);
+  return [rule, 'RATE LIMIT SUMMARY', rule, ...body, rule].join('\n');
+}
+
+export function formatGates(summary: Summary): string {
+  const lines = summary.gates.map((g) => {
+    const value = g.value === null ? 'no data' : g.stat === 'pct' ? `${g.value}%` : `${g.value} ms`;
+    return `  ${g.verdict.toUpperCase().padEnd(8)}${g.name.padEnd(24)}${value.padStart(10)}   pass ${g.pass}, warn ${g.warn}`;
+  });
+  const c = summary.run.calls;
+  return [
+    'Gates:',
+    ...lines,
+    `Calls: ${c.total} total, ${c.passed} passed, ${c.failed} failed.  Verdict: ${summary.verdict.toUpperCase()}`,
+  ].join('\n');
+}

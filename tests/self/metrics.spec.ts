@@ -1,0 +1,75 @@
+import { expect, test } from '@playwright/test';
+import { decodeHistogram, encodeHistogram, newHistogram, recordMs, statsOf } from '../../harness/metrics/histogram';
+import { CallRecorder } from '../../harness/metrics/record';
+import { RunAggregate } from '../../harness/reporter/aggregate';
+import { DEFAULT_GATES } from '../../harness/reporter/gates';
+import { buildSummary } from '../../harness/reporter/summary';
+
+/** Deterministic pseudo-random values (no flaky seeds). */
+function lcg(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+test('per-call histograms merged by addition equal one histogram of every sample', () => {
+  const rand = lcg(7);
+  const all = newHistogram();
+  const merged = newHistogram();
+  for (let call = 0; call < 300; call++) {
+    const h = newHistogram();
+    for (let k = 0; k < 5; k++) {
+      const v = 50 + rand() ** 3 * 20000;
+      recordMs(h, v);
+      recordMs(all, v);
+    }
+    merged.add(decodeHistogram(encodeHistogram(h)));
+  }
+  expect(statsOf(merged)).toEqual(statsOf(all));
+  expect(merged.totalCount).toBe(1500);
+});
+
+function call(id: string, ttfb: number[], opts: { connected?: boolean; failTurn?: number } = {}) {
+  const rec = new CallRecorder();
+  if (opts.connected !== false) rec.latency('ws/connect', 10);
+  ttfb.forEach((v, i) => {
+    rec.latency(`ttfb/0${i + 1}`, v);
+    rec.latency(`turn/0${i + 1}`, v + 2000);
+    Object.assign(rec.turn(i + 1), { ttfbMs: v, turnMs: v + 2000 });
+  });
+  if (opts.failTurn) {
+    rec.fail(`ttfb/0${opts.failTurn}`);
+    rec.fail(`turn/0${opts.failTurn}`);
+    rec.count('turn/error');
+    rec.turn(opts.failTurn).error = 'timeout';
+  }
+  const ok = !opts.failTurn && opts.connected !== false;
+  return rec.finish({ callId: id, scenario: 's', voice: 'v', group: 'browser', startedAtMs: 0, endedAtMs: 1, ok });
+}
+
+test('the summary counts samples and fails per turn, aggregates turns, and computes success ratios', () => {
+  const agg = new RunAggregate();
+  agg.add(call('a', [800, 900]));
+  agg.add(call('b', [1000], { failTurn: 2 }));
+  agg.add(call('c', [], { connected: false }));
+  const s = buildSummary(agg, { startedAt: 'x', durationMs: 1, target: 't', workers: 1, shards: 1, incomplete: false }, DEFAULT_GATES);
+  expect(s.run.calls).toEqual({ total: 3, passed: 1, failed: 2 });
+  expect(s.metrics['ttfb/01']).toMatchObject({ kind: 'latency', count: 2, fails: 0 });
+  expect(s.metrics['ttfb/02']).toMatchObject({ kind: 'latency', count: 1, fails: 1, minMs: 900 });
+  expect(s.metrics['ttfb']).toMatchObject({ kind: 'latency', count: 3, fails: 1, maxMs: 1000 });
+  expect(s.metrics['turn/error']).toEqual({ kind: 'counter', count: 1 });
+  expect(s.metrics['success/connection']).toEqual({ kind: 'ratio', count: 3, successes: 2, pct: 66.67 });
+  expect(s.metrics['success/turn']).toEqual({ kind: 'ratio', count: 4, successes: 3, pct: 75 });
+  expect(s.gates.find((g) => g.name === 'connection success')!.verdict).toBe('fail');
+  expect(s.gates.find((g) => g.name === 'barge-in p95')!.verdict).toBe('no-data');
+  expect(s.verdict).toBe('fail');
+  // Metric order for people: per-call first, then each family's turns before its aggregate.
+  const names = Object.keys(s.metrics);
+  expect(names.indexOf('ws/connect')).toBeLessThan(names.indexOf('ttfb/01'));
+  expect(names.indexOf('ttfb/02')).toBeLessThan(names.indexOf('ttfb'));
+  expect(names.indexOf('ttfb')).toBeLessThan(names.indexOf('turn/01'));
+});
+
+test('a run with no calls has a failing verdict', () => {
+  const s = buildSummary(new RunAggregate(), { startedAt: 'x', durationMs: 1, target: 't', workers: 1, shards: 1, incomplete: false }, DEFAULT_GATES);
+  expect(s.verdict).toBe('fail');
+});
