@@ -5,8 +5,20 @@ import { fileURLToPath } from 'node:url';
 const BUILT_IN_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'scenarios.json');
 
 export interface ScenarioTurn {
+  /** What the caller says. */
   text: string;
+  /** What the reference agent answers (its stand-in for the LLM). */
+  reply?: string;
+  /** Words the agent's reply must contain for the turn's task to count as completed. */
+  expect?: string[];
+  /** Turn timeout for this turn, overriding TURN_TIMEOUT_SEC (e.g. tool calls). */
+  timeoutSec?: number;
+  /** The reference agent waits on this slow tool before it replies. */
+  tool?: { name: string; delayMs: number };
+  /** Spoken while the agent is still answering the previous turn. */
+  interrupt?: 'barge-in' | 'false-alarm';
 }
+
 export interface Scenario {
   name: string;
   description: string;
