@@ -1,13 +1,16 @@
 import { test as base } from '@playwright/test';
 import { loadCallerTracks, type CallerTrack } from './audio/cache';
+import { builtInScenarios } from './audio/scenarios';
 import { loadHarnessConfig, type HarnessConfig } from './config';
 import { runCall, type CallPlan } from './driver/call';
 import { referenceClient, type ClientProfile } from './driver/client-profile';
 import { CallFailure } from './driver/errors';
+import { EvidencePolicy, captureEvidence } from './driver/evidence';
 import { PageEventStream } from './driver/page-events';
 import { CALL_RECORD_ATTACHMENT, CallRecorder, type CallRecord } from './metrics/record';
 import { pageHarnessScript } from './page/bundle';
 import type { PageEvent } from './page/types';
+import { drawBetween, seededRandom } from './random';
 
 export interface VoiceCall {
   /** Runs call number `index` (0-based): its scenario, voice and turns follow from the index. */
@@ -22,7 +25,11 @@ interface TestFixtures {
 interface WorkerFixtures {
   harnessConfig: HarnessConfig;
   callerTracks: CallerTrack[];
+  evidencePolicy: EvidencePolicy;
 }
+
+/** Output quieter than the threshold for this long has stopped (longer than a frame gap, shorter than a pause). */
+const OUTPUT_SILENCE_HOLD_MS = 100;
 
 /** Where the fixture process put the reference client and agent (see fixtures/ready.ts). */
 function targetUrls(config: HarnessConfig): { clientUrl: string; wsUrl: string | undefined } {
@@ -40,21 +47,30 @@ function targetUrls(config: HarnessConfig): { clientUrl: string; wsUrl: string |
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   harnessConfig: [async ({}, use) => { await use(loadHarnessConfig()); }, { scope: 'worker' }],
   callerTracks: [async ({ harnessConfig }, use) => { await use(await loadCallerTracks(harnessConfig.pcmDir)); }, { scope: 'worker' }],
+  evidencePolicy: [async ({ harnessConfig }, use) => { await use(new EvidencePolicy(harnessConfig.evidence)); }, { scope: 'worker' }],
   clientProfile: async ({}, use) => { await use(referenceClient); },
   pageEvents: async ({}, use) => { await use(new PageEventStream()); },
 
   context: async ({ context, pageEvents, clientProfile, harnessConfig }, use) => {
     await context.exposeBinding('__harnessEmit', (_source, event: PageEvent) => pageEvents.push(event));
     await context.addInitScript({
-      content: pageHarnessScript({ socketUrlIncludes: clientProfile.socketUrlIncludes, quietMs: harnessConfig.bargeQuietMs }),
+      content: pageHarnessScript({
+        socketUrlIncludes: clientProfile.socketUrlIncludes,
+        quietMs: harnessConfig.bargeQuietMs,
+        tokens: { response: harnessConfig.responseTokens, end: harnessConfig.endTokens },
+        outputThreshold: 10 ** (harnessConfig.outputThresholdDbfs / 20),
+        outputSilenceHoldMs: OUTPUT_SILENCE_HOLD_MS,
+        recordOutput: harnessConfig.evidence !== 'off',
+      }),
     });
     await use(context);
   },
 
-  voiceCall: async ({ page, pageEvents, clientProfile, harnessConfig, callerTracks }, use, testInfo) => {
+  voiceCall: async ({ page, pageEvents, clientProfile, harnessConfig, callerTracks, evidencePolicy }, use, testInfo) => {
     const rec = new CallRecorder();
     let record: CallRecord | undefined;
     let meta: Pick<CallRecord, 'callId' | 'scenario' | 'voice'> | undefined;
+    let callTrack: CallerTrack | undefined;
     const startedAtMs = Date.now();
     let failure: CallRecord['failure'];
 
@@ -64,15 +80,17 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         const scenario = scenarios[index % scenarios.length]!;
         const tracks = callerTracks.filter((t) => t.scenario === scenario);
         if (!tracks.length) throw new Error(`PCM_DIR=${harnessConfig.pcmDir} has no audio for scenario "${scenario}"`);
-        const track = tracks[Math.floor(index / scenarios.length) % tracks.length]!;
+        const track = callTrack = tracks[Math.floor(index / scenarios.length) % tracks.length]!;
         const turns = harnessConfig.turnsPerUser ? Math.min(harnessConfig.turnsPerUser, track.turns.length) : track.turns.length;
         const repeat = testInfo.repeatEachIndex ? `-r${testInfo.repeatEachIndex}` : '';
         meta = { callId: `call-${String(index + 1).padStart(4, '0')}${repeat}`, scenario, voice: track.voice };
         const { clientUrl, wsUrl } = targetUrls(harnessConfig);
+        const scenarioTurns = builtInScenarios().get(scenario)?.turns ?? track.turns.map((t) => ({ text: t.text }));
         const plan: CallPlan = {
-          pageUrl: clientProfile.pageUrl(clientUrl, wsUrl),
+          pageUrl: clientProfile.pageUrl(clientUrl, wsUrl, scenario),
           profile: clientProfile,
           track,
+          scenarioTurns,
           turns,
           timeouts: {
             connectMs: harnessConfig.connectTimeoutSec * 1000,
@@ -80,6 +98,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
             turnMs: harnessConfig.turnTimeoutSec * 1000,
           },
           pauseBetweenTurnsMs: harnessConfig.pauseBetweenTurnsSec * 1000,
+          interruptDelayMs: (turn) => drawBetween(seededRandom(harnessConfig.seed, 'barge', index, turn), harnessConfig.bargeDelayMs),
+          ignoreCloseExceptions: harnessConfig.ignoreCloseExceptions,
         };
         // Every wait inside the call is bounded; this bound covers their sum plus margin.
         const speechMs = track.turns.slice(0, turns).reduce((s, t) => s + t.durationMs, 0);
@@ -106,6 +126,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       }
       record ??= rec.finish({ ...meta, group: 'browser', startedAtMs, endedAtMs: Date.now(), ok: false, failure });
       await testInfo.attach(CALL_RECORD_ATTACHMENT, { body: JSON.stringify(record), contentType: 'application/json' });
+      if (callTrack && evidencePolicy.keep(record)) {
+        try {
+          const files = await captureEvidence(page, callTrack, pageEvents.events, testInfo.outputPath('evidence'));
+          for (const f of files) await testInfo.attach(f.name, { path: f.path, contentType: f.contentType });
+        } catch (e) {
+          // Evidence is a convenience; a closed page must not turn a measured call into an error.
+          testInfo.annotations.push({ type: 'evidence', description: `not captured: ${(e as Error).message.split('\n')[0]}` });
+        }
+      }
     }
   },
 });

@@ -1,4 +1,5 @@
-import { defineOptions, readOptions, type OptionValues } from './options';
+import { GATE_SYNTAX, GateSyntaxError, gatesFrom } from '../reporter/gates';
+import { ConfigError, defineOptions, readOptions, type OptionValues } from './options';
 import { readConfigFile } from './file';
 
 /**
@@ -17,6 +18,15 @@ export const harnessOptions = defineOptions({
   turnTimeoutSec: { env: 'TURN_TIMEOUT_SEC', kind: 'number', default: 15, min: 0.1, max: 600, unit: 's', doc: 'speech end -> response complete' },
   bargeQuietMs: { env: 'BARGE_QUIET_MS', kind: 'int', default: 400, min: 10, max: 60000, unit: 'ms', doc: 'quiet gap after the last agent frame that ends a response' },
   pauseBetweenTurnsSec: { env: 'PAUSE_BETWEEN_TURNS_SEC', kind: 'number', default: 1.5, min: 0, max: 600, unit: 's', doc: 'caller think time after a response' },
+  bargeDelayMs: { env: 'BARGE_DELAY_MS', kind: 'range', default: [300, 800], min: 0, max: 60000, unit: 'ms', doc: 'barge-in / false-alarm speech starts this long after the agent\'s first audio (drawn per turn)' },
+  responseTokens: { env: 'RESPONSE_TOKENS', kind: 'list', default: [], doc: 'words of a message\'s type/status/event fields that start a response besides audio frames' },
+  endTokens: { env: 'END_TOKENS', kind: 'list', default: ['completed', 'final', 'end', 'stopped'], doc: 'words of a message\'s type/status/event fields that end a response' },
+  ignoreCloseExceptions: { env: 'WS_IGNORE_CLOSE_EXCEPTIONS', kind: 'bool', default: false, doc: 'count an unexpected socket close as ws/close without failing the call' },
+  outputThresholdDbfs: { env: 'OUTPUT_THRESHOLD_DBFS', kind: 'number', default: -50, min: -120, max: 0, unit: 'dBFS', doc: 'client output louder than this is audible (ttfa, barge)' },
+  seed: { env: 'SEED', kind: 'int', default: 1, min: 0, doc: 'seed for per-call random draws (barge-in delays)' },
+  gates: { env: 'GATES', kind: 'list', default: [], doc: 'gates added to (or replacing) the defaults, k6-like: "ttfb:p95<2000|3000,success/turn:pct>95|90"' },
+  baseline: { env: 'BASELINE', kind: 'optional-string', doc: 'a stored summary.json to compare with: p95 relative gates and regression lines' },
+  evidence: { env: 'EVIDENCE', kind: 'enum', values: ['failed-and-slowest', 'all', 'off'], default: 'failed-and-slowest', doc: 'which calls keep a conversation recording and frame timeline' },
   reportDir: { env: 'REPORT_DIR', kind: 'string', default: 'reports', doc: 'where the reporter writes its files' },
   chromiumPath: { env: 'CHROMIUM_PATH', kind: 'optional-string', doc: 'Chromium binary to launch; unset = Playwright\'s own, else Debian\'s' },
   trace: { env: 'TRACE', kind: 'enum', values: ['off', 'on', 'retain-on-failure'], default: 'off', doc: 'Playwright trace per call' },
@@ -25,7 +35,16 @@ export const harnessOptions = defineOptions({
 export type HarnessConfig = OptionValues<typeof harnessOptions>;
 
 export function loadHarnessConfig(env: Record<string, string | undefined> = process.env): HarnessConfig {
-  return readOptions(harnessOptions, { env, ...readConfigFile('HARNESS_CONFIG', env) });
+  const config = readOptions(harnessOptions, { env, ...readConfigFile('HARNESS_CONFIG', env) });
+  try {
+    gatesFrom(config.gates);
+  } catch (e) {
+    if (e instanceof GateSyntaxError) {
+      throw new ConfigError('GATES', config.gates.join(','), `comma-separated gates, each ${GATE_SYNTAX}; "${e.entry}": ${e.detail}`, env.GATES ? 'environment' : 'config file');
+    }
+    throw e;
+  }
+  return config;
 }
 
 export { ConfigError, describeOptions } from './options';

@@ -19,8 +19,10 @@ export interface OptionalStringSpec extends BaseSpec { kind: 'optional-string' }
 export interface UrlSpec extends BaseSpec { kind: 'url'; protocols: readonly string[] }
 export interface EnumSpec<V extends string = string> extends BaseSpec { kind: 'enum'; values: readonly V[]; default: V }
 export interface ListSpec extends BaseSpec { kind: 'list'; default: readonly string[]; values?: readonly string[] }
+/** "300-800" or "500": a [low, high] pair, drawn from per use. */
+export interface RangeSpec extends BaseSpec { kind: 'range'; default: readonly [number, number]; min: number; max: number }
 
-export type OptionSpec = IntSpec | NumberSpec | BoolSpec | StringSpec | OptionalStringSpec | UrlSpec | EnumSpec | ListSpec;
+export type OptionSpec = IntSpec | NumberSpec | BoolSpec | StringSpec | OptionalStringSpec | UrlSpec | EnumSpec | ListSpec | RangeSpec;
 export type OptionTable = Record<string, OptionSpec>;
 
 type ValueOf<S extends OptionSpec> =
@@ -30,6 +32,7 @@ type ValueOf<S extends OptionSpec> =
   S extends OptionalStringSpec | UrlSpec ? string | undefined :
   S extends EnumSpec<infer V> ? V :
   S extends ListSpec ? string[] :
+  S extends RangeSpec ? [number, number] :
   never;
 
 export type OptionValues<T extends OptionTable> = { readonly [K in keyof T]: ValueOf<T[K]> };
@@ -87,6 +90,8 @@ function defaultOf(spec: OptionSpec): unknown {
       return undefined;
     case 'list':
       return [...spec.default];
+    case 'range':
+      return [spec.default[0], spec.default[1]];
     default:
       return spec.default;
   }
@@ -149,6 +154,15 @@ function parseValue(spec: OptionSpec, raw: unknown, origin: string): unknown {
         if (bad !== undefined) throw new ConfigError(spec.env, raw, `a list of ${spec.values.join(', ')} (${spec.doc}); "${bad}" is unknown`, origin);
       }
       return clean;
+    }
+    case 'range': {
+      const allowed = `a number or a range "low-high" between ${spec.min} and ${spec.max}${spec.unit ? ` ${spec.unit}` : ''} (${spec.doc})`;
+      const m = typeof text === 'number' ? [String(text), String(text)] : /^(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?))?$/.exec(String(text))?.slice(1);
+      if (!m) throw new ConfigError(spec.env, raw, allowed, origin);
+      const low = Number(m[0]);
+      const high = m[1] === undefined ? low : Number(m[1]);
+      if (!(low <= high) || low < spec.min || high > spec.max) throw new ConfigError(spec.env, raw, allowed, origin);
+      return [low, high];
     }
   }
 }

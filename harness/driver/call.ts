@@ -1,12 +1,17 @@
 import type { Page } from '@playwright/test';
 import type { CallerTrack } from '../audio/cache';
+import type { ScenarioTurn } from '../audio/scenarios';
 import { sleep } from '../clock';
-import { CALL_GREETING, CALL_SETUP, TURN_ERROR, WS_CLOSE, WS_CONNECT, WS_ERROR, errCounter, rateCounter, turnMetric } from '../metrics/names';
+import {
+  CALL_GREETING, CALL_SETUP, TTFA_UNMEASURED, WS_CLOSE, WS_CONNECT, WS_ERROR, WS_RECONNECT, errCounter, rateCounter,
+} from '../metrics/names';
 import type { CallRecorder } from '../metrics/record';
-import type { PageEvent, SpeakTiming, TurnAudioInput } from '../page/types';
+import type { PageEvent, TurnAudioInput } from '../page/types';
+import { throttleOf } from '../protocol/frames';
 import type { ClientProfile } from './client-profile';
 import { CallFailure } from './errors';
 import { PageEventStream, WaitTimeout } from './page-events';
+import { checkTask, runTurn, type TurnContext } from './turns';
 
 export interface CallTimeouts {
   connectMs: number;
@@ -18,13 +23,20 @@ export interface CallPlan {
   pageUrl: string;
   profile: ClientProfile;
   track: CallerTrack;
-  /** Turns to speak, from the track's first. */
+  /** The scenario's turns, aligned with the track's audio. */
+  scenarioTurns: ScenarioTurn[];
+  /** Turns to speak, from the first. */
   turns: number;
   timeouts: CallTimeouts;
   pauseBetweenTurnsMs: number;
+  /** Delay of each interruption after the agent's first audio (drawn by the caller of runCall). */
+  interruptDelayMs(turn: number): number;
+  /** Count an unexpected close without ending the call (the client may reconnect). */
+  ignoreCloseExceptions: boolean;
 }
 
-const isSocketEnd = (e: PageEvent) => e.type === 'ws-close';
+/** Close codes a server uses for an orderly end; anything else is counted as err/ws_<code>. */
+const ORDERLY_CLOSE = new Set([1000, 1001, 1005]);
 
 /**
  * Runs one call in an already prepared page: open the client, start the call,
@@ -34,11 +46,22 @@ const isSocketEnd = (e: PageEvent) => e.type === 'ws-close';
 export async function runCall(page: Page, plan: CallPlan, events: PageEventStream, rec: CallRecorder): Promise<void> {
   const { timeouts } = plan;
   const connectDeadline = Date.now() + timeouts.connectMs;
-  // Server errors and throttling are counted whenever they arrive.
-  events.subscribe((e) => {
-    if (e.type !== 'server-error') return;
-    if (e.code) rec.count(errCounter(e.code));
-    if (e.throttle) rec.count(rateCounter(e.throttle));
+  let opened = false;
+  let ending = false;
+  let sockets = 0;
+  // Failures and throttling are counted whenever they arrive, whatever the driver is waiting for.
+  events.subscribe((e: PageEvent) => {
+    if (e.type === 'server-error') {
+      if (e.code) rec.count(errCounter(e.code));
+      if (e.throttle) rec.count(rateCounter(e.throttle));
+    } else if (e.type === 'ws-created') {
+      if (++sockets > 1) rec.count(WS_RECONNECT);
+    } else if (e.type === 'ws-close' && opened && !ending) {
+      rec.count(WS_CLOSE);
+      if (!ORDERLY_CLOSE.has(e.code)) rec.count(errCounter(`ws_${e.code}`));
+      const throttle = throttleOf(e.reason);
+      if (throttle) rec.count(rateCounter(throttle));
+    }
   });
 
   try {
@@ -60,73 +83,45 @@ export async function runCall(page: Page, plan: CallPlan, events: PageEventStrea
 
   await plan.profile.start(page, Math.max(1, connectDeadline - Date.now()));
   const created = await waitForConnect(events, 'the call socket to be created', (e) => e.type === 'ws-created', connectDeadline, rec);
-  const opened = await waitForConnect(events, 'the call socket to open', (e) => e.type === 'ws-open', connectDeadline, rec,
+  const open = await waitForConnect(events, 'the call socket to open', (e) => e.type === 'ws-open', connectDeadline, rec,
     (e) => e.type === 'ws-close' || e.type === 'ws-error');
-  if (opened.type !== 'ws-open') {
+  if (open.type !== 'ws-open') {
     rec.count(WS_ERROR);
-    throw new CallFailure('ws/error', `the call socket failed before opening (${describe(opened)})`);
+    throw new CallFailure('ws/error', `the call socket failed before opening (${open.type === 'ws-close' ? `close code ${open.code}` : open.type})`);
   }
-  rec.latency(CALL_SETUP, opened.at);
-  rec.latency(WS_CONNECT, opened.at - created.at);
+  opened = true;
+  rec.latency(CALL_SETUP, open.at);
+  rec.latency(WS_CONNECT, open.at - created.at);
 
+  const ctx: TurnContext = {
+    page, events, rec, toEpoch, firstByteMs: timeouts.firstByteMs, turnMs: timeouts.turnMs, abortOnClose: !plan.ignoreCloseExceptions,
+  };
   // Greeting: the response to "turn 0", expected from the moment the socket opened.
-  const greetingStart = await waitResponse(events, 0, 'start', toEpoch(opened.at) + timeouts.firstByteMs, rec);
-  if (greetingStart) {
-    rec.latency(CALL_GREETING, greetingStart.at - opened.at);
-    await waitResponse(events, 0, 'end', toEpoch(opened.at) + timeouts.turnMs, rec);
+  const greeting = await events.waitFor('the greeting', (e) => e.type === 'response-start' && e.turn === 0, toEpoch(open.at) + timeouts.firstByteMs,
+    (e) => e.type === 'ws-close').catch((e) => { if (e instanceof WaitTimeout) return null; throw e; });
+  if (greeting?.type === 'response-start') {
+    rec.latency(CALL_GREETING, greeting.at - open.at);
+    await events.waitFor('the end of the greeting', (e) => e.type === 'response-end' && e.turn === 0, toEpoch(open.at) + timeouts.turnMs)
+      .catch((e) => { if (!(e instanceof WaitTimeout)) throw e; });
   }
 
-  for (let i = 0; i < plan.turns; i++) {
-    const turn = i + 1;
-    await sleep(plan.pauseBetweenTurnsMs);
-    events.mark();
-    const speak: SpeakTiming = await page.evaluate(({ index, turn }) => {
-      window.__harness!.expectResponse(turn);
-      return window.__harness!.speak(index);
-    }, { index: i, turn });
-    const t = rec.turn(turn);
-    t.speechEndAtMs = toEpoch(speak.speechEndAt);
-    const ttfbName = turnMetric('ttfb', turn);
-    const turnName = turnMetric('turn', turn);
-    const start = await waitResponse(events, turn, 'start', toEpoch(speak.speechEndAt) + timeouts.firstByteMs, rec);
-    if (!start) {
-      rec.fail(ttfbName);
-      rec.fail(turnName);
-      rec.count(TURN_ERROR);
-      t.error = `no agent audio within ${timeouts.firstByteMs} ms of speech end`;
-      throw new CallFailure('turn/error', `turn ${turn}: ${t.error}`);
-    }
-    t.ttfbMs = start.at - speak.speechEndAt;
-    rec.latency(ttfbName, t.ttfbMs);
-    const end = await waitResponse(events, turn, 'end', toEpoch(speak.speechEndAt) + timeouts.turnMs, rec);
-    if (!end) {
-      rec.fail(turnName);
-      rec.count(TURN_ERROR);
-      t.error = `response not complete within ${timeouts.turnMs} ms of speech end`;
-      throw new CallFailure('turn/error', `turn ${turn}: ${t.error}`);
-    }
-    t.turnMs = end.at - speak.speechEndAt;
-    t.endReason = end.type === 'response-end' ? end.reason : undefined;
-    rec.latency(turnName, t.turnMs);
-  }
-  await plan.profile.end(page, 2000).catch(() => { /* the context closes anyway */ });
-}
-
-/** Waits for the response's start or end; null on timeout. A socket close fails the call. */
-async function waitResponse(events: PageEventStream, turn: number, edge: 'start' | 'end', deadlineEpochMs: number, rec: CallRecorder) {
-  const type = edge === 'start' ? 'response-start' : 'response-end';
-  const what = `${edge === 'start' ? 'first agent audio' : 'end of response'} for turn ${turn}`;
   try {
-    const e = await events.waitFor(what, (x) => x.type === type && x.turn === turn, deadlineEpochMs, isSocketEnd);
-    if (e.type === 'ws-close') {
-      rec.count(WS_CLOSE);
-      throw new CallFailure('ws/close', `socket closed while waiting for ${what} (${describe(e)})`);
+    for (let i = 0; i < plan.turns;) {
+      const st = plan.scenarioTurns[i]!;
+      const next = i + 1 < plan.turns ? plan.scenarioTurns[i + 1] : undefined;
+      const interrupt = next?.interrupt ? { st: next, delayMs: plan.interruptDelayMs(i + 2) } : null;
+      await sleep(plan.pauseBetweenTurnsMs);
+      await runTurn(ctx, i + 1, i, st, interrupt);
+      i += interrupt ? 2 : 1;
     }
-    return e as Extract<PageEvent, { type: 'response-start' | 'response-end' }>;
-  } catch (err) {
-    if (err instanceof WaitTimeout) return null;
-    throw err;
+  } finally {
+    // Answer texts trail the audio; they are read once the turns are over.
+    await sleep(Math.min(plan.pauseBetweenTurnsMs, 500));
+    for (const t of rec.turns) checkTask(events, rec, t, plan.scenarioTurns[t.turn - 1]!);
   }
+  if (!(await page.evaluate(() => window.__harness!.outputWatched()))) rec.count(TTFA_UNMEASURED);
+  ending = true;
+  await plan.profile.end(page, 2000).catch(() => { /* the context closes anyway */ });
 }
 
 /** Connection-phase wait: running out of time is a classified `ws/error`. */
@@ -139,9 +134,4 @@ async function waitForConnect(events: PageEventStream, what: string, match: (e: 
     rec.count(WS_ERROR);
     throw new CallFailure('ws/error', err.message);
   }
-}
-
-function describe(e: PageEvent): string {
-  if (e.type === 'ws-close') return `close code ${e.code}${e.reason ? ` "${e.reason}"` : ''}`;
-  return e.type;
 }

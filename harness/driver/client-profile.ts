@@ -5,8 +5,8 @@ export interface ClientProfile {
   name: string;
   /** Substring of the call socket's URL (other sockets on the page are ignored). */
   socketUrlIncludes: string;
-  /** The page to open for a call against `wsUrl`. */
-  pageUrl(clientUrl: string, wsUrl: string | undefined): string;
+  /** The page to open for a call of `scenario` against `wsUrl`. */
+  pageUrl(clientUrl: string, wsUrl: string | undefined, scenario: string): string;
   start(page: Page, timeoutMs: number): Promise<void>;
   end(page: Page, timeoutMs: number): Promise<void>;
 }
@@ -15,9 +15,10 @@ export interface ClientProfile {
 export const referenceClient: ClientProfile = {
   name: 'reference',
   socketUrlIncludes: '/conversation',
-  pageUrl(clientUrl, wsUrl) {
+  pageUrl(clientUrl, wsUrl, scenario) {
     const url = new URL(clientUrl);
     if (wsUrl) url.searchParams.set('ws', wsUrl);
+    url.searchParams.set('scenario', scenario);
     return url.toString();
   },
   async start(page, timeoutMs) {

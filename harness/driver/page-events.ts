@@ -42,6 +42,11 @@ export class PageEventStream {
     }
   }
 
+  /** The first event received so far (at any time in the call) that matches. */
+  find<E extends PageEvent>(match: (e: PageEvent) => e is E): E | undefined {
+    return this.events.find(match);
+  }
+
   /** Only events after this point are matched by later waits. */
   mark(): void {
     this.cursor = this.events.length;

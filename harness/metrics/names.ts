@@ -12,6 +12,11 @@ export function aggregateOf(name: string): string | null {
   return m ? m[1]! : null;
 }
 
+/** True for the all-turns aggregates (`ttfb`, `turn`, ...), which merge per-turn metrics. */
+export function isAggregate(name: string): boolean {
+  return /^(ttfb|ttfa|turn|barge|barge_ack)$/.test(name);
+}
+
 /** Per-call latency metrics (DESIGN section 3). */
 export const CALL_SETUP = 'call/setup';
 export const WS_CONNECT = 'ws/connect';
@@ -21,5 +26,15 @@ export const CALL_GREETING = 'call/greeting';
 export const WS_CLOSE = 'ws/close';
 export const WS_ERROR = 'ws/error';
 export const TURN_ERROR = 'turn/error';
+export const WS_RECONNECT = 'ws/reconnect';
+export const CALL_ERROR = 'call/error';
+export const TASK_COMPLETED = 'task/completed';
+export const TASK_INCOMPLETE = 'task/incomplete';
+export const AUDIO_GAPS = 'audio/gaps';
+export const AUDIO_GAP_MS = 'audio/gap_ms';
+/** Calls whose client plays audio outside Web Audio: ttfa cannot be measured, and is not invented. */
+export const TTFA_UNMEASURED = 'ttfa/unmeasured';
+export const falseAlarmCounter = (outcome: string) => `false_alarm/${outcome}`;
+export const stageMetric = (stage: string) => `stage/${stage.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
 export const rateCounter = (source: string) => `rate/${source}`;
 export const errCounter = (code: string) => `err/${code}`;

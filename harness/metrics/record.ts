@@ -7,11 +7,26 @@ export const CALL_RECORD_ATTACHMENT = 'voice-harness-call.json';
 
 export interface TurnRecord {
   turn: number;
+  /** 'barge-in' and 'false-alarm' turns are spoken while the agent answers the previous turn. */
+  kind: 'speech' | 'barge-in' | 'false-alarm';
   /** Epoch ms of the caller's speech end (t_se), as scheduled in the page. */
   speechEndAtMs?: number;
   ttfbMs?: number;
+  ttfaMs?: number;
   turnMs?: number;
+  bargeMs?: number;
+  bargeAckMs?: number;
+  /** How the response ended: final-frame, end-token, quiet, stopped (interrupted), superseded. */
   endReason?: string;
+  /** Playback underruns in the response and their total length. */
+  gaps?: number;
+  gapMs?: number;
+  /** What the agent said in its response (assistant text), for task completion. */
+  text?: string;
+  task?: 'completed' | 'incomplete';
+  falseAlarm?: 'continued' | 'resumed' | 'stopped';
+  /** Agent-reported stage timings (ms), when the agent sends them. */
+  stages?: Record<string, number>;
   error?: string;
 }
 
@@ -55,9 +70,9 @@ export class CallRecorder {
     this.counters[metric] = (this.counters[metric] ?? 0) + n;
   }
 
-  turn(turn: number): TurnRecord {
+  turn(turn: number, kind: TurnRecord['kind'] = 'speech'): TurnRecord {
     let t = this.turns.find((x) => x.turn === turn);
-    if (!t) this.turns.push((t = { turn }));
+    if (!t) this.turns.push((t = { turn, kind }));
     return t;
   }
 

@@ -1,22 +1,46 @@
 import { classifyBrowserConversation } from '../protocol/browser-conversation';
+import { Audibility } from './audibility';
 import { FakeMicrophone } from './fake-mic';
+import { Interrupts } from './interrupts';
+import { OutputTap } from './output-tap';
 import { ResponseTracker } from './responses';
 import type { PageEvent } from './types';
 import { installWebSocketProbe } from './ws-probe';
 
 /**
  * Installed by init script before any page script runs: the fake microphone,
- * the socket probe and the response tracker. Events go to the Node driver via
- * the exposed __harnessEmit binding; every timestamp is taken here, in the page.
+ * the socket probe, the output tap and the trackers built on them. Events go
+ * to the Node driver via the exposed __harnessEmit binding; every timestamp is
+ * taken here, in the page.
  */
+/** Frame log bound for evidence: an hour of 50 ms frames would be 72,000. */
+const MAX_FRAME_LOG = 20000;
+
 (function install() {
   if (window.top !== window || window.__harness || !window.__harnessOptions) return;
   const opts = window.__harnessOptions;
   const emit = (event: PageEvent) => {
     void window.__harnessEmit?.(event).catch(() => { /* the page is closing */ });
   };
-  const tracker = new ResponseTracker(opts.quietMs, emit);
+
   const mic = new FakeMicrophone(window.AudioContext);
+  const audibility = new Audibility((r, at) => emit({ type: 'response-audible', at, turn: r.turn }));
+  let interrupts: Interrupts | undefined;
+  const tracker = new ResponseTracker(opts.quietMs, {
+    onStart(r) {
+      emit({ type: 'response-start', at: r.firstAt, turn: r.turn });
+      audibility.onResponseStart(r);
+      interrupts?.onResponseStart(r);
+    },
+    onEnd(r) {
+      emit({ type: 'response-end', at: r.endAt!, turn: r.turn, reason: r.endReason!, frames: r.frames, audioMs: r.audioMs, gaps: r.gaps, gapMs: r.gapMs });
+      interrupts?.onResponseEnd(r);
+    },
+  });
+  interrupts = new Interrupts(mic, audibility, (turn) => tracker.expect(turn), emit);
+  const output = new OutputTap({ threshold: opts.outputThreshold, silenceHoldMs: opts.outputSilenceHoldMs, record: opts.recordOutput },
+    (t) => audibility.onTransition(t));
+  output.install();
 
   if (navigator.mediaDevices) {
     const native = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
@@ -24,18 +48,47 @@ import { installWebSocketProbe } from './ws-probe';
       constraints?.audio ? mic.getUserMedia() : native(constraints);
   }
 
+  let greeted = false;
+  const frames: Array<[number, number, number]> = [];
   installWebSocketProbe({
     urlIncludes: opts.socketUrlIncludes,
-    classify: classifyBrowserConversation,
+    classify: (data) => classifyBrowserConversation(data, opts.tokens),
     onEvent(event) {
-      // The greeting is the response to "turn 0", which starts with the socket.
-      if (event.type === 'ws-open') tracker.expect(0);
+      // The greeting is the response to "turn 0", which starts with the first socket (not a reconnect).
+      if (event.type === 'ws-open' && !greeted) {
+        greeted = true;
+        tracker.expect(0);
+      }
       emit(event);
     },
     onFrame(frame, at) {
+      const textTurn = tracker.textTurn ?? 0;
+      switch (frame.kind) {
+        case 'audio':
+          interrupts!.onAudio(at);
+          if (frames.length < MAX_FRAME_LOG) frames.push([Math.round(at * 10) / 10, frame.frameIndex ?? -1, Math.round(frame.audioMs)]);
+          break;
+        case 'stop':
+          interrupts!.onStop(at);
+          break;
+        case 'error':
+          emit({ type: 'server-error', at, code: frame.code, message: frame.message, throttle: frame.throttle });
+          break;
+        case 'session-end':
+          emit({ type: 'session-end', at, reason: frame.reason });
+          break;
+        case 'stage-timings':
+          emit({ type: 'stage-timings', at, turn: textTurn, data: frame.data });
+          break;
+        case 'transcript':
+          if (frame.role === 'assistant' && frame.text) emit({ type: 'response-text', at, turn: textTurn, text: frame.text });
+          break;
+        case 'response-end':
+          if (frame.text) emit({ type: 'response-text', at, turn: textTurn, text: frame.text });
+          break;
+        default:
+      }
       tracker.onFrame(frame, at);
-      if (frame.kind === 'error') emit({ type: 'server-error', at, code: frame.code, message: frame.message, throttle: frame.throttle });
-      else if (frame.kind === 'session-end') emit({ type: 'session-end', at, reason: frame.reason });
     },
   });
 
@@ -44,5 +97,22 @@ import { installWebSocketProbe } from './ws-probe';
     loadTurns: (turns) => mic.loadTurns(turns),
     speak: (index) => mic.speak(index),
     expectResponse: (turn) => tracker.expect(turn),
+    armInterrupt: (plan) => interrupts!.arm(plan),
+    outputWatched: () => output.watching,
+    async evidence() {
+      const rec = await output.recording();
+      let pcmBase64 = '';
+      if (rec) {
+        const bytes = new Uint8Array(rec.samples.buffer, rec.samples.byteOffset, rec.samples.byteLength);
+        let bin = '';
+        for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        pcmBase64 = btoa(bin);
+      }
+      return {
+        spoken: [...mic.spoken],
+        output: rec ? { startAt: rec.startAt, sampleRateHz: rec.sampleRateHz, pcmBase64 } : null,
+        frames,
+      };
+    },
   };
 })();

@@ -19,6 +19,8 @@ export class FakeMicrophone {
   private ctx: AudioContext | null = null;
   private dest: MediaStreamAudioDestinationNode | null = null;
   private turns: LoadedTurn[] = [];
+  /** Every utterance played, for evidence recordings: audio index and scheduled start (page ms). */
+  readonly spoken: Array<{ index: number; startAt: number }> = [];
 
   constructor(private readonly NativeAudioContext: typeof AudioContext) {}
 
@@ -59,17 +61,27 @@ export class FakeMicrophone {
   }
 
   async speak(index: number): Promise<SpeakTiming> {
+    const ctx = this.context();
+    if (ctx.state !== 'running') await ctx.resume();
+    return this.speakAt(index, performance.now() + SCHEDULE_LEAD_S * 1000);
+  }
+
+  /**
+   * Schedules turn `index` to start at page time `atPageMs` on the audio clock
+   * (no timer on the path); a time already past starts it as soon as possible.
+   */
+  speakAt(index: number, atPageMs: number): SpeakTiming {
     const turn = this.turns[index];
     if (!turn) throw new Error(`fake microphone: no audio loaded for turn index ${index}`);
     const ctx = this.context();
-    if (ctx.state !== 'running') await ctx.resume();
     const source = ctx.createBufferSource();
     source.buffer = turn.buffer;
     source.connect(this.dest!);
-    const when = ctx.currentTime + SCHEDULE_LEAD_S;
+    const when = Math.max(ctx.currentTime + 0.005, ctx.currentTime + (atPageMs - performance.now()) / 1000);
     source.start(when);
     source.onended = () => source.disconnect();
     const startAt = this.pageTimeOf(ctx, when);
+    this.spoken.push({ index, startAt });
     return {
       startAt,
       speechStartAt: startAt + turn.speechStartMs,

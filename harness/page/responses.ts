@@ -1,61 +1,120 @@
 import type { FrameClass } from '../protocol/frames';
-import type { PageEvent, ResponseEndReason } from './types';
+import type { ResponseEndReason } from './types';
 
 interface Timers {
   set(fn: () => void, ms: number): unknown;
   clear(handle: unknown): void;
 }
 
-interface Pending {
+/** One agent utterance as the page received it. Times are page ms. */
+export interface Response {
   turn: number;
-  firstAt: number | null;
+  firstAt: number;
   lastAt: number;
   frames: number;
-  ended: boolean;
-  quietTimer: unknown;
+  /** Audio received, from frame sizes and sample rates. */
+  audioMs: number;
+  /** Playback underruns: moments a real-time player starting at the first frame would have run dry. */
+  gaps: number;
+  gapMs: number;
+  stopAt: number | null;
+  endAt: number | null;
+  endReason: ResponseEndReason | null;
 }
 
+export interface ResponseHooks {
+  onStart(r: Response): void;
+  onEnd(r: Response): void;
+}
+
+/** Playout cushion a client keeps before it plays: arrivals later than this are gaps. */
+const JITTER_ALLOWANCE_MS = 60;
+
 /**
- * Splits the agent's audio into responses: the response to turn N starts with
- * the first audio frame after the driver expects it and ends at the final
- * frame, an end token, or a quiet gap after the last frame (whichever first).
+ * Splits the agent's audio into responses. The response to turn N is the first
+ * utterance to start after the driver expects it: a new utterance begins with
+ * frame_index 0, or with the first frame after the previous one ended. It ends
+ * at its final frame, an end token, the agent's stop control, a new utterance,
+ * or a quiet gap after its last frame, whichever comes first.
  */
 export class ResponseTracker {
-  private current: Pending | null = null;
+  private current: Response | null = null;
+  private pendingTurn: number | null = null;
+  private quietTimer: unknown;
 
   constructor(
     private readonly quietMs: number,
-    private readonly emit: (event: PageEvent) => void,
+    private readonly hooks: ResponseHooks,
     private readonly timers: Timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as number) },
   ) {}
 
+  get active(): Response | null {
+    return this.current && this.current.endAt === null ? this.current : null;
+  }
+
+  /** The response that text and stage timings arriving now belong to: the one expected next, else the latest. */
+  get textTurn(): number | null {
+    return this.pendingTurn ?? this.current?.turn ?? null;
+  }
+
+  /** Frames of the next utterance belong to the response to `turn`. */
   expect(turn: number): void {
-    if (this.current && !this.current.ended) this.timers.clear(this.current.quietTimer);
-    this.current = { turn, firstAt: null, lastAt: 0, frames: 0, ended: false, quietTimer: undefined };
+    this.pendingTurn = turn;
   }
 
   onFrame(frame: FrameClass, at: number): void {
-    const r = this.current;
-    if (!r || r.ended) return;
-    if (frame.kind === 'audio') {
-      if (r.firstAt === null) {
-        r.firstAt = at;
-        this.emit({ type: 'response-start', at, turn: r.turn, frameIndex: frame.frameIndex });
-      }
-      r.lastAt = at;
-      r.frames++;
-      this.timers.clear(r.quietTimer);
-      if (frame.isFinal) return this.end(r, at, 'final-frame');
-      r.quietTimer = this.timers.set(() => this.end(r, r.lastAt, 'quiet'), this.quietMs);
-    } else if (frame.kind === 'response-end' && r.firstAt !== null) {
+    if (frame.kind === 'audio') return this.onAudio(frame, at);
+    if (frame.kind === 'response-start' && !this.active) return void this.begin(at);
+    const r = this.active;
+    if (!r) return;
+    if (frame.kind === 'stop') {
+      r.stopAt ??= at;
+      this.end(r, r.lastAt, 'stopped');
+    } else if (frame.kind === 'response-end') {
       this.end(r, at, 'end-token');
     }
   }
 
-  private end(r: Pending, at: number, reason: ResponseEndReason): void {
-    if (r.ended) return;
-    r.ended = true;
-    this.timers.clear(r.quietTimer);
-    this.emit({ type: 'response-end', at, turn: r.turn, reason, frames: r.frames });
+  private onAudio(frame: Extract<FrameClass, { kind: 'audio' }>, at: number): void {
+    let r = this.active;
+    if (r && frame.frameIndex === 0 && r.frames > 0) {
+      this.end(r, r.lastAt, 'superseded');
+      r = null;
+    }
+    r ??= this.begin(at);
+    if (!r) return; // audio nobody is waiting for (e.g. after a stop)
+    // Underrun model: audio received so far is played from firstAt (+ cushion) in real time.
+    const playedMs = at - r.firstAt - JITTER_ALLOWANCE_MS - r.gapMs;
+    if (r.frames > 0 && playedMs > r.audioMs) {
+      r.gaps++;
+      r.gapMs += playedMs - r.audioMs;
+    }
+    r.lastAt = at;
+    r.frames++;
+    r.audioMs += frame.audioMs;
+    this.timers.clear(this.quietTimer);
+    if (frame.isFinal) return this.end(r, at, 'final-frame');
+    const current = r;
+    this.quietTimer = this.timers.set(() => this.end(current, current.lastAt, 'quiet'), this.quietMs);
+  }
+
+  private begin(at: number): Response | null {
+    if (this.pendingTurn === null) return null;
+    const r: Response = {
+      turn: this.pendingTurn, firstAt: at, lastAt: at, frames: 0, audioMs: 0,
+      gaps: 0, gapMs: 0, stopAt: null, endAt: null, endReason: null,
+    };
+    this.current = r;
+    this.pendingTurn = null;
+    this.hooks.onStart(r);
+    return r;
+  }
+
+  private end(r: Response, at: number, reason: ResponseEndReason): void {
+    if (r.endAt !== null) return;
+    r.endAt = at;
+    r.endReason = reason;
+    this.timers.clear(this.quietTimer);
+    this.hooks.onEnd(r);
   }
 }

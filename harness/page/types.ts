@@ -1,10 +1,26 @@
+import type { DetectionTokens } from '../protocol/frames';
+
 /** The contract between the in-page harness and the Node driver. Page times are performance.now() ms. */
 
 export interface PageHarnessOptions {
-  /** Only sockets whose URL contains this are the call's socket; '' = the first socket opened. */
+  /** Only sockets whose URL contains this are the call's socket; '' = every socket. */
   socketUrlIncludes: string;
   /** Quiet gap after the last agent audio frame that ends a response. */
   quietMs: number;
+  tokens: DetectionTokens;
+  /** Output audibility: threshold as an absolute sample value, and the silence that ends audibility. */
+  outputThreshold: number;
+  outputSilenceHoldMs: number;
+  /** Record the client's output for evidence (costs memory on the audio thread). */
+  recordOutput: boolean;
+}
+
+/** Material for a call's evidence: what the caller said when, what the client played, every audio frame. */
+export interface PageEvidence {
+  spoken: Array<{ index: number; startAt: number }>;
+  output: { startAt: number; sampleRateHz: number; pcmBase64: string } | null;
+  /** [arrival page ms, frame_index or -1, audio ms] per agent audio frame. */
+  frames: Array<[number, number, number]>;
 }
 
 export interface TurnAudioInput {
@@ -22,15 +38,34 @@ export interface SpeakTiming {
   endAt: number;
 }
 
-export type ResponseEndReason = 'final-frame' | 'end-token' | 'quiet';
+/** A caller turn spoken while the agent answers the previous one, timed from that answer's first audio. */
+export interface InterruptPlan {
+  turn: number;
+  /** Index of the turn's audio in loadTurns(). */
+  audioIndex: number;
+  kind: 'barge-in' | 'false-alarm';
+  /** The response being interrupted. */
+  afterTurn: number;
+  /** Speech starts this long after the interrupted response's first audio frame arrives. */
+  delayMs: number;
+}
+
+export type ResponseEndReason = 'final-frame' | 'end-token' | 'quiet' | 'stopped' | 'superseded';
+export type FalseAlarmOutcome = 'continued' | 'resumed' | 'stopped';
 
 export type PageEvent =
   | { type: 'ws-created'; at: number; url: string }
   | { type: 'ws-open'; at: number }
   | { type: 'ws-close'; at: number; code: number; reason: string }
   | { type: 'ws-error'; at: number }
-  | { type: 'response-start'; at: number; turn: number; frameIndex: number | null }
-  | { type: 'response-end'; at: number; turn: number; reason: ResponseEndReason; frames: number }
+  | { type: 'response-start'; at: number; turn: number }
+  | { type: 'response-end'; at: number; turn: number; reason: ResponseEndReason; frames: number; audioMs: number; gaps: number; gapMs: number }
+  | { type: 'response-audible'; at: number; turn: number }
+  | { type: 'response-text'; at: number; turn: number; text: string }
+  | { type: 'interrupt-spoken'; at: number; turn: number; kind: InterruptPlan['kind']; timing: SpeakTiming }
+  | { type: 'barge'; at: number; turn: number; onsetAt: number; ackAt: number | null; lastFrameAt: number | null; silentAt: number | null }
+  | { type: 'false-alarm'; at: number; turn: number; onsetAt: number; outcome: FalseAlarmOutcome }
+  | { type: 'stage-timings'; at: number; turn: number; data: Record<string, number> }
   | { type: 'server-error'; at: number; code: string | null; message: string; throttle: string | null }
   | { type: 'session-end'; at: number; reason: string };
 
@@ -38,8 +73,12 @@ export interface PageHarnessApi {
   timeOrigin: number;
   loadTurns(turns: TurnAudioInput[]): Promise<number>;
   speak(index: number): Promise<SpeakTiming>;
-  /** Frames from now on belong to the response to `turn`. */
+  /** Frames of the next agent utterance belong to the response to `turn`. */
   expectResponse(turn: number): void;
+  armInterrupt(plan: InterruptPlan): void;
+  /** Whether the client's audio output is observed (it plays through Web Audio). */
+  outputWatched(): boolean;
+  evidence(): Promise<PageEvidence>;
 }
 
 declare global {

@@ -1,4 +1,5 @@
 import type { FrameClass } from '../protocol/frames';
+import { redactUrl } from '../redact';
 import type { PageEvent } from './types';
 
 export interface ProbeHooks {
@@ -20,7 +21,7 @@ export function installWebSocketProbe(hooks: ProbeHooks): void {
       super(url, protocols);
       const href = String(url);
       if (hooks.urlIncludes && !href.includes(hooks.urlIncludes)) return;
-      hooks.onEvent({ type: 'ws-created', at: performance.now(), url: href });
+      hooks.onEvent({ type: 'ws-created', at: performance.now(), url: redactUrl(href) });
       this.addEventListener('open', () => hooks.onEvent({ type: 'ws-open', at: performance.now() }));
       this.addEventListener('error', () => hooks.onEvent({ type: 'ws-error', at: performance.now() }));
       this.addEventListener('close', (e) => hooks.onEvent({ type: 'ws-close', at: performance.now(), code: e.code, reason: e.reason }));

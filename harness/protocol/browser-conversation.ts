@@ -1,4 +1,4 @@
-import { errorCodeOf, throttleOf, type FrameClass } from './frames';
+import { DEFAULT_TOKENS, errorCodeOf, fieldTokens, matchesAny, throttleOf, type DetectionTokens, type FrameClass } from './frames';
 
 type Json = Record<string, unknown>;
 
@@ -6,8 +6,13 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function base64Bytes(b64: string): number {
+  const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return Math.max(0, (b64.length * 3) / 4 - padding);
+}
+
 /** Classifies one server message of the browser conversation transport (DESIGN section 5). */
-export function classifyBrowserConversation(data: unknown): FrameClass {
+export function classifyBrowserConversation(data: unknown, tokens: DetectionTokens = DEFAULT_TOKENS): FrameClass {
   if (typeof data !== 'string') return { kind: 'other' };
   let msg: unknown;
   try {
@@ -19,13 +24,14 @@ export function classifyBrowserConversation(data: unknown): FrameClass {
   const type = msg.type;
   const payload = isObject(msg.payload) ? msg.payload : {};
   if (type === 'audio_data') {
-    const b64 = typeof msg.data === 'string' ? msg.data : '';
-    const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+    const audioBytes = base64Bytes(typeof msg.data === 'string' ? msg.data : '');
+    const rate = typeof msg.sample_rate === 'number' && msg.sample_rate > 0 ? msg.sample_rate : 16000;
     return {
       kind: 'audio',
       frameIndex: typeof msg.frame_index === 'number' ? msg.frame_index : null,
       isFinal: msg.is_final === true,
-      audioBytes: Math.max(0, (b64.length * 3) / 4 - padding),
+      audioBytes,
+      audioMs: (audioBytes / 2 / rate) * 1000,
     };
   }
   if (type === 'control' && (msg.action === 'audio_stop' || msg.action === 'tts_cancelled')) {
@@ -43,9 +49,18 @@ export function classifyBrowserConversation(data: unknown): FrameClass {
     const message = String(msg.errorData.message ?? '');
     return { kind: 'error', code, message, throttle: throttleOf(`${code ?? ''} ${message}`) };
   }
-  if ((type === 'assistant' || payload.type === 'assistant') && payload.status === 'completed') return { kind: 'response-end' };
-  if (type === 'assistant_streaming') return { kind: 'transcript', role: 'assistant', final: false };
-  if (payload.type === 'user' || type === 'user') return { kind: 'transcript', role: 'user', final: true };
-  if (type === 'assistant') return { kind: 'transcript', role: 'assistant', final: true };
+  if (payload.event_type === 'stage_timings' && isObject(payload.data)) {
+    const data: Record<string, number> = {};
+    for (const [k, v] of Object.entries(payload.data)) if (typeof v === 'number') data[k] = v;
+    return { kind: 'stage-timings', data };
+  }
+  const text = typeof payload.content === 'string' ? payload.content : typeof payload.message === 'string' ? payload.message : '';
+  const assistant = type === 'assistant' || type === 'assistant_streaming' || payload.type === 'assistant';
+  const words = fieldTokens(msg);
+  if (matchesAny(words, tokens.end)) return assistant && text ? { kind: 'response-end', text } : { kind: 'response-end' };
+  if (matchesAny(words, tokens.response)) return { kind: 'response-start' };
+  if (type === 'assistant_streaming') return { kind: 'transcript', role: 'assistant', final: false, text };
+  if (payload.type === 'user' || type === 'user') return { kind: 'transcript', role: 'user', final: true, text };
+  if (assistant) return { kind: 'transcript', role: 'assistant', final: true, text };
   return { kind: 'other' };
 }

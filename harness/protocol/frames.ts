@@ -6,18 +6,30 @@
 export type Throttle = 'openai' | 'speech' | 'unknown';
 
 export type FrameClass =
-  | { kind: 'audio'; frameIndex: number | null; isFinal: boolean; audioBytes: number }
+  | { kind: 'audio'; frameIndex: number | null; isFinal: boolean; audioBytes: number; audioMs: number }
   | { kind: 'stop'; action: string }
-  | { kind: 'response-end' }
+  | { kind: 'response-start' }
+  | { kind: 'response-end'; text?: string }
   | { kind: 'error'; code: string | null; message: string; throttle: Throttle | null }
   | { kind: 'session-end'; reason: string }
-  | { kind: 'transcript'; role: 'user' | 'assistant'; final: boolean }
+  | { kind: 'transcript'; role: 'user' | 'assistant'; final: boolean; text: string }
+  | { kind: 'stage-timings'; data: Record<string, number> }
   | { kind: 'other' };
 
-const OPENAI_THROTTLE = /ratelimitexceeded|\b429\b|too many requests|tokens per minute|requests per minute/i;
-const SPEECH_THROTTLE = /quota exceeded|throttl|speech[^.]*limit/i;
+/** RESPONSE_TOKENS / END_TOKENS: words matched against a message's type-like fields. */
+export interface DetectionTokens {
+  /** Non-audio messages that start a response (default none: only audio starts one). */
+  response: readonly string[];
+  /** Messages that end a response (besides a final audio frame). */
+  end: readonly string[];
+}
 
-/** Throttling source named by an error's own text (code, message, caption), as the Locust suite groups it. */
+export const DEFAULT_TOKENS: DetectionTokens = { response: [], end: ['completed', 'final', 'end', 'stopped'] };
+
+const OPENAI_THROTTLE = /ratelimitexceeded|rate_limit_exceeded|\b429\b|too many requests|tokens per minute|requests per minute/i;
+const SPEECH_THROTTLE = /quota exceeded|throttl|speech[^.]*limit|(stt|tts) capacity/i;
+
+/** Throttling source named by an error's own text (code, message, caption, close reason). */
 export function throttleOf(text: string): Throttle | null {
   if (SPEECH_THROTTLE.test(text)) return 'speech';
   if (OPENAI_THROTTLE.test(text)) return 'openai';
@@ -29,4 +41,30 @@ export function throttleOf(text: string): Throttle | null {
 export function errorCodeOf(text: string): string | null {
   const m = /error code:?\s*([\w-]+)/i.exec(text) ?? /\b([45]\d\d)\b/.exec(text);
   return m ? m[1]! : null;
+}
+
+type Json = Record<string, unknown>;
+const TYPE_FIELDS = ['type', 'kind', 'status', 'action', 'reason', 'event_type'];
+
+/**
+ * Lower-case words of a message's type-like fields (top level and payload):
+ * "response.done" -> response, done; "audio_stop" -> audio, stop. Never the
+ * message's data, so audio payloads cannot match by accident.
+ */
+export function fieldTokens(msg: Json): Set<string> {
+  const out = new Set<string>();
+  const scan = (o: unknown) => {
+    if (!o || typeof o !== 'object') return;
+    for (const f of TYPE_FIELDS) {
+      const v = (o as Json)[f];
+      if (typeof v === 'string') for (const w of v.toLowerCase().split(/[^a-z0-9]+/)) if (w) out.add(w);
+    }
+  };
+  scan(msg);
+  scan(msg.payload);
+  return out;
+}
+
+export function matchesAny(tokens: Set<string>, wanted: readonly string[]): boolean {
+  return wanted.some((w) => tokens.has(w.toLowerCase()));
 }

@@ -15,6 +15,7 @@ export class RunAggregate {
   readonly unrecorded: Array<{ title: string; reason: string }> = [];
   connection = { attempts: 0, successes: 0 };
   turns = { attempts: 0, successes: 0 };
+  tasks = { attempts: 0, successes: 0 };
 
   add(record: CallRecord): void {
     this.records.push(record);
@@ -34,8 +35,13 @@ export class RunAggregate {
     for (const [name, n] of Object.entries(record.counters)) this.bump(this.counters, name, n);
     this.connection.attempts++;
     if (record.histograms['ws/connect']) this.connection.successes++;
-    this.turns.attempts += record.turns.length;
-    this.turns.successes += record.turns.filter((t) => t.turnMs !== undefined).length;
+    // A false alarm expects no answer of its own; an answer cut short by a barge-in still counts as answered.
+    const answered = record.turns.filter((t) => t.kind !== 'false-alarm');
+    this.turns.attempts += answered.length;
+    this.turns.successes += answered.filter((t) => t.endReason !== undefined && !t.error).length;
+    const checked = record.turns.filter((t) => t.task !== undefined);
+    this.tasks.attempts += checked.length;
+    this.tasks.successes += checked.filter((t) => t.task === 'completed').length;
   }
 
   addUnrecorded(title: string, reason: string): void {

@@ -1,14 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
+import { loadHarnessConfig, type HarnessConfig } from '../config';
 import { CALL_RECORD_ATTACHMENT, CALL_RECORD_SCHEMA, type CallRecord } from '../metrics/record';
+import { redactUrl } from '../redact';
 import { RunAggregate } from './aggregate';
-import { DEFAULT_GATES } from './gates';
+import { readBaseline } from './baseline';
+import { exceptionsCsv, failuresCsv, statsCsv } from './csv';
+import { collectEvidence, type EvidenceCandidate } from './evidence';
+import { gatesFrom } from './gates';
+import { hgrmFiles } from './hgrm';
+import { renderHtml, type EvidenceLink } from './html';
 import { buildSummary, type Summary } from './summary';
-import { formatGates, formatRateLimits, formatStatsTable } from './table';
+import { formatBaseline, formatGates, formatRateLimits, formatStatsTable } from './table';
 
 export interface HarnessReporterOptions {
-  /** Directory for summary.json and the other report files (default: reports). */
+  /** Directory for summary.json and the other report files (default: REPORT_DIR or reports). */
   outputDir?: string;
 }
 
@@ -19,12 +26,15 @@ export interface HarnessReporterOptions {
  */
 export default class VoiceHarnessReporter implements Reporter {
   private readonly agg = new RunAggregate();
+  private readonly evidence: EvidenceCandidate[] = [];
   private readonly outputDir: string;
-  private config: FullConfig | undefined;
+  private readonly config: HarnessConfig;
+  private playwright: FullConfig | undefined;
   private startedAt = new Date();
 
   constructor(options: HarnessReporterOptions = {}) {
-    this.outputDir = options.outputDir ?? process.env.REPORT_DIR ?? 'reports';
+    this.config = loadHarnessConfig();
+    this.outputDir = options.outputDir ?? this.config.reportDir;
   }
 
   printsToStdio(): boolean {
@@ -32,7 +42,7 @@ export default class VoiceHarnessReporter implements Reporter {
   }
 
   onBegin(config: FullConfig, _suite: Suite): void {
-    this.config = config;
+    this.playwright = config;
     this.startedAt = new Date();
   }
 
@@ -46,56 +56,72 @@ export default class VoiceHarnessReporter implements Reporter {
       this.agg.addUnrecorded(test.title, `unreadable call record: ${(e as Error).message}`);
       return;
     }
-    if (record && record.schemaVersion === CALL_RECORD_SCHEMA) this.agg.add(record);
-    else if (record) this.agg.addUnrecorded(test.title, `call record schema ${String(record.schemaVersion)} is not ${CALL_RECORD_SCHEMA}`);
-    else this.agg.addUnrecorded(test.title, result.error?.message?.split('\n')[0] ?? `test ${result.status} before the call began`);
+    if (record && record.schemaVersion === CALL_RECORD_SCHEMA) {
+      this.agg.add(record);
+      this.evidence.push({ record, attachments: result.attachments.filter((a) => a.path && a.name !== CALL_RECORD_ATTACHMENT) });
+    } else if (record) {
+      this.agg.addUnrecorded(test.title, `call record schema ${String(record.schemaVersion)} is not ${CALL_RECORD_SCHEMA}`);
+    } else {
+      this.agg.addUnrecorded(test.title, result.error?.message?.split('\n')[0] ?? `test ${result.status} before the call began`);
+    }
   }
 
   async onEnd(result: FullResult): Promise<{ status?: FullResult['status'] } | undefined> {
+    const errors: string[] = [];
+    const attempt = <T>(what: string, fn: () => T): T | undefined => {
+      try {
+        return fn();
+      } catch (e) {
+        errors.push(`${what}: ${(e as Error).message}`);
+        return undefined;
+      }
+    };
+    const baseline = this.config.baseline
+      ? attempt('baseline', () => ({ summary: readBaseline(this.config.baseline!), file: this.config.baseline! }))
+      : undefined;
     const summary = buildSummary(this.agg, {
       startedAt: this.startedAt.toISOString(),
       durationMs: Math.round(result.duration ?? Date.now() - this.startedAt.getTime()),
-      target: process.env.WS_URL ?? process.env.HARNESS_AGENT_WS_URL ?? 'unknown',
-      workers: this.config?.workers ?? 1,
-      shards: this.config?.shard?.total ?? 1,
+      target: redactUrl(this.config.wsUrl ?? process.env.HARNESS_AGENT_WS_URL ?? 'unknown'),
+      workers: this.playwright?.workers ?? 1,
+      shards: this.playwright?.shard?.total ?? 1,
       incomplete: result.status === 'interrupted' || result.status === 'timedout',
-    }, DEFAULT_GATES);
+    }, gatesFrom(this.config.gates), baseline);
 
     // Each output on its own: one failing must never cost the others.
-    const errors: string[] = [];
-    const attempt = (what: string, fn: () => void) => {
-      try {
-        fn();
-      } catch (e) {
-        errors.push(`${what}: ${(e as Error).message}`);
-      }
-    };
-    attempt('summary.json', () => this.writeJson('summary.json', summary));
-    attempt('calls.jsonl', () => this.writeCalls());
+    fs.mkdirSync(this.outputDir, { recursive: true });
+    attempt('summary.json', () => this.write('summary.json', JSON.stringify(summary, null, 2) + '\n'));
+    attempt('calls.jsonl', () => this.write('calls.jsonl', this.agg.records.map(({ histograms: _h, ...rest }) => JSON.stringify(rest)).join('\n') + '\n'));
+    attempt('stats.csv', () => this.write('stats.csv', statsCsv(summary, this.agg)));
+    attempt('failures.csv', () => this.write('failures.csv', failuresCsv(summary, this.agg)));
+    attempt('exceptions.csv', () => this.write('exceptions.csv', exceptionsCsv(this.agg)));
+    attempt('hgrm files', () => {
+      const dir = path.join(this.outputDir, 'hgrm');
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true });
+      for (const f of hgrmFiles(this.agg)) fs.writeFileSync(path.join(dir, f.name), f.text);
+    });
+    const links: EvidenceLink[] = attempt('evidence', () => collectEvidence(this.evidence, this.outputDir)) ?? [];
+    attempt('index.html', () => this.write('index.html', renderHtml(summary, this.agg, links)));
     attempt('console table', () => this.print(summary));
     for (const e of errors) process.stderr.write(`voice harness reporter: ${e}\n`);
 
     if (result.status === 'interrupted' || result.status === 'timedout') return undefined;
+    const failed = summary.verdict === 'fail' || errors.length > 0;
+    // merge-reports ignores a reporter's status; a reporter error is what makes it exit non-zero.
+    if (failed && process.argv.includes('merge-reports')) throw new Error(`verdict ${summary.verdict.toUpperCase()}${errors.length ? ` (${errors.length} report output(s) failed)` : ''}`);
     // The gates decide the exit code: a call that failed is a load outcome, counted in the gates.
-    return { status: summary.verdict === 'fail' || errors.length ? 'failed' : 'passed' };
+    return { status: failed ? 'failed' : 'passed' };
   }
 
-  private writeJson(name: string, value: unknown): void {
-    fs.mkdirSync(this.outputDir, { recursive: true });
+  private write(name: string, text: string): void {
     const file = path.join(this.outputDir, name);
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 2) + '\n');
+    fs.writeFileSync(`${file}.tmp`, text);
     fs.renameSync(`${file}.tmp`, file);
   }
 
-  /** Per-call evidence, one JSON line per call (histograms are in the merged summary). */
-  private writeCalls(): void {
-    const lines = this.agg.records.map(({ histograms: _h, ...rest }) => JSON.stringify(rest));
-    fs.mkdirSync(this.outputDir, { recursive: true });
-    fs.writeFileSync(path.join(this.outputDir, 'calls.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
-  }
-
   private print(summary: Summary): void {
-    const parts = [formatStatsTable(summary), formatRateLimits(summary), formatGates(summary), `Reports: ${path.resolve(this.outputDir)}`];
+    const parts = [formatStatsTable(summary), formatRateLimits(summary), formatBaseline(summary), formatGates(summary), `Reports: ${path.resolve(this.outputDir)}`];
     process.stdout.write('\n' + parts.filter(Boolean).join('\n\n') + '\n');
   }
 }

@@ -1,5 +1,6 @@
 import { statsOf, type LatencyStats } from '../metrics/histogram';
 import type { RunAggregate } from './aggregate';
+import { compare, relativeGates, type BaselineReport } from './baseline';
 import { evaluateGates, overallVerdict, type GateResult, type GateSpec, type Verdict } from './gates';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -26,10 +27,13 @@ export interface Summary {
   metrics: Record<string, MetricSummary>;
   gates: GateResult[];
   verdict: Verdict;
+  /** Present when the run was compared with a stored baseline summary. */
+  baseline?: BaselineReport;
 }
 
 export const CONNECTION_SUCCESS = 'success/connection';
 export const TURN_SUCCESS = 'success/turn';
+export const TASK_SUCCESS = 'success/task';
 
 const PER_CALL = ['call/setup', 'ws/connect', 'call/greeting'];
 const TURN_FAMILIES = ['ttfb', 'ttfa', 'turn', 'barge', 'barge_ack'];
@@ -48,6 +52,7 @@ export function summarizeMetrics(agg: RunAggregate): Record<string, MetricSummar
   for (const name of names) metrics[name] = { kind: 'latency', ...statsOf(agg.latencies.get(name)!), fails: agg.fails.get(name) ?? 0 };
   metrics[CONNECTION_SUCCESS] = ratio(agg.connection);
   metrics[TURN_SUCCESS] = ratio(agg.turns);
+  if (agg.tasks.attempts) metrics[TASK_SUCCESS] = ratio(agg.tasks);
   for (const name of [...agg.counters.keys()].sort()) metrics[name] = { kind: 'counter', count: agg.counters.get(name)! };
   return metrics;
 }
@@ -56,10 +61,15 @@ function ratio(r: { attempts: number; successes: number }): RatioMetricSummary {
   return { kind: 'ratio', count: r.attempts, successes: r.successes, pct: r.attempts ? Math.round((10000 * r.successes) / r.attempts) / 100 : 0 };
 }
 
-export function buildSummary(agg: RunAggregate, run: Omit<RunInfo, 'calls'>, gates: readonly GateSpec[]): Summary {
+export function buildSummary(agg: RunAggregate, run: Omit<RunInfo, 'calls'>, gates: readonly GateSpec[],
+  baseline?: { summary: Summary; file: string }): Summary {
   const metrics = summarizeMetrics(agg);
   const calls = agg.calls;
-  const gateResults = evaluateGates(gates, metrics);
+  const comparison = baseline ? compare(baseline.summary, metrics, baseline.file) : undefined;
+  const gateResults = [...evaluateGates(gates, metrics), ...(comparison ? relativeGates(comparison) : [])];
   const verdict: Verdict = calls.total === 0 ? 'fail' : overallVerdict(gateResults);
-  return { schemaVersion: SUMMARY_SCHEMA_VERSION, run: { ...run, calls }, metrics, gates: gateResults, verdict };
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION, run: { ...run, calls }, metrics, gates: gateResults, verdict,
+    ...(comparison ? { baseline: comparison } : {}),
+  };
 }

@@ -35,10 +35,20 @@ export function formatRateLimits(summary: Summary): string | null {
   return [rule, 'RATE LIMIT SUMMARY', rule, ...body, rule].join('\n');
 }
 
+/** One line per metric both runs measured: baseline p95 -> this run's p95, flagged at +10% or more. */
+export function formatBaseline(summary: Summary): string | null {
+  const b = summary.baseline;
+  if (!b) return null;
+  const width = Math.max(6, ...b.comparisons.map((c) => c.metric.length)) + 2;
+  const lines = b.comparisons.map((c) => `  ${c.metric.padEnd(width)}${String(c.baselineP95Ms).padStart(8)} -> ${String(c.p95Ms).padStart(8)} ms  ${
+    `${c.changePct > 0 ? '+' : ''}${c.changePct}%`.padStart(8)}${c.regression ? '  REGRESSION' : ''}`);
+  return [`p95 compared with baseline ${b.file}:`, ...lines].join('\n');
+}
+
 export function formatGates(summary: Summary): string {
   const lines = summary.gates.map((g) => {
-    const value = g.value === null ? 'no data' : g.stat === 'pct' ? `${g.value}%` : `${g.value} ms`;
-    return `  ${g.verdict.toUpperCase().padEnd(8)}${g.name.padEnd(24)}${value.padStart(10)}   pass ${g.pass}, warn ${g.warn}`;
+    const value = g.value === null ? 'no data' : g.stat === 'pct' ? `${g.value}%` : g.stat === 'p95Ratio' ? `${g.value}x` : g.stat === 'count' ? String(g.value) : `${g.value} ms`;
+    return `  ${g.verdict.toUpperCase().padEnd(8)}${g.name.padEnd(30)}${value.padStart(10)}   pass ${g.pass}, warn ${g.warn}`;
   });
   const c = summary.run.calls;
   return [

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { ResponseTracker } from '../../harness/page/responses';
-import type { PageEvent } from '../../harness/page/types';
+import { Audibility } from '../../harness/page/audibility';
+import { ResponseTracker, type Response } from '../../harness/page/responses';
 
 /** Manual timers: the quiet-gap logic is tested without waiting. */
 function fakeTimers() {
@@ -17,44 +17,101 @@ function fakeTimers() {
   };
 }
 
-const audio = (frameIndex: number, isFinal = false) => ({ kind: 'audio' as const, frameIndex, isFinal, audioBytes: 4800 });
+/** 50 ms frames. */
+const audio = (frameIndex: number, isFinal = false) => ({ kind: 'audio' as const, frameIndex, isFinal, audioBytes: 4800, audioMs: 50 });
 
-test('a response starts at its first frame and ends at the final frame', () => {
-  const events: PageEvent[] = [];
-  const tracker = new ResponseTracker(400, (e) => events.push(e), fakeTimers());
-  tracker.onFrame(audio(0), 5); // before anything is expected: ignored
+function tracked(quietMs = 400) {
+  const log: string[] = [];
+  const ended: Response[] = [];
+  const timers = fakeTimers();
+  const tracker = new ResponseTracker(quietMs, {
+    onStart: (r) => log.push(`start ${r.turn}@${r.firstAt}`),
+    onEnd: (r) => { log.push(`end ${r.turn}@${r.endAt} ${r.endReason}`); ended.push(r); },
+  }, timers);
+  return { tracker, log, ended, timers };
+}
+
+test('a response starts at its first frame and ends at the final frame; unexpected audio is ignored', () => {
+  const { tracker, log } = tracked();
+  tracker.onFrame(audio(0), 5);
   tracker.expect(1);
   tracker.onFrame(audio(0), 100);
   tracker.onFrame(audio(1), 150);
   tracker.onFrame(audio(2, true), 200);
   tracker.onFrame(audio(3), 250);
-  expect(events).toEqual([
-    { type: 'response-start', at: 100, turn: 1, frameIndex: 0 },
-    { type: 'response-end', at: 200, turn: 1, reason: 'final-frame', frames: 3 },
-  ]);
+  expect(log).toEqual(['start 1@100', 'end 1@200 final-frame']);
 });
 
 test('without a final frame the response ends at its last frame once the quiet gap passes', () => {
-  const events: PageEvent[] = [];
-  const timers = fakeTimers();
-  const tracker = new ResponseTracker(400, (e) => events.push(e), timers);
+  const { tracker, log, timers } = tracked();
   tracker.expect(2);
   tracker.onFrame(audio(0), 1000);
   timers.advance(300);
   tracker.onFrame(audio(1), 1300);
   timers.advance(399);
-  expect(events.map((e) => e.type)).toEqual(['response-start']);
+  expect(log).toEqual(['start 2@1000']);
   timers.advance(1);
-  expect(events[1]).toEqual({ type: 'response-end', at: 1300, turn: 2, reason: 'quiet', frames: 2 });
+  expect(log).toEqual(['start 2@1000', 'end 2@1300 quiet']);
 });
 
 test('an end token ends a response only after it started', () => {
-  const events: PageEvent[] = [];
-  const tracker = new ResponseTracker(400, (e) => events.push(e), fakeTimers());
+  const { tracker, log } = tracked();
   tracker.expect(3);
   tracker.onFrame({ kind: 'response-end' }, 10);
-  expect(events).toEqual([]);
+  expect(log).toEqual([]);
   tracker.onFrame(audio(0), 20);
   tracker.onFrame({ kind: 'response-end' }, 90);
-  expect(events.at(-1)).toEqual({ type: 'response-end', at: 90, turn: 3, reason: 'end-token', frames: 1 });
+  expect(log).toEqual(['start 3@20', 'end 3@90 end-token']);
+});
+
+test('barge-in: a stop ends the response at its last frame and the next utterance (frame 0) is the next turn', () => {
+  const { tracker, log } = tracked();
+  tracker.expect(1);
+  tracker.onFrame(audio(0), 100);
+  tracker.onFrame(audio(1), 150);
+  tracker.expect(2); // the caller barged in: the next utterance answers turn 2
+  tracker.onFrame(audio(2), 200); // still the interrupted answer
+  tracker.onFrame({ kind: 'stop', action: 'audio_stop' }, 230);
+  tracker.onFrame(audio(0), 900);
+  expect(log).toEqual(['start 1@100', 'end 1@200 stopped', 'start 2@900']);
+});
+
+test('a new utterance (frame 0) without a stop supersedes the running one', () => {
+  const { tracker, log } = tracked();
+  tracker.expect(1);
+  tracker.onFrame(audio(0), 100);
+  tracker.expect(2);
+  tracker.onFrame(audio(1), 150);
+  tracker.onFrame(audio(0), 400);
+  expect(log).toEqual(['start 1@100', 'end 1@150 superseded', 'start 2@400']);
+});
+
+test('playback gaps: arrivals later than the audio already received (plus a 60 ms cushion) are underruns', () => {
+  const { tracker, ended } = tracked(10_000);
+  tracker.expect(1);
+  // Real-time pacing: 50 ms of audio every 50 ms, then one frame 300 ms late.
+  for (let k = 0; k < 5; k++) tracker.onFrame(audio(k), 1000 + 50 * k);
+  tracker.onFrame(audio(5), 1000 + 250 + 300);
+  tracker.onFrame(audio(6, true), 1000 + 300 + 300);
+  const r = ended[0]!;
+  expect(r.gaps).toBe(1);
+  // Played by then: 550 - 60 = 490 ms; received before it: 250 ms -> 240 ms gap.
+  expect(r.gapMs).toBe(240);
+  expect(r.audioMs).toBe(350);
+});
+
+test('audibility: the first audible output after a response\'s first frame dates its ttfa; silence is tracked for barge-in', () => {
+  const audible: Array<[number, number]> = [];
+  const a = new Audibility((r, at) => audible.push([r.turn, at]));
+  const r = (turn: number, firstAt: number) => ({ turn, firstAt } as Response);
+  a.onTransition({ kind: 'audible', at: 50 }); // greeting tail, before turn 1's audio
+  a.onTransition({ kind: 'silent', at: 90 });
+  a.onResponseStart(r(1, 100));
+  a.onTransition({ kind: 'audible', at: 123 });
+  a.onTransition({ kind: 'silent', at: 400 });
+  a.onTransition({ kind: 'audible', at: 520 });
+  a.onTransition({ kind: 'silent', at: 610 });
+  expect(audible).toEqual([[1, 123]]);
+  expect(a.lastSilenceStart(300, 700)).toBe(610);
+  expect(a.lastSilenceStart(300, 550)).toBeNull();
 });

@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import type { CallerTrack } from '../audio/cache';
+import { encodeWav } from '../audio/pcm';
+import type { CallRecord } from '../metrics/record';
+import type { PageEvent, PageEvidence } from '../page/types';
+
+export type EvidenceMode = 'failed-and-slowest' | 'all' | 'off';
+
+const RATE_HZ = 16000;
+/** Calls before this many have been seen in a worker keep evidence: there is no "slow" yet. */
+const WARMUP_CALLS = 3;
+
+/** The slowest turn of a call: its worst ttfb, or its worst turn time when no first byte came. */
+export function callSlowness(r: Pick<CallRecord, 'turns'>): number {
+  return Math.max(0, ...r.turns.map((t) => t.ttfbMs ?? t.turnMs ?? 0));
+}
+
+/**
+ * Which calls keep evidence, decided per worker as calls end: every failed
+ * call, and calls at or above the worker's running 90th percentile of slowness
+ * (the run's slowest calls are among them; the reporter picks the top few).
+ */
+export class EvidencePolicy {
+  private readonly seen: number[] = [];
+
+  constructor(readonly mode: EvidenceMode) {}
+
+  keep(record: Pick<CallRecord, 'ok' | 'turns'>): boolean {
+    if (this.mode === 'off') return false;
+    const slowness = callSlowness(record);
+    const sorted = [...this.seen].sort((a, b) => a - b);
+    this.seen.push(slowness);
+    if (this.mode === 'all' || !record.ok || sorted.length < WARMUP_CALLS) return true;
+    return slowness >= sorted[Math.floor(0.9 * (sorted.length - 1))]!;
+  }
+}
+
+/**
+ * Writes a call's evidence into `dir`: a stereo WAV (left: what the caller
+ * said, right: what the client played) and the frame timeline.
+ */
+export async function captureEvidence(page: Page, track: CallerTrack, events: readonly PageEvent[], dir: string): Promise<Array<{ name: string; path: string; contentType: string }>> {
+  const ev: PageEvidence = await page.evaluate(() => window.__harness!.evidence());
+  fs.mkdirSync(dir, { recursive: true });
+  const out: Array<{ name: string; path: string; contentType: string }> = [];
+  const timeline = path.join(dir, 'timeline.json');
+  fs.writeFileSync(timeline, JSON.stringify({ clock: 'page ms (performance.now())', events, spoken: ev.spoken, frames: ev.frames }));
+  out.push({ name: 'timeline.json', path: timeline, contentType: 'application/json' });
+
+  const agent = ev.output ? new Int16Array(Buffer.from(ev.output.pcmBase64, 'base64').buffer.slice(0)) : new Int16Array(0);
+  const starts = [...ev.spoken.map((s) => s.startAt), ...(ev.output ? [ev.output.startAt] : [])];
+  if (!starts.length) return out;
+  const t0 = Math.min(...starts);
+  const at = (pageMs: number) => Math.max(0, Math.round(((pageMs - t0) * RATE_HZ) / 1000));
+  const callerEnd = Math.max(0, ...ev.spoken.map((s) => at(s.startAt) + (track.turns[s.index]?.samples.length ?? 0)));
+  const agentStart = ev.output ? at(ev.output.startAt) : 0;
+  const frames = Math.max(callerEnd, agentStart + agent.length);
+  const stereo = new Int16Array(frames * 2);
+  for (const s of ev.spoken) {
+    const pcm = track.turns[s.index]?.samples;
+    if (!pcm) continue;
+    const off = at(s.startAt);
+    for (let i = 0; i < pcm.length && off + i < frames; i++) stereo[(off + i) * 2] = pcm[i]!;
+  }
+  for (let i = 0; i < agent.length && agentStart + i < frames; i++) stereo[(agentStart + i) * 2 + 1] = agent[i]!;
+  const wav = path.join(dir, 'conversation.wav');
+  fs.writeFileSync(wav, encodeWav(stereo, RATE_HZ, 2));
+  out.push({ name: 'conversation.wav', path: wav, contentType: 'audio/wav' });
+  return out;
+}

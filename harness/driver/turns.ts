@@ -1,0 +1,164 @@
+import type { Page } from '@playwright/test';
+import type { ScenarioTurn } from '../audio/scenarios';
+import {
+  AUDIO_GAP_MS, AUDIO_GAPS, TASK_COMPLETED, TASK_INCOMPLETE, TURN_ERROR, falseAlarmCounter, stageMetric, turnMetric,
+} from '../metrics/names';
+import type { CallRecorder, TurnRecord } from '../metrics/record';
+import type { InterruptPlan, PageEvent, SpeakTiming } from '../page/types';
+import { CallFailure } from './errors';
+import { WaitTimeout, type PageEventStream } from './page-events';
+
+type EventOf<T extends PageEvent['type']> = Extract<PageEvent, { type: T }>;
+
+export interface TurnContext {
+  page: Page;
+  events: PageEventStream;
+  rec: CallRecorder;
+  /** Page ms -> epoch ms. */
+  toEpoch(pageMs: number): number;
+  firstByteMs: number;
+  turnMs: number;
+  /** Waits end the call early when the socket closes (unless closes are tolerated). */
+  abortOnClose: boolean;
+}
+
+/** Slack after a planned interruption's start before its absence is an error. */
+const INTERRUPT_SLACK_MS = 3000;
+/** The in-page false-alarm verdict waits up to 2 s for resumed audio. */
+const FALSE_ALARM_VERDICT_MS = 4000;
+
+/**
+ * One caller turn, or a turn and the interruption spoken over its answer:
+ * speak, wait for the answer to start and end, record the figures. Throws
+ * CallFailure on a timeout or a closed socket; every wait has a deadline.
+ */
+export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number, st: ScenarioTurn,
+  interrupt: { st: ScenarioTurn; delayMs: number } | null): Promise<void> {
+  const { page, events, rec } = ctx;
+  const firstByteMs = st.timeoutSec ? Math.max(ctx.firstByteMs, st.timeoutSec * 1000) : ctx.firstByteMs;
+  const turnMs = st.timeoutSec ? st.timeoutSec * 1000 : ctx.turnMs;
+  const plan: InterruptPlan | null = interrupt
+    ? { turn: turn + 1, audioIndex: audioIndex + 1, kind: interrupt.st.interrupt!, afterTurn: turn, delayMs: interrupt.delayMs }
+    : null;
+
+  events.mark();
+  const speak: SpeakTiming = await page.evaluate(({ index, turn, plan }) => {
+    window.__harness!.expectResponse(turn);
+    if (plan) window.__harness!.armInterrupt(plan);
+    return window.__harness!.speak(index);
+  }, { index: audioIndex, turn, plan });
+  const t = rec.turn(turn);
+  t.speechEndAtMs = ctx.toEpoch(speak.speechEndAt);
+  const tSe = ctx.toEpoch(speak.speechEndAt);
+
+  const start = await waitFor(ctx, 'response-start', turn, tSe + firstByteMs, `first agent audio for turn ${turn}`);
+  if (!start) return failTurn(rec, t, turn, `no agent audio within ${firstByteMs} ms of speech end`, true);
+  t.ttfbMs = start.at - speak.speechEndAt;
+  rec.latency(turnMetric('ttfb', turn), t.ttfbMs);
+
+  if (!plan) {
+    await finishResponse(ctx, t, turn, speak.speechEndAt, tSe + turnMs);
+    return;
+  }
+
+  const spoken = await waitFor(ctx, 'interrupt-spoken', plan.turn, ctx.toEpoch(start.at) + plan.delayMs + INTERRUPT_SLACK_MS, `the interruption of turn ${turn}`);
+  if (!spoken) throw new CallFailure('call/error', `turn ${plan.turn}: the planned ${plan.kind} was never spoken`);
+  // The interrupted answer: complete only if it ran to its natural end.
+  await finishResponse(ctx, t, turn, speak.speechEndAt, tSe + turnMs);
+  const it = rec.turn(plan.turn, plan.kind);
+  it.speechEndAtMs = ctx.toEpoch(spoken.timing.speechEndAt);
+
+  if (plan.kind === 'false-alarm') {
+    const verdict = await waitFor(ctx, 'false-alarm', plan.turn, Date.now() + FALSE_ALARM_VERDICT_MS, `the false-alarm outcome of turn ${plan.turn}`);
+    if (verdict) {
+      it.falseAlarm = verdict.outcome;
+      rec.count(falseAlarmCounter(verdict.outcome));
+    }
+    return;
+  }
+
+  const tSe2 = ctx.toEpoch(spoken.timing.speechEndAt);
+  const start2 = await waitFor(ctx, 'response-start', plan.turn, tSe2 + firstByteMs, `first agent audio for turn ${plan.turn}`);
+  if (!start2) return failTurn(rec, it, plan.turn, `no agent audio within ${firstByteMs} ms of the barge-in speech end`, true);
+  it.ttfbMs = start2.at - spoken.timing.speechEndAt;
+  rec.latency(turnMetric('ttfb', plan.turn), it.ttfbMs);
+  // Emitted by the page as the new answer starts: the interrupted audio is over by then.
+  const barge = await waitFor(ctx, 'barge', plan.turn, Date.now() + 2000, `barge-in figures for turn ${plan.turn}`);
+  if (barge) {
+    const stoppedAt = Math.max(barge.lastFrameAt ?? barge.onsetAt, barge.silentAt ?? -Infinity);
+    it.bargeMs = stoppedAt - barge.onsetAt;
+    rec.latency(turnMetric('barge', plan.turn), it.bargeMs);
+    if (barge.ackAt !== null) {
+      it.bargeAckMs = barge.ackAt - barge.onsetAt;
+      rec.latency(turnMetric('barge_ack', plan.turn), it.bargeAckMs);
+    }
+  }
+  await finishResponse(ctx, it, plan.turn, spoken.timing.speechEndAt, tSe2 + turnMs);
+}
+
+/** Waits for the response to end and records turn time, audibility, gaps and stage timings. */
+async function finishResponse(ctx: TurnContext, t: TurnRecord, turn: number, speechEndAt: number, deadline: number): Promise<void> {
+  const { rec } = ctx;
+  const end = await waitFor(ctx, 'response-end', turn, deadline, `end of response for turn ${turn}`);
+  if (!end) return failTurn(rec, t, turn, `response not complete within ${Math.round(deadline - ctx.toEpoch(speechEndAt))} ms of speech end`, false);
+  t.endReason = end.reason;
+  t.gaps = end.gaps;
+  t.gapMs = Math.round(end.gapMs);
+  if (end.gaps) {
+    rec.count(AUDIO_GAPS, end.gaps);
+    rec.latency(AUDIO_GAP_MS, end.gapMs);
+  }
+  // A response cut short by a barge-in is not a complete one: no turn time for it.
+  if (end.reason !== 'stopped' && end.reason !== 'superseded') {
+    t.turnMs = end.at - speechEndAt;
+    rec.latency(turnMetric('turn', turn), t.turnMs);
+  }
+  const audible = ctx.events.find((e): e is EventOf<'response-audible'> => e.type === 'response-audible' && e.turn === turn);
+  if (audible) {
+    t.ttfaMs = audible.at - speechEndAt;
+    rec.latency(turnMetric('ttfa', turn), t.ttfaMs);
+  }
+  const stages = ctx.events.find((e): e is EventOf<'stage-timings'> => e.type === 'stage-timings' && e.turn === turn);
+  if (stages) {
+    t.stages = stages.data;
+    for (const [name, ms] of Object.entries(stages.data)) if (name !== 'turn') rec.latency(stageMetric(name), ms);
+  }
+}
+
+/**
+ * Task completion: every expected word appears in what the agent said for the
+ * turn. Checked after the think pause, since the final text trails the audio.
+ */
+export function checkTask(events: PageEventStream, rec: CallRecorder, t: TurnRecord, st: ScenarioTurn): void {
+  const text = events.events
+    .filter((e): e is EventOf<'response-text'> => e.type === 'response-text' && e.turn === t.turn)
+    .map((e) => e.text);
+  // Streaming messages repeat the growing text; the longest one is the whole answer.
+  const said = text.reduce((a, b) => (b.length > a.length ? b : a), '');
+  if (said) t.text = said;
+  if (!st.expect?.length || t.turnMs === undefined) return;
+  const lower = said.toLowerCase();
+  t.task = st.expect.every((w) => lower.includes(w.toLowerCase())) ? 'completed' : 'incomplete';
+  rec.count(t.task === 'completed' ? TASK_COMPLETED : TASK_INCOMPLETE);
+}
+
+function failTurn(rec: CallRecorder, t: TurnRecord, turn: number, reason: string, noFirstByte: boolean): never {
+  if (noFirstByte) rec.fail(turnMetric('ttfb', turn));
+  rec.fail(turnMetric('turn', turn));
+  rec.count(TURN_ERROR);
+  t.error = reason;
+  throw new CallFailure('turn/error', `turn ${turn}: ${reason}`);
+}
+
+/** The event for `turn`, or null at the deadline. A closed socket ends the call. */
+async function waitFor<T extends PageEvent['type']>(ctx: TurnContext, type: T, turn: number, deadlineEpochMs: number, what: string): Promise<EventOf<T> | null> {
+  try {
+    const e = await ctx.events.waitFor(what, (x) => x.type === type && (x as { turn?: number }).turn === turn, deadlineEpochMs,
+      ctx.abortOnClose ? (x) => x.type === 'ws-close' : undefined);
+    if (e.type === 'ws-close') throw new CallFailure('ws/close', `socket closed (code ${e.code}${e.reason ? ` "${e.reason}"` : ''}) while waiting for ${what}`);
+    return e as EventOf<T>;
+  } catch (err) {
+    if (err instanceof WaitTimeout) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,119 @@
+import type { Histogram } from '../metrics/histogram';
+import type { RunAggregate } from './aggregate';
+import type { Summary } from './summary';
+import { escapeHtml, lineChart, type Series } from './svg';
+
+export interface EvidenceLink {
+  callId: string;
+  why: string;
+  files: Array<{ label: string; href: string }>;
+}
+
+const CURVE_METRICS = ['ttfb', 'ttfa', 'turn', 'barge', 'barge_ack'];
+
+/** Percentile curve on HdrHistogram's log axis: x = log10(1 / (1 - p)), 0 = p0, 3 = p99.9. */
+function percentileCurve(h: Histogram): Array<[number, number]> {
+  const points: Array<[number, number]> = [];
+  for (let x = 0; x <= 4.0001; x += 0.1) {
+    const p = 100 * (1 - 10 ** -x);
+    points.push([x, h.getValueAtPercentile(Math.min(p, 100))]);
+  }
+  return points;
+}
+
+function perTurnSeries(summary: Summary, family: string): Series[] {
+  const rows = Object.entries(summary.metrics)
+    .filter(([name, m]) => name.startsWith(`${family}/`) && /\/\d+$/.test(name) && m.kind === 'latency' && m.count > 0)
+    .map(([name, m]) => [Number(name.split('/')[1]), m] as const);
+  const p = (key: 'p50Ms' | 'p95Ms') => rows.map(([turn, m]) => [turn, m.kind === 'latency' ? m[key] : 0] as [number, number]);
+  return rows.length ? [{ name: `${family} p50`, points: p('p50Ms') }, { name: `${family} p95`, points: p('p95Ms') }] : [];
+}
+
+function overTime(summary: Summary, agg: RunAggregate): Series[] {
+  const start = Date.parse(summary.run.startedAt);
+  const ttfb: Array<[number, number]> = [];
+  const turn: Array<[number, number]> = [];
+  for (const r of agg.records) {
+    for (const t of r.turns) {
+      if (t.speechEndAtMs === undefined) continue;
+      const x = (t.speechEndAtMs - start) / 1000;
+      if (t.ttfbMs !== undefined) ttfb.push([x, t.ttfbMs]);
+      if (t.turnMs !== undefined) turn.push([x, t.turnMs]);
+    }
+  }
+  return [{ name: 'ttfb', points: ttfb, mode: 'points' }, { name: 'turn', points: turn, mode: 'points' }];
+}
+
+function statsTable(summary: Summary): string {
+  const rows = Object.entries(summary.metrics).map(([name, m]) => {
+    if (m.kind === 'latency') {
+      const c = m.count ? [m.meanMs, m.minMs, m.p50Ms, m.p95Ms, m.p99Ms, m.maxMs].map((v) => Math.round(v)) : ['-', '-', '-', '-', '-', '-'];
+      return [name, m.count + m.fails, ...c, m.fails];
+    }
+    if (m.kind === 'counter') return [name, m.count, '-', '-', '-', '-', '-', '-', m.count];
+    return [name, m.count, `${m.pct}% (${m.successes}/${m.count})`, '', '', '', '', '', m.count - m.successes];
+  });
+  const head = ['Name', '# reqs', 'Avg', 'Min', 'p50', 'p95', 'p99', 'Max', 'Fails'];
+  return table(head, rows.map((r) => r.map(String)));
+}
+
+function table(head: string[], rows: string[][], cls = ''): string {
+  return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${
+    rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+/** The self-contained report page: inline CSS and SVG only. */
+export function renderHtml(summary: Summary, agg: RunAggregate, evidence: EvidenceLink[]): string {
+  const run = summary.run;
+  const curves = CURVE_METRICS.filter((m) => (agg.latencies.get(m)?.totalCount ?? 0) > 0)
+    .map((m) => ({ name: m, points: percentileCurve(agg.latencies.get(m)!) }));
+  const charts: string[] = [];
+  if (curves.length) {
+    charts.push(lineChart({
+      title: 'Latency by percentile', xLabel: 'percentile', yLabel: 'ms', series: curves,
+      xTicks: [0, 1, 2, 3, 4].map((v) => ({ value: v, label: ['0%', '90%', '99%', '99.9%', '99.99%'][v]! })),
+    }));
+  }
+  const perTurn = [...perTurnSeries(summary, 'ttfb'), ...perTurnSeries(summary, 'turn')];
+  if (perTurn.length) charts.push(lineChart({ title: 'p50 and p95 per turn', xLabel: 'turn', yLabel: 'ms', series: perTurn }));
+  const time = overTime(summary, agg);
+  if (time.some((s) => s.points.length)) charts.push(lineChart({ title: 'Latency over the run', xLabel: 'seconds since start', yLabel: 'ms', series: time }));
+
+  const gates = table(['Verdict', 'Gate', 'Value', 'Pass', 'Warn'], summary.gates.map((g) => [
+    g.verdict.toUpperCase(), g.name, g.value === null ? 'no data' : String(g.value), g.pass, g.warn,
+  ]), 'gates');
+  const baseline = summary.baseline ? `<h2>Compared with baseline</h2><p>${escapeHtml(summary.baseline.file)} (${escapeHtml(summary.baseline.startedAt)})</p>${
+    table(['Metric', 'Baseline p95', 'p95', 'Change', ''], summary.baseline.comparisons.map((c) => [
+      c.metric, String(c.baselineP95Ms), String(c.p95Ms), `${c.changePct > 0 ? '+' : ''}${c.changePct}%`, c.regression ? 'REGRESSION' : '',
+    ]))}` : '';
+  const failed = agg.records.filter((r) => !r.ok).slice(0, 100);
+  const failures = failed.length
+    ? `<h2>Failed calls</h2>${table(['Call', 'Scenario', 'Code', 'Message'], failed.map((r) => [r.callId, r.scenario, r.failure?.code ?? '', r.failure?.message ?? '']))}`
+    : '';
+  const evidenceHtml = evidence.length
+    ? `<h2>Evidence</h2><ul>${evidence.map((e) => `<li><b>${escapeHtml(e.callId)}</b> (${escapeHtml(e.why)}): ${
+      e.files.map((f) => `<a href="${escapeHtml(f.href)}">${escapeHtml(f.label)}</a>`).join(', ')}</li>`).join('')}</ul>`
+    : '';
+
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Voice load report ${escapeHtml(run.startedAt)}</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
+h1{font-size:22px}h2{font-size:17px;margin-top:28px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
+td:first-child,th:first-child,table.gates td:nth-child(2),table.gates th:nth-child(2){text-align:left}th{background:#f4f4f4}
+.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:bold}
+.pass{background:#2ca02c}.warn{background:#e6a100}.fail{background:#d62728}
+svg.chart{display:block;margin:12px 0;border:1px solid #eee}
+svg .grid{stroke:#eee}svg .tick,svg .legend{font-size:11px;fill:#555}svg .label{font-size:12px;fill:#333}svg .title{font-size:14px;font-weight:bold}
+</style></head><body>
+<h1>Voice load report <span class="verdict ${summary.verdict}">${summary.verdict.toUpperCase()}</span></h1>
+<p>Started ${escapeHtml(run.startedAt)} · ${(run.durationMs / 1000).toFixed(1)} s · target ${escapeHtml(run.target)} · ${run.workers} workers · ${run.shards} shard(s)
+ · calls ${run.calls.total} (${run.calls.passed} passed, ${run.calls.failed} failed)${run.incomplete ? ' · <b>incomplete run</b>' : ''}</p>
+<h2>Gates</h2>${gates}${baseline}
+<h2>Charts</h2>${charts.join('\n') || '<p>No latency samples.</p>'}
+<h2>Statistics (ms)</h2>${statsTable(summary)}
+${failures}${evidenceHtml}
+</body></html>
+`;
+}
