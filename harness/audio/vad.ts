@@ -91,3 +91,33 @@ export async function measureSpeechBounds(samples: Int16Array, sampleRateHz = 16
     vad.close();
   }
 }
+
+/** Edge frames quieter than this below the utterance's loudest frame are not speech. */
+const EXTENT_BELOW_PEAK_DB = 45;
+
+/**
+ * Speech bounds for `t_se`: the VAD's region without its hang-over. WebRTC VAD
+ * keeps reporting voice for up to ~90 ms after speech stops (its built-in
+ * hang-over at 10 ms frames), which would put speech end late and make every
+ * latency look shorter. Frames at either edge of the region that are more than
+ * EXTENT_BELOW_PEAK_DB below its loudest frame are cut; the region never grows.
+ */
+export async function measureSpeechExtent(samples: Int16Array, sampleRateHz = 16000): Promise<SpeechBounds | null> {
+  const bounds = await measureSpeechBounds(samples, sampleRateHz);
+  if (!bounds) return null;
+  const n = (sampleRateHz * VAD_FRAME_MS) / 1000;
+  const first = bounds.speechStartMs / VAD_FRAME_MS;
+  const end = Math.min(bounds.speechEndMs / VAD_FRAME_MS, Math.floor(samples.length / n));
+  const energy: number[] = [];
+  for (let f = first; f < end; f++) {
+    let e = 0;
+    for (let i = f * n; i < (f + 1) * n; i++) e += samples[i]! * samples[i]!;
+    energy.push(e);
+  }
+  const threshold = Math.max(...energy) * Math.pow(10, -EXTENT_BELOW_PEAK_DB / 10);
+  let lo = 0;
+  let hi = energy.length - 1;
+  while (lo < hi && energy[lo]! < threshold) lo++;
+  while (hi > lo && energy[hi]! < threshold) hi--;
+  return { speechStartMs: (first + lo) * VAD_FRAME_MS, speechEndMs: (first + hi + 1) * VAD_FRAME_MS };
+}
