@@ -52,8 +52,8 @@ export interface TransformParams {
 
 /** Peak ceiling after level change, so no file clips before noise is added. */
 const PEAK_CEILING_DBFS = -1;
-/** A TTS engine's own edge silence ends where the signal first rises within this of its loudest 5 ms. */
-const EDGE_BELOW_PEAK_DB = 50;
+/** Audio kept beyond the engine's speech bounds when its own edge silence is cut. */
+const EDGE_MARGIN_MS = 50;
 
 /** Draws one file's parameters; `key` names the file (scenario, caller, turn). */
 export function drawTransform(opts: RealismOptions, key: readonly (string | number)[]): TransformParams {
@@ -85,25 +85,40 @@ export interface TransformedAudio extends SpeechBounds {
 }
 
 /**
- * speech -> trim the engine's own edge silence -> level -> natural silence ->
- * [speech bounds measured here, on clean speech] -> + noise at SNR -> phone channel.
- * Bounds come from the clean signal so noise can never move `t_se`.
+ * speech -> cut the engine's own edge silence (and breaths) -> level -> natural
+ * silence -> [speech bounds measured here, on clean speech] -> + noise at SNR
+ * -> phone channel. Bounds come from the clean signal, so noise can never move `t_se`.
  */
 export async function applyTransform(speech: Int16Array, p: TransformParams, sampleRateHz = CALLER_SAMPLE_RATE_HZ): Promise<TransformedAudio> {
-  const trimmed = trimEdges(int16ToFloat(speech), sampleRateHz);
-  if (trimmed.length === 0) throw new Error('synthesized audio is silent');
+  const { clean, levelDbfs } = await placeSpeech(speech, p, sampleRateHz);
+  return { ...(await renderScene(clean, p, sampleRateHz)), levelDbfs };
+}
+
+/** The speech at its drawn level between the drawn silences, as floats (not yet clipped to 16 bits). */
+export async function placeSpeech(speech: Int16Array, p: TransformParams, sampleRateHz = CALLER_SAMPLE_RATE_HZ): Promise<{ clean: Float32Array; levelDbfs: number }> {
+  const own = await measureSpeechExtent(speech, sampleRateHz);
+  if (!own) throw new Error('no speech detected in synthesized audio');
+  const toSamples = (ms: number) => Math.round((ms * sampleRateHz) / 1000);
+  // Keep a margin around the VAD's speech so weak onsets and releases survive the cut.
+  const from = Math.max(0, toSamples(own.speechStartMs - EDGE_MARGIN_MS));
+  const to = Math.min(speech.length, toSamples(own.speechEndMs + EDGE_MARGIN_MS));
+  const trimmed = int16ToFloat(speech.subarray(from, to));
   const active = activeRms(trimmed, sampleRateHz);
   let gain = Math.pow(10, p.levelDbfs / 20) / active;
   const peak = trimmed.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   gain = Math.min(gain, Math.pow(10, PEAK_CEILING_DBFS / 20) / peak);
-  const lead = Math.round((p.leadSilenceMs * sampleRateHz) / 1000);
-  const trail = Math.round((p.trailSilenceMs * sampleRateHz) / 1000);
+  // The drawn silences are measured from the speech itself, margin included.
+  const lead = Math.max(0, toSamples(p.leadSilenceMs) - (toSamples(own.speechStartMs) - from));
+  const trail = Math.max(0, toSamples(p.trailSilenceMs) - (to - toSamples(own.speechEndMs)));
   const clean = new Float32Array(lead + trimmed.length + trail);
   for (let i = 0; i < trimmed.length; i++) clean[lead + i] = trimmed[i]! * gain;
+  return { clean, levelDbfs: Number((20 * Math.log10(active * gain)).toFixed(1)) };
+}
 
+/** Measures the speech bounds on `clean`, then adds the noise and the phone channel. */
+export async function renderScene(clean: Float32Array, p: TransformParams, sampleRateHz = CALLER_SAMPLE_RATE_HZ): Promise<SpeechBounds & { samples: Int16Array }> {
   const bounds = await measureSpeechExtent(floatToInt16(clean), sampleRateHz);
   if (!bounds) throw new Error('no speech detected in synthesized audio');
-
   let mixed: Float32Array = clean;
   if (p.noise !== 'none' && p.snrDb !== null) {
     const from = Math.floor((bounds.speechStartMs * sampleRateHz) / 1000);
@@ -114,24 +129,7 @@ export async function applyTransform(speech: Int16Array, p: TransformParams, sam
     for (let i = 0; i < clean.length; i++) mixed[i] = clean[i]! + noiseGain * noise[i]!;
   }
   if (p.telephone !== 'none') mixed = telephoneChannel(mixed, sampleRateHz, p.telephone);
-  return { samples: floatToInt16(mixed), ...bounds, levelDbfs: Number((20 * Math.log10(active * gain)).toFixed(1)) };
-}
-
-/** Cuts leading/trailing 5 ms windows more than EDGE_BELOW_PEAK_DB below the loudest one. */
-function trimEdges(x: Float32Array, sampleRateHz: number): Float32Array {
-  const win = Math.round(0.005 * sampleRateHz);
-  const levels: number[] = [];
-  for (let i = 0; i < x.length; i += win) levels.push(rms(x, i, Math.min(x.length, i + win)));
-  const threshold = Math.max(...levels, 0) * Math.pow(10, -EDGE_BELOW_PEAK_DB / 20);
-  let first = -1;
-  let last = -1;
-  for (let i = 0; i < x.length; i += win) {
-    if (threshold > 0 && levels[i / win]! > threshold) {
-      if (first < 0) first = i;
-      last = Math.min(x.length, i + win);
-    }
-  }
-  return first < 0 ? new Float32Array(0) : x.slice(first, last);
+  return { samples: floatToInt16(mixed), ...bounds };
 }
 
 /**
