@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readManifest, type ManifestEntry } from './manifest';
 import { AudioFormatError, CALLER_SAMPLE_RATE_HZ, decodeCallerAudio, durationMs } from './pcm';
-import { measureSpeechBounds } from './vad';
+import { measureSpeechExtent } from './vad';
 
 export interface CallerTurnAudio {
   turnIndex: number;
@@ -15,17 +15,22 @@ export interface CallerTurnAudio {
   speechEndMs: number;
 }
 
-/** One scenario spoken by one voice, turns in scenario order. */
+/** One scenario spoken by one caller, turns in scenario order. */
 export interface CallerTrack {
   scenario: string;
+  /** The caller's voice (for a file the offline engine made in an Azure voice's place, still the Azure voice). */
   voice: string;
+  /** Listening condition, e.g. `clean` or `office-10db+phone`; empty for caches made by other tools. */
+  variant: string;
   turns: CallerTurnAudio[];
 }
 
 /**
- * Loads a cache written by this harness or by the Locust suite. Turn order is
- * the manifest's `turn_index` within each scenario (Locust caches record
- * `turn_count` equal to the index, so it is not trusted for ordering).
+ * Loads a cache written by this harness or by the Locust suite. A track is one
+ * scenario, caller and variant; turn order is the manifest's `turn_index`
+ * within it (Locust caches record `turn_count` equal to the index, so it is
+ * not trusted for ordering). Files without speech bounds get them measured
+ * here, by the same VAD the generator uses.
  */
 export async function loadCallerTracks(dir: string): Promise<CallerTrack[]> {
   const manifestFile = path.join(dir, 'manifest.jsonl');
@@ -36,7 +41,7 @@ export async function loadCallerTracks(dir: string): Promise<CallerTrack[]> {
     if (e.sample_rate !== CALLER_SAMPLE_RATE_HZ && !/\.wav$/i.test(e.filename)) {
       throw new AudioFormatError(path.join(dir, e.filename), `manifest says ${e.sample_rate} Hz; raw PCM must be ${CALLER_SAMPLE_RATE_HZ} Hz (use a WAV file to have it resampled)`);
     }
-    const key = `${e.scenario}\u0000${e.voice ?? ''}`;
+    const key = [e.scenario, callerOf(e), e.variant ?? ''].join('\u0000');
     const list = groups.get(key) ?? [];
     list.push(e);
     groups.set(key, list);
@@ -57,11 +62,16 @@ export async function loadCallerTracks(dir: string): Promise<CallerTrack[]> {
       const samples = decodeCallerAudio(fs.readFileSync(file), file);
       let bounds = typeof e.speech_start_ms === 'number' && typeof e.speech_end_ms === 'number'
         ? { speechStartMs: e.speech_start_ms, speechEndMs: e.speech_end_ms }
-        : await measureSpeechBounds(samples);
+        : await measureSpeechExtent(samples);
       if (!bounds) throw new AudioFormatError(file, 'no speech detected');
       turns.push({ turnIndex: e.turn_index, text: e.text, file, samples, durationMs: durationMs(samples), ...bounds });
     }
-    tracks.push({ scenario: list[0]!.scenario, voice: String(list[0]!.voice ?? ''), turns });
+    tracks.push({ scenario: list[0]!.scenario, voice: callerOf(list[0]!), variant: list[0]!.variant ?? '', turns });
   }
-  return tracks.sort((a, b) => (a.scenario + a.voice).localeCompare(b.scenario + b.voice));
+  const order = (t: CallerTrack) => [t.scenario, t.voice, t.variant].join('\u0000');
+  return tracks.sort((a, b) => order(a).localeCompare(order(b)));
+}
+
+function callerOf(e: ManifestEntry): string {
+  return String(e.caller ?? e.voice ?? '');
 }

@@ -1,23 +1,37 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FliteVoice } from './flite';
-import { ensureCallerAudio } from './generate';
+import { ensureCallerAudio, type GenerateResult } from './generate';
+import { readManifest } from './manifest';
 import { builtInScenarios, type Scenario } from './scenarios';
+import { DEFAULT_OFFLINE_VOICES } from './voices';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_PCM_DIR = path.join(PROJECT_ROOT, 'audio_cache');
 /** Two offline voices by default, so calls do not all sound alike. */
-export const DEFAULT_VOICES: FliteVoice[] = ['flite-slt', 'flite-rms'];
+export const DEFAULT_VOICES: readonly FliteVoice[] = DEFAULT_OFFLINE_VOICES;
 
-/** Generates the built-in scenarios into audio_cache/ where anything is missing. */
-export async function ensureDefaultAudio(log: (line: string) => void, scenarios: Scenario[] = [...builtInScenarios().values()]) {
+/**
+ * Makes sure the project's cache can speak every given scenario: scenarios
+ * with no audio at all get the default offline callers. Scenarios that already
+ * have audio (e.g. Azure voices from `npm run audio`) are left as they are, so
+ * a run never mixes in voices the user did not ask for. Offline only: a load
+ * run's set-up never spends Azure quota.
+ */
+export async function ensureDefaultAudio(log: (line: string) => void, scenarios: Scenario[] = [...builtInScenarios().values()]): Promise<GenerateResult & { dir: string }> {
+  const have = new Set(
+    readManifest(DEFAULT_PCM_DIR).filter((e) => fs.existsSync(path.join(DEFAULT_PCM_DIR, e.filename))).map((e) => e.scenario),
+  );
   const result = await ensureCallerAudio({
     dir: DEFAULT_PCM_DIR,
-    scenarios,
+    scenarios: scenarios.filter((s) => !have.has(s.name)),
     voices: DEFAULT_VOICES,
-    onProgress: (p) => log(`generated ${p.file} (${p.done}/${p.total})`),
+    engine: 'offline',
+    onProgress: (p) => { if (p.generated) log(`generated ${p.file} (${p.done}/${p.total})`); },
+    onNotice: log,
   });
-  return { ...result, dir: DEFAULT_PCM_DIR };
+  return { ...result, total: result.total + scenarios.filter((s) => have.has(s.name)).length, dir: DEFAULT_PCM_DIR };
 }
 
 /** True when PCM_DIR names the project's own cache (which may be generated into). */

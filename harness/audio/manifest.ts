@@ -3,8 +3,9 @@ import path from 'node:path';
 
 /**
  * One line of `manifest.jsonl`: the Locust audio cache's fields, plus speech
- * bounds and the engine that made the file. Caches written by the Locust suite
- * lack the last three and load as they are.
+ * bounds, the engine that made the file and the realism transform applied.
+ * Caches written by the Locust suite lack the optional fields and load as
+ * they are.
  */
 export interface ManifestEntry {
   filename: string;
@@ -21,9 +22,29 @@ export interface ManifestEntry {
   turn_count: number;
   created_at: string;
   hash: string;
+  /** Speech bounds in the file, measured by the VAD on the clean speech before noise was added. */
   speech_start_ms?: number;
   speech_end_ms?: number;
+  /** 'azure' or 'flite': the engine that actually made this file. */
   engine?: string;
+  /** The voice asked for; differs from `voice` when the offline engine stood in for an Azure voice. */
+  caller?: string;
+  /** Why the offline engine stood in: no-credentials, throttled, auth, network or service. */
+  fallback?: string;
+  /** The listening condition (e.g. clean, office-10db+phone); one caller track per caller and variant. */
+  variant?: string;
+  pitch?: string;
+  /** The generation run's seed; every random choice for this file was drawn from it. */
+  seed?: number;
+  /** This file's noise stream (drawn from seed). */
+  noise_seed?: number;
+  noise?: string;
+  snr_db?: number | null;
+  telephone?: string;
+  /** Active speech level reached, dBFS. */
+  level_dbfs?: number;
+  lead_silence_ms?: number;
+  trail_silence_ms?: number;
 }
 
 export class ManifestError extends Error {
