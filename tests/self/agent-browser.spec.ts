@@ -1,0 +1,272 @@
+import { expect, test } from '@playwright/test';
+import { measureSpeechBounds } from '../../harness/audio/vad';
+import { classifyBrowserConversation } from '../../harness/protocol/browser-conversation';
+import { createAgentServer, type AgentServer } from '../../fixtures/agent/server';
+import type { TruthEvent } from '../../fixtures/agent/ground-truth';
+import { REPLIES } from '../../fixtures/agent/voice';
+import { RecordingClient, binaryPcm, callerSpeech, concat, quietNoise, silence, stream, type Received } from '../../bench/agent-clients';
+import { synthesizeWithFlite } from '../../harness/audio/flite';
+
+/** Conformance of the browser conversation transport (DESIGN section 5) with real ws clients. */
+
+let agent: AgentServer | undefined;
+test.afterEach(async () => {
+  await agent?.close();
+  agent = undefined;
+});
+
+const isAudio = (r: Received) => r.json?.type === 'audio_data';
+const payload = (r: Received) => (r.json?.payload ?? {}) as Record<string, unknown>;
+const isCompleted = (r: Received) => r.json?.type === 'assistant' && payload(r).status === 'completed';
+
+async function truthOf(sessionId: string): Promise<TruthEvent[]> {
+  const res = await fetch(`${agent!.url}/api/v1/ground-truth/${sessionId}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { events: TruthEvent[] }).events;
+}
+
+/** Splits received audio frames into utterances at frame_index 0. */
+function utterances(c: RecordingClient): Received[][] {
+  const out: Received[][] = [];
+  for (const r of c.received.filter(isAudio)) {
+    if (r.json!.frame_index === 0) out.push([]);
+    out.at(-1)?.push(r);
+  }
+  return out;
+}
+
+test('Locust-style call: AudioMetadata first, 640-byte frames, every message type in order; ground truth matches the client within 5 ms', async () => {
+  agent = await createAgentServer({ port: 0, stageTimings: true, logLevel: 'silent' });
+  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=locust-1&streaming_mode=realtime&scenario=quick_question&user_email=a@example.com`);
+  c.sendJson({ kind: 'AudioMetadata', audioMetadata: { subscriptionId: 'sub', encoding: 'PCM', sampleRate: 16000, channels: 1, length: 640 } });
+  await c.waitFor((r) => isAudio(r) && r.json!.is_final === true, 15000, 0, 'the end of the greeting');
+  await stream(c.ws, await callerSpeech('Hi there, I have a quick question'), 320, 16000, binaryPcm);
+  await c.waitFor(isCompleted, 10000, 0, 'the completed reply');
+  c.close();
+
+  const first = c.received[0]!.json!;
+  expect(first).toMatchObject({ type: 'event', session_id: 'locust-1', user_id: 'a@example.com', payload: { event_type: 'speech_cascade_connected' } });
+  for (const key of ['type', 'topic', 'session_id', 'call_id', 'user_id', 'sender', 'ts', 'payload', 'speaker_id']) expect(first).toHaveProperty(key);
+  expect(c.received[1]!.json).toMatchObject({ type: 'assistant', payload: { streaming: false } });
+  // The server sends JSON text only, never binary frames.
+  expect(c.received.every((r) => r.binary === undefined && r.json !== undefined)).toBe(true);
+
+  const [greeting, reply] = utterances(c);
+  for (const u of [greeting!, reply!]) {
+    expect(u.map((r) => r.json!.frame_index)).toEqual(u.map((_, i) => i));
+    expect(u.map((r) => r.json!.is_final)).toEqual(u.map((_, i) => i === u.length - 1));
+    expect(u[0]!.json).toMatchObject({ sample_rate: 48000, total_frames: 0 });
+    expect(Buffer.from(String(u[1]!.json!.data), 'base64').byteLength).toBe(4800);
+  }
+
+  const order = (pred: (r: Received) => boolean) => c.received.findIndex(pred);
+  const partial = order((r) => payload(r).event_type === 'stt_partial');
+  const user = order((r) => payload(r).type === 'user');
+  const streaming = order((r) => r.json?.type === 'assistant_streaming');
+  const timings = order((r) => payload(r).event_type === 'stage_timings');
+  const replyStart = c.received.indexOf(reply![0]!);
+  const done = order(isCompleted);
+  expect(partial).toBeGreaterThan(0);
+  expect([partial, user, streaming, timings, replyStart, done]).toEqual([partial, user, streaming, timings, replyStart, done].sort((a, b) => a - b));
+  expect(timings).toBe(replyStart - 1);
+  expect(payload(c.received[user]!).content).toBe('Hi there, I have a quick question');
+  expect(payload(c.received[done]!).content).toBe('Of course. What is your question?');
+  // The harness's own classifier reads these messages as intended.
+  expect(classifyBrowserConversation(reply![0]!.text)).toMatchObject({ kind: 'audio', frameIndex: 0 });
+  expect(classifyBrowserConversation(c.received[done]!.text)).toMatchObject({ kind: 'response-end' });
+  expect(classifyBrowserConversation(c.received[user]!.text)).toMatchObject({ kind: 'transcript', role: 'user' });
+
+  const truth = await truthOf('locust-1');
+  const ev = (name: string, reply: number) => truth.find((e) => e.event === name && e.reply === reply)!;
+  const data = (payload(c.received[timings]!).data ?? {}) as Record<string, number>;
+  const scheduled = ev('reply_scheduled', 2);
+  expect(data).toEqual({ turn: 1, sttMs: scheduled.sttMs, llmFirstTokenMs: scheduled.llmFirstTokenMs, ttsFirstAudioMs: scheduled.ttsFirstAudioMs, toolMs: 0 });
+  expect(truth.find((e) => e.event === 'audio_metadata')).toBeTruthy();
+  // Ground truth vs what the client observed, same clock, loopback: within 5 ms.
+  expect(Math.abs(ev('first_frame_sent', 1).atMs - greeting![0]!.atMs)).toBeLessThanOrEqual(5);
+  expect(Math.abs(ev('first_frame_sent', 2).atMs - reply![0]!.atMs)).toBeLessThanOrEqual(5);
+  expect(Math.abs(ev('last_frame_sent', 2).atMs - reply!.at(-1)!.atMs)).toBeLessThanOrEqual(5);
+  const end = truth.find((e) => e.event === 'speech_end')!;
+  const stages = ['stt_final', 'llm_first_token', 'tts_first_audio', 'first_frame_sent'].map((name) => ev(name, 2).atMs);
+  expect(stages).toEqual([...stages].sort((a, b) => a - b));
+  // The stages add up: first frame = speech end detected + stt + llm + tts (timer slack only).
+  const planned = end.atMs + data.sttMs! + data.llmFirstTokenMs! + data.ttsFirstAudioMs!;
+  expect(ev('first_frame_sent', 2).atMs - planned).toBeGreaterThanOrEqual(-1);
+  expect(ev('first_frame_sent', 2).atMs - planned).toBeLessThan(25);
+});
+
+test('1024-byte speech frames make a turn; 3200-byte noise frames never do', async () => {
+  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 100 });
+  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=frames-1&scenario=quick_question`);
+  await stream(c.ws, quietNoise(3000), 1600, 16000, binaryPcm);
+  await new Promise((r) => setTimeout(r, 700));
+  expect(c.messages('user')).toHaveLength(0);
+  expect(c.received.filter(isAudio)).toHaveLength(0);
+  await stream(c.ws, await callerSpeech('Hi there, I have a quick question'), 512, 16000, binaryPcm);
+  await c.waitFor(isCompleted, 10000, 0, 'the completed reply');
+  expect((c.messages('user')[0]!.payload as Record<string, unknown>).content).toBe('Hi there, I have a quick question');
+  const truth = await truthOf('frames-1');
+  expect(truth.filter((e) => e.event === 'speech_end')).toHaveLength(1);
+});
+
+/** Speech onset in a streamed signal, as epoch ms of the frame that carried it. */
+async function onsetSentAt(signal: Int16Array, sentAt: number[], frameSamples: number): Promise<number> {
+  const bounds = (await measureSpeechBounds(signal))!;
+  return sentAt[Math.floor((bounds.speechStartMs * 16) / frameSamples)]!;
+}
+
+test('barge-in: caller speech during a reply stops it with audio_stop within the reaction time, and the new turn gets its reply', async () => {
+  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 200 });
+  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=barge-1&scenario=interruption`);
+  c.ws.send('Can you tell me about all of my coverage options?'); // typed: a turn without speech
+  const firstFrame = await c.waitFor(isAudio, 5000);
+  await new Promise((r) => setTimeout(r, 1000));
+  const barge = concat(await callerSpeech('Sorry, actually, what is my deductible?', { leadMs: 100 }));
+  const sentAt = await stream(c.ws, barge, 320, 16000, binaryPcm);
+  const stop = await c.waitFor((r) => r.json?.type === 'control', 5000, 0, 'the stop message');
+  const done = await c.waitFor(isCompleted, 10000, 0, 'the completed reply');
+  c.close();
+
+  expect(stop.json).toEqual({ type: 'control', action: 'audio_stop', reason: 'barge_in' });
+  const onset = await onsetSentAt(barge, sentAt, 320);
+  // Default false-alarm handling waits for max(AGENT_BARGE_IN_MS, AGENT_MIN_SPEECH_MS) = 200 ms of speech.
+  expect(stop.atMs - onset).toBeGreaterThan(150);
+  expect(stop.atMs - onset).toBeLessThan(450);
+  // No frame of the interrupted utterance after the stop; the next utterance restarts at frame_index 0.
+  const after = c.received.filter((r) => isAudio(r) && r.atMs > stop.atMs);
+  expect(after[0]!.json!.frame_index).toBe(0);
+  expect(firstFrame.json!.frame_index).toBe(0);
+  expect(payload(done).content).toBe('Your deductible is 500 dollars.');
+
+  const truth = await truthOf('barge-1');
+  const stopSent = truth.find((e) => e.event === 'stop_sent')!;
+  expect(Math.abs(stopSent.atMs - stop.atMs)).toBeLessThanOrEqual(5);
+  const bargeIn = truth.find((e) => e.event === 'barge_in')!;
+  expect(bargeIn.voicedMs).toBeGreaterThanOrEqual(200);
+  const lastBefore = c.received.filter((r) => isAudio(r) && r.atMs < stop.atMs).at(-1)!;
+  const lastSent = truth.find((e) => e.event === 'last_frame_sent' && e.reply === 1)!;
+  expect(Math.abs(lastSent.atMs - lastBefore.atMs)).toBeLessThanOrEqual(5);
+  expect(lastSent.final).toBe(false);
+});
+
+/** 80 ms of voiced sound: WebRTC VAD holds ~100 ms more, still short of the 200 ms minimum speech. */
+async function burst(): Promise<Int16Array> {
+  const [speech] = await synthesizeWithFlite([{ text: 'Hmm.', voice: 'flite-rms' }]);
+  const bounds = (await measureSpeechBounds(speech!))!;
+  const start = bounds.speechStartMs * 16;
+  return concat(silence(100), speech!.subarray(start, start + 80 * 16), silence(900));
+}
+
+test('false alarm (AGENT_FALSE_ALARM=ignore, the default): a short burst never stops the reply', async () => {
+  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 100 });
+  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=fa-ignore&scenario=false_alarm`);
+  c.ws.send('How do I file a claim online?');
+  await c.waitFor(isAudio, 5000);
+  await new Promise((r) => setTimeout(r, 800));
+  await stream(c.ws, await burst(), 320, 16000, binaryPcm);
+  await c.waitFor(isCompleted, 15000, 0, 'the completed reply');
+  c.close();
+  expect(c.messages('control')).toHaveLength(0);
+  expect(utterances(c)).toHaveLength(1);
+  const truth = await truthOf('fa-ignore');
+  expect(truth.filter((e) => e.event === 'noise')).toHaveLength(1);
+  expect(truth.filter((e) => e.event === 'speech_end')).toHaveLength(0);
+});
+
+test('false alarm (AGENT_FALSE_ALARM=resume): the reply stops, then resumes where it stopped at frame_index 0 and completes', async () => {
+  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 100, falseAlarm: 'resume', bargeInMs: 60 });
+  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=fa-resume&scenario=false_alarm`);
+  c.ws.send('How do I file a claim online?');
+  await c.waitFor(isAudio, 5000);
+  await new Promise((r) => setTimeout(r, 800));
+  await stream(c.ws, await burst(), 320, 16000, binaryPcm);
+  await c.waitFor(isCompleted, 15000, 0, 'the completed reply');
+  c.close();
+  expect(c.messages('control')).toHaveLength(1);
+  const [before, resumed] = utterances(c);
+  expect(resumed!.length).toBeGreaterThan(0);
+  const truth = await truthOf('fa-resume');
+  const resume = truth.find((e) => e.event === 'resume')!;
+  expect(resume.fromFrame).toBe(before!.length);
+  const full = agent.groundTruth('fa-resume')!.find((e) => e.event === 'reply_scheduled')!;
+  expect(full.text).toContain('claims page');
+  // Every frame of the reply was played exactly once across the two segments.
+  const frames = truth.filter((e) => e.event === 'last_frame_sent').reduce((n, e) => n + Number(e.framesSent), 0);
+  expect(frames).toBe(before!.length + resumed!.length);
+});
+
+test('voice_live mode: tts_cancelled comes before audio_stop', async () => {
+  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 100 });
+  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=vl-1&streaming_mode=voice_live&scenario=interruption`);
+  await c.waitFor(() => true, 2000);
+  expect(c.received[0]!.json).toMatchObject({ payload: { event_type: 'voice_live_connected' } });
+  c.ws.send('Tell me about my coverage options');
+  await c.waitFor(isAudio, 5000);
+  await new Promise((r) => setTimeout(r, 500));
+  await stream(c.ws, await callerSpeech('Sorry, actually, what is my deductible?'), 320, 16000, binaryPcm);
+  await c.waitFor((r) => r.json?.action === 'audio_stop', 5000);
+  c.close();
+  expect(c.messages('control').map((m) => m.action)).toEqual(['tts_cancelled', 'audio_stop']);
+});
+
+test('AGENT_REPLY_DELAY_MS is a fixed total: first reply frame = speech end detected + the delay', async () => {
+  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 400 });
+  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=fixed-1&scenario=quick_question`);
+  await stream(c.ws, await callerSpeech('Hi there, I have a quick question'), 320, 16000, binaryPcm);
+  const first = await c.waitFor(isAudio, 10000);
+  c.close();
+  const truth = await truthOf('fixed-1');
+  const end = truth.find((e) => e.event === 'speech_end')!;
+  expect(first.atMs - end.atMs).toBeGreaterThanOrEqual(399);
+  expect(first.atMs - end.atMs).toBeLessThan(420);
+  expect(truth.find((e) => e.event === 'reply_scheduled')).toMatchObject({ profile: 'fixed', sttMs: 80, llmFirstTokenMs: 240, ttsFirstAudioMs: 80 });
+});
+
+test('a tool-call turn waits on its slow tool before the reply', async () => {
+  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 100 });
+  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=tool-1&scenario=tool_call`);
+  const typedAt = Date.now();
+  c.ws.send('Can you check the status of my claim number 4417?');
+  const done = await c.waitFor(isCompleted, 15000);
+  c.close();
+  expect(payload(done).content).toBe('Your claim is approved and the payment was sent yesterday.');
+  const truth = await truthOf('tool-1');
+  const start = truth.find((e) => e.event === 'tool_start')!;
+  const end = truth.find((e) => e.event === 'tool_end')!;
+  expect(start).toMatchObject({ name: 'lookup_claim', delayMs: 3000 });
+  expect(end.atMs - start.atMs).toBeGreaterThanOrEqual(2990);
+  expect(truth.find((e) => e.event === 'first_frame_sent')!.atMs - typedAt).toBeGreaterThanOrEqual(3100);
+});
+
+test('unknown scenarios get generic replies; typed text is the user transcript', async () => {
+  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 50 });
+  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=generic-1&scenario=banking`);
+  c.ws.send('What is my balance?');
+  const done = await c.waitFor(isCompleted, 10000);
+  c.close();
+  expect(payload(done).content).toBe(REPLIES[0]);
+  expect((c.messages('user')[0]!.payload as Record<string, unknown>).content).toBe('What is my balance?');
+});
+
+test('an idle session gets session_end IDLE_TIMEOUT, then close 1000', async () => {
+  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', idleTimeoutSec: 0.5 });
+  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=idle-1`);
+  const openedAt = Date.now();
+  const closed = await c.waitClosed(3000);
+  expect(closed).toMatchObject({ code: 1000, reason: 'IDLE_TIMEOUT' });
+  expect(Date.now() - openedAt).toBeGreaterThanOrEqual(450);
+  const end = c.messages('session_end')[0]!;
+  expect(end.reason).toBe('IDLE_TIMEOUT');
+  expect(classifyBrowserConversation(c.received.find((r) => r.json?.type === 'session_end')!.text)).toMatchObject({ kind: 'session-end', reason: 'IDLE_TIMEOUT' });
+  await expect.poll(() => agent!.activeSessions(), { timeout: 2000 }).toBe(0);
+});
+
+test('health and readiness answer like a real backend; both conversation paths accept calls', async () => {
+  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent' });
+  expect(await (await fetch(`${agent.url}/api/v1/health`)).json()).toEqual({ status: 'healthy' });
+  expect(await (await fetch(`${agent.url}/api/v1/readiness`)).json()).toEqual({ status: 'ready', checks: [] });
+  const old = await RecordingClient.open(agent.url.replace('http', 'ws') + '/api/v1/realtime/conversation?session_id=old-path');
+  await old.waitFor((r) => payload(r).event_type === 'speech_cascade_connected', 2000);
+  old.close();
+  await expect(RecordingClient.open(agent.url.replace('http', 'ws') + '/nowhere')).rejects.toThrow(/404/);
+});
