@@ -1,0 +1,20 @@
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { runLoad } from './helpers/run-load';
+
+/** quick_question from a Locust suite's Azure neural (Jenny) cache, copied unchanged. */
+const LOCUST_CACHE = path.join(path.dirname(new URL(import.meta.url).pathname), 'data', 'audio', 'neural-jenny-quick');
+
+test('a Locust neural cache through PCM_DIR drives a real call: the agent answers every turn', async () => {
+  const run = await runLoad({ PCM_DIR: LOCUST_CACHE, SCENARIOS: 'quick_question', CALLS: '1' });
+  expect(run.code, run.output.slice(-2000)).toBe(0);
+  expect(run.calls).toHaveLength(1);
+  const [call] = run.calls;
+  expect(call).toMatchObject({ scenario: 'quick_question', voice: 'en-US-JennyMultilingualNeural', ok: true });
+  expect(call!.turns.map((t) => t.turn)).toEqual([1, 2, 3]);
+  for (const t of call!.turns) {
+    expect(t.ttfbMs, `turn ${t.turn}`).toBeGreaterThan(0);
+    expect(t.turnMs, `turn ${t.turn}`).toBeGreaterThan(t.ttfbMs!);
+  }
+  expect(run.summary.run.calls).toMatchObject({ total: 1, passed: 1, failed: 0 });
+});
