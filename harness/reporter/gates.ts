@@ -49,7 +49,7 @@ export class GateSyntaxError extends Error {
 
 /** k6-like gate strings ("ttfb:p95<2000", "ttfb:p(95)<2000|3000") as GateSpecs. */
 export function parseGate(entry: string): GateSpec {
-  const m = /^\s*([\w/.-]+)\s*:\s*([a-z]+(?:\(\d+\))?|p\d+)\s*([<>])\s*(\d+(?:\.\d+)?)\s*(?:\|\s*(\d+(?:\.\d+)?))?\s*$/i.exec(entry);
+  const m = /^\s*([\w/.-]+)\s*:\s*([a-z][a-z0-9().]*)\s*([<>])\s*(\d+(?:\.\d+)?)\s*(?:\|\s*(\d+(?:\.\d+)?))?\s*$/i.exec(entry);
   if (!m) throw new GateSyntaxError(entry, 'cannot read it');
   const [, metric, rawStat, op, pass, warn] = m;
   const statKey = rawStat!.toLowerCase().replace(/^p\((\d+)\)$/, 'p$1');

@@ -31,17 +31,27 @@ test('eight calls on four workers: every call passes and merged counts equal the
   expect(summary.verdict).toBe('pass');
 });
 
-test('ttfb median follows the agent reply delay: D plus the endpointing hang-over, within 60 ms', async () => {
+test('ttfb and ttfa medians follow the agent reply delay: D plus the hang-over within 60 ms, and move by the change in D within 20 ms', async () => {
   const hangoverMs = 500;
+  const medians: Array<{ delayMs: number; ttfb: number; ttfa: number }> = [];
   for (const delayMs of [200, 900]) {
     const run = await runLoad({
-      CALLS: '2', SCENARIOS: 'quick_question', AGENT_REPLY_DELAY_MS: String(delayMs), AGENT_ENDPOINT_SILENCE_MS: String(hangoverMs),
+      CALLS: '4', SCENARIOS: 'quick_question', AGENT_REPLY_DELAY_MS: String(delayMs), AGENT_ENDPOINT_SILENCE_MS: String(hangoverMs),
     }, ['--workers', '2']);
     expect(run.code, run.output.slice(-2000)).toBe(0);
     const ttfb = latency(run.summary, 'ttfb');
-    expect(ttfb.count).toBe(6);
-    expect(Math.abs(ttfb.p50Ms - (delayMs + hangoverMs)), `D=${delayMs}: median ${ttfb.p50Ms} ms`).toBeLessThanOrEqual(60);
+    const ttfa = latency(run.summary, 'ttfa');
+    expect(ttfb.count).toBe(12);
+    expect(ttfa.count).toBe(12);
+    expect(Math.abs(ttfb.p50Ms - (delayMs + hangoverMs)), `D=${delayMs}: median ttfb ${ttfb.p50Ms} ms`).toBeLessThanOrEqual(60);
+    // What the caller hears comes after the first frame arrives, never before it.
+    expect(ttfa.p50Ms).toBeGreaterThan(ttfb.p50Ms);
+    medians.push({ delayMs, ttfb: ttfb.p50Ms, ttfa: ttfa.p50Ms });
   }
+  const [a, b] = medians as [typeof medians[0], typeof medians[0]];
+  const shift = b.delayMs - a.delayMs;
+  expect(Math.abs(b.ttfb - a.ttfb - shift), JSON.stringify(medians)).toBeLessThanOrEqual(20);
+  expect(Math.abs(b.ttfa - a.ttfa - shift), JSON.stringify(medians)).toBeLessThanOrEqual(20);
 });
 
 test('a target where nothing listens fails fast with a classified ws/error and still writes summary.json', async () => {

@@ -1,0 +1,90 @@
+import { expect, test } from '@playwright/test';
+import { EvidencePolicy } from '../../harness/driver/evidence';
+import { redactText, redactUrl } from '../../harness/redact';
+import { RunAggregate } from '../../harness/reporter/aggregate';
+import { exceptionsCsv, failuresCsv, statsCsv } from '../../harness/reporter/csv';
+import { DEFAULT_GATES } from '../../harness/reporter/gates';
+import { hgrmFiles } from '../../harness/reporter/hgrm';
+import { buildSummary } from '../../harness/reporter/summary';
+import { classifyBrowserConversation } from '../../harness/protocol/browser-conversation';
+import { cannedCalls, lcg } from './helpers/canned';
+
+function aggregate(n: number) {
+  const agg = new RunAggregate();
+  for (const r of cannedCalls(n)) agg.add(r);
+  agg.addUnrecorded('call 0099', 'browser crashed');
+  const summary = buildSummary(agg, { startedAt: '2026-01-01T00:00:00.000Z', durationMs: 60_000, target: 't', workers: 2, shards: 1, incomplete: false }, DEFAULT_GATES);
+  return { agg, summary };
+}
+
+/** Minimal CSV reader for the checks (quoted fields, no embedded newlines). */
+function parseCsv(text: string): string[][] {
+  return text.trim().split('\n').map((line) => [...line.matchAll(/("([^"]|"")*"|[^,]*)(,|$)/g)].slice(0, -1).map((m) => m[1]!.replace(/^"|"$/g, '').replace(/""/g, '"')));
+}
+
+test('stats.csv has Locust\'s columns, a row per metric, and an Aggregated row that counts nothing twice', () => {
+  const { agg, summary } = aggregate(40);
+  const rows = parseCsv(statsCsv(summary, agg));
+  expect(rows[0]).toEqual(['Type', 'Name', 'Request Count', 'Failure Count', 'Median Response Time', 'Average Response Time', 'Min Response Time',
+    'Max Response Time', 'Average Content Size', 'Requests/s', 'Failures/s', '50%', '66%', '75%', '80%', '90%', '95%', '98%', '99%', '99.9%', '99.99%', '100%']);
+  const byName = new Map(rows.slice(1).map((r) => [r[1]!, r]));
+  const ttfb = summary.metrics.ttfb!;
+  if (ttfb.kind !== 'latency') throw new Error('ttfb is not a latency');
+  expect(byName.get('ttfb')!.slice(2, 5)).toEqual([String(ttfb.count + ttfb.fails), String(ttfb.fails), String(ttfb.p50Ms)]);
+  expect(byName.get('ttfb')![16]).toBe(String(ttfb.p95Ms));
+  const agg1 = rows.at(-1)!;
+  expect(agg1[1]).toBe('Aggregated');
+  // Aggregated = per-turn and per-call latency attempts + counter occurrences; aggregates like `ttfb` are excluded.
+  const expected = Object.entries(summary.metrics).reduce((n, [name, m]) =>
+    n + (m.kind === 'latency' && !/^(ttfb|ttfa|turn|barge|barge_ack)$/.test(name) ? m.count + m.fails : m.kind === 'counter' ? m.count : 0), 0);
+  expect(Number(agg1[2])).toBe(expected);
+});
+
+test('failures.csv and exceptions.csv group failures by cause', () => {
+  const { agg, summary } = aggregate(40);
+  const failures = parseCsv(failuresCsv(summary, agg));
+  expect(failures[0]).toEqual(['Method', 'Name', 'Error', 'Occurrences']);
+  const callRow = failures.find((r) => r[0] === 'call' && r[1] === 'turn/error')!;
+  expect(callRow[2]).toMatch(/no agent audio/);
+  expect(Number(callRow[3])).toBe(agg.records.filter((r) => !r.ok).length);
+  expect(parseCsv(exceptionsCsv(agg))).toEqual([['Count', 'Message', 'Traceback', 'Nodes'], ['1', 'call 0099: browser crashed', '', 'local']]);
+});
+
+test('one .hgrm percentile file per latency metric with samples', () => {
+  const { agg } = aggregate(10);
+  const files = hgrmFiles(agg);
+  expect(files.map((f) => f.name)).toContain('ttfb_01.hgrm');
+  expect(files.find((f) => f.name === 'ttfb.hgrm')!.text).toMatch(/Value\s+Percentile\s+TotalCount/);
+});
+
+test('no random audio frame is ever classified as an error or throttling', () => {
+  const rand = lcg(42);
+  const bytes = new Uint8Array(4800);
+  let withDigits = 0;
+  for (let i = 0; i < 5000; i++) {
+    for (let k = 0; k < bytes.length; k++) bytes[k] = Math.floor(rand() * 256);
+    const data = Buffer.from(bytes).toString('base64');
+    if (data.includes('429')) withDigits++;
+    const c = classifyBrowserConversation(JSON.stringify({ type: 'audio_data', data, sample_rate: 48000, frame_index: i, total_frames: 0, is_final: false }));
+    expect(c.kind).toBe('audio');
+  }
+  // The hazard is real: a good share of frames contain "429" somewhere.
+  expect(withDigits).toBeGreaterThan(100);
+});
+
+test('secrets in URLs and subprotocols are redacted', () => {
+  expect(redactUrl('wss://u:p@host/ws?session_id=abc&token=SECRET&api-key=K2')).toBe('wss://REDACTED:REDACTED@host/ws?session_id=abc&token=REDACTED&api-key=REDACTED');
+  expect(redactText('protocols realtime, openai-insecure-api-key.sk-123, openai-beta.realtime-v1')).toBe('protocols realtime, openai-insecure-api-key.REDACTED, openai-beta.realtime-v1');
+  expect(redactText('GET /x?access_token=abc&x=1 Bearer eyJhbGci.x.y')).toBe('GET /x?access_token=REDACTED&x=1 Bearer REDACTED');
+});
+
+test('evidence policy: every failed call, the first calls of a worker, then calls at or above its running p90', () => {
+  const p = new EvidencePolicy('failed-and-slowest');
+  const call = (ttfbMs: number, ok = true) => ({ ok, turns: [{ turn: 1, kind: 'speech' as const, ttfbMs }] });
+  expect([800, 900, 850].map((v) => p.keep(call(v)))).toEqual([true, true, true]);
+  for (let i = 0; i < 20; i++) p.keep(call(800 + (i % 5)));
+  expect(p.keep(call(802))).toBe(false);
+  expect(p.keep(call(2000))).toBe(true);
+  expect(p.keep(call(700, false))).toBe(true);
+  expect(new EvidencePolicy('off').keep(call(5000, false))).toBe(false);
+});
