@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readManifest, type ManifestEntry } from './manifest';
+import { callerOf, readManifest, variantOf, type ManifestEntry } from './manifest';
 import { AudioFormatError, CALLER_SAMPLE_RATE_HZ, decodeCallerAudio, durationMs } from './pcm';
 import { measureSpeechExtent } from './vad';
 
@@ -41,7 +41,7 @@ export async function loadCallerTracks(dir: string): Promise<CallerTrack[]> {
     if (e.sample_rate !== CALLER_SAMPLE_RATE_HZ && !/\.wav$/i.test(e.filename)) {
       throw new AudioFormatError(path.join(dir, e.filename), `manifest says ${e.sample_rate} Hz; raw PCM must be ${CALLER_SAMPLE_RATE_HZ} Hz (use a WAV file to have it resampled)`);
     }
-    const key = [e.scenario, callerOf(e), e.variant ?? ''].join('\u0000');
+    const key = [e.scenario, callerOf(e), variantOf(e)].join('\u0000');
     const list = groups.get(key) ?? [];
     list.push(e);
     groups.set(key, list);
@@ -66,12 +66,8 @@ export async function loadCallerTracks(dir: string): Promise<CallerTrack[]> {
       if (!bounds) throw new AudioFormatError(file, 'no speech detected');
       turns.push({ turnIndex: e.turn_index, text: e.text, file, samples, durationMs: durationMs(samples), ...bounds });
     }
-    tracks.push({ scenario: list[0]!.scenario, voice: callerOf(list[0]!), variant: list[0]!.variant ?? '', turns });
+    tracks.push({ scenario: list[0]!.scenario, voice: callerOf(list[0]!), variant: variantOf(list[0]!), turns });
   }
   const order = (t: CallerTrack) => [t.scenario, t.voice, t.variant].join('\u0000');
   return tracks.sort((a, b) => order(a).localeCompare(order(b)));
-}
-
-function callerOf(e: ManifestEntry): string {
-  return String(e.caller ?? e.voice ?? '');
 }

@@ -17,7 +17,8 @@ type Spec =
   | { kind: 'range'; doc: string; default: readonly [number, number]; min: number; max: number; unit: string };
 
 export const CLI_OPTIONS = {
-  scenarios: { kind: 'list', default: null, doc: 'scenarios to generate; default: every built-in scenario' },
+  scenarios: { kind: 'list', default: null, doc: 'scenarios to generate; default: every known scenario' },
+  scenariosFile: { kind: 'string', default: '', doc: 'extra scenarios, in the format of harness/audio/scenarios.json' },
   maxTurns: { kind: 'int', default: 0, min: 0, max: 1000, doc: 'turns per scenario, from the first; 0 = all' },
   voices: { kind: 'list', default: null, doc: `caller voices; default: ${'en-US-JennyMultilingualNeural'} when Azure is used, else flite-slt flite-rms` },
   engine: { kind: 'enum', values: ENGINE_CHOICES, default: 'auto', doc: 'auto: Azure when AZURE_SPEECH_KEY and AZURE_SPEECH_REGION are set, offline per file where Azure fails' },

@@ -3,7 +3,7 @@ import { azureCredentialsFromEnv, redactSecret } from './azure';
 import { CliError, cliHelp, parseCliArgs, type CliOptions } from './cli-options';
 import { PROJECT_ROOT } from './defaults';
 import { clearCallerAudio, ensureCallerAudio, type GenerateResult } from './generate';
-import { builtInScenarios, pickScenarios } from './scenarios';
+import { pickScenarios, scenariosWithFile } from './scenarios';
 import { checkVoices, defaultVoices } from './voices';
 
 /**
@@ -19,7 +19,7 @@ export async function runAudioCli(argv: readonly string[], env: Record<string, s
   }
   const engine = opts.engine;
   const credentials = engine === 'offline' ? null : azureCredentialsFromEnv(env);
-  const all = builtInScenarios();
+  const all = scenariosWithFile(opts.scenariosFile || undefined);
   const scenarios = pickScenarios(all, opts.scenarios ?? [...all.keys()]);
   const voices = opts.voices ?? defaultVoices(engine, credentials !== null);
   checkVoices(voices, engine);

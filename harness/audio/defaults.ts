@@ -20,18 +20,21 @@ export const DEFAULT_VOICES: readonly FliteVoice[] = DEFAULT_OFFLINE_VOICES;
  * run's set-up never spends Azure quota.
  */
 export async function ensureDefaultAudio(log: (line: string) => void, scenarios: Scenario[] = [...builtInScenarios().values()]): Promise<GenerateResult & { dir: string }> {
-  const have = new Set(
-    readManifest(DEFAULT_PCM_DIR).filter((e) => fs.existsSync(path.join(DEFAULT_PCM_DIR, e.filename))).map((e) => e.scenario),
-  );
+  const present = readManifest(DEFAULT_PCM_DIR).filter((e) => fs.existsSync(path.join(DEFAULT_PCM_DIR, e.filename)));
+  const have = new Set(present.map((e) => e.scenario));
+  const missing = scenarios.filter((s) => !have.has(s.name));
+  // `total` counts the files the given scenarios have, made now or before.
+  const kept = present.filter((e) => scenarios.some((s) => s.name === e.scenario)).length;
+  if (missing.length === 0) return { generated: 0, total: kept, byEngine: { azure: 0, flite: 0 }, fallbacks: 0, elapsedMs: 0, dir: DEFAULT_PCM_DIR };
   const result = await ensureCallerAudio({
     dir: DEFAULT_PCM_DIR,
-    scenarios: scenarios.filter((s) => !have.has(s.name)),
+    scenarios: missing,
     voices: DEFAULT_VOICES,
     engine: 'offline',
     onProgress: (p) => { if (p.generated) log(`generated ${p.file} (${p.done}/${p.total})`); },
     onNotice: log,
   });
-  return { ...result, total: result.total + scenarios.filter((s) => have.has(s.name)).length, dir: DEFAULT_PCM_DIR };
+  return { ...result, total: result.total + kept, dir: DEFAULT_PCM_DIR };
 }
 
 /** True when PCM_DIR names the project's own cache (which may be generated into). */

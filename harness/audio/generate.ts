@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AzureConfigError, AzureEngine, AzureSpeechError, type AzureCredentials, type AzureEngineOptions } from './azure';
 import { synthesizeWithFlite, type FliteVoice } from './flite';
 import { withCacheLock } from './lock';
-import { readManifest, writeManifest, type ManifestEntry } from './manifest';
+import { callerOf, readManifest, variantOf, writeManifest, type ManifestEntry } from './manifest';
 import { CALLER_SAMPLE_RATE_HZ, durationMs, toBytes } from './pcm';
 import { CACHE_FILE_PATTERN, planGeneration, type FallbackReason, type PlannedFile, type Rendition } from './plan';
 import { applyTransform, DEFAULT_REALISM, type RealismOptions } from './realism';
@@ -210,8 +210,8 @@ class CacheWriter {
  */
 function supersedes(added: ManifestEntry, old: ManifestEntry): boolean {
   if (old.filename === added.filename) return true;
-  return old.engine !== undefined && old.scenario === added.scenario && (old.caller ?? old.voice) === added.caller
-    && (old.variant ?? '') === added.variant && old.turn_index === added.turn_index;
+  return old.engine !== undefined && old.scenario === added.scenario && callerOf(old) === added.caller
+    && variantOf(old) === added.variant && old.turn_index === added.turn_index;
 }
 
 /** Like the Locust cache: relative to where the tool ran, unless the cache lies outside it. */

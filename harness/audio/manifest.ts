@@ -47,6 +47,16 @@ export interface ManifestEntry {
   trail_silence_ms?: number;
 }
 
+/** A line's listening condition; lines this harness wrote before variants were recorded were all clean. */
+export function variantOf(e: ManifestEntry): string {
+  return e.variant ?? (e.engine !== undefined ? 'clean' : '');
+}
+
+/** The voice a line was asked for (the caller), which groups it into a track. */
+export function callerOf(e: ManifestEntry): string {
+  return String(e.caller ?? e.voice ?? '');
+}
+
 export class ManifestError extends Error {
   constructor(readonly file: string, readonly line: number, detail: string) {
     super(`${file}:${line}: ${detail}`);

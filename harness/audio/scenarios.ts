@@ -43,6 +43,53 @@ export function builtInScenarios(): Map<string, Scenario> {
   return out;
 }
 
+export class ScenarioFileError extends Error {
+  constructor(readonly file: string, detail: string) {
+    super(`${file}: ${detail}`);
+    this.name = 'ScenarioFileError';
+  }
+}
+
+/**
+ * The built-in scenarios plus a user's file in the same format
+ * (scenarios.json); a user scenario of the same name replaces the built-in one.
+ * Every field is checked, and errors name the file, scenario and turn.
+ */
+export function scenariosWithFile(file: string | undefined): Map<string, Scenario> {
+  const all = builtInScenarios();
+  if (!file) return all;
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ScenarioFileError(file, `not a readable JSON file (${(e as Error).message})`);
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new ScenarioFileError(file, 'expected an object of scenarios: {"name": {"description", "turns": [{"text"}]}}');
+  for (const [name, value] of Object.entries(data as Record<string, unknown>)) {
+    if (name.startsWith('$')) continue;
+    const where = `scenario "${name}"`;
+    const v = value as { description?: unknown; turns?: unknown };
+    if (!v || typeof v !== 'object' || !Array.isArray(v.turns) || v.turns.length === 0) throw new ScenarioFileError(file, `${where}: "turns" must be a non-empty array`);
+    const turns = v.turns.map((t: unknown, i: number) => checkTurn(t, file, `${where} turn ${i + 1}`));
+    all.set(name, { name, description: typeof v.description === 'string' ? v.description : '', turns });
+  }
+  return all;
+}
+
+function checkTurn(t: unknown, file: string, where: string): ScenarioTurn {
+  const bad = (detail: string) => new ScenarioFileError(file, `${where}: ${detail}`);
+  if (!t || typeof t !== 'object') throw bad('expected an object with "text"');
+  const turn = t as Record<string, unknown>;
+  if (typeof turn.text !== 'string' || !turn.text.trim()) throw bad('"text" must be a non-empty string');
+  if (turn.reply !== undefined && typeof turn.reply !== 'string') throw bad('"reply" must be a string');
+  if (turn.expect !== undefined && !(Array.isArray(turn.expect) && turn.expect.every((x) => typeof x === 'string'))) throw bad('"expect" must be an array of strings');
+  if (turn.timeoutSec !== undefined && !(typeof turn.timeoutSec === 'number' && turn.timeoutSec > 0)) throw bad('"timeoutSec" must be a number > 0 (seconds)');
+  const tool = turn.tool as { name?: unknown; delayMs?: unknown } | undefined;
+  if (tool !== undefined && !(tool && typeof tool.name === 'string' && typeof tool.delayMs === 'number' && tool.delayMs >= 0)) throw bad('"tool" must be {"name": string, "delayMs": number >= 0}');
+  if (turn.interrupt !== undefined && turn.interrupt !== 'barge-in' && turn.interrupt !== 'false-alarm') throw bad('"interrupt" must be "barge-in" or "false-alarm"');
+  return turn as unknown as ScenarioTurn;
+}
+
 export function pickScenarios(all: Map<string, Scenario>, names: readonly string[]): Scenario[] {
   return names.map((n) => {
     const s = all.get(n);

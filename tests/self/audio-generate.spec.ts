@@ -94,6 +94,18 @@ test('transform options are part of the content address; a new seed replaces the
   expect(entries).toHaveLength(9);
 });
 
+test('lines from an older cache of this harness (no caller or variant recorded) are replaced, not doubled', async () => {
+  const dir = tempDir('audio-older');
+  await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-rms'], realism: { seed: 5 } });
+  const manifest = path.join(dir, 'manifest.jsonl');
+  const older = readManifest(dir).map(({ caller: _c, variant: _v, ...rest }) => rest);
+  fs.writeFileSync(manifest, older.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  expect((await loadCallerTracks(dir)).map((t) => t.variant)).toEqual(['clean']);
+  await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-rms'], realism: { seed: 6 } });
+  expect(readManifest(dir).map((e) => e.seed)).toEqual([6, 6, 6]);
+  expect(await loadCallerTracks(dir)).toHaveLength(1);
+});
+
 test('a bad manifest line stops generation with file and line, and nothing in the cache is touched', async () => {
   const dir = tempDir('audio-bad');
   await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-slt'], maxTurns: 2 });
@@ -148,7 +160,7 @@ test('the CLI names unknown scenarios, voices and bad values with what is allowe
     [['--noise', 'rain'], /--noise "rain" is not valid: expected one of none, office, street/],
     [['--lead-silence-ms', '500-100'], /--lead-silence-ms "500-100" is not valid/],
     [['--engine', 'azure'], /--engine azure needs AZURE_SPEECH_KEY and AZURE_SPEECH_REGION/],
-    [['--frobnicate'], /unknown option --frobnicate; known options: --scenarios, --max-turns/],
+    [['--frobnicate'], /unknown option --frobnicate; known options: --scenarios, --scenarios-file, --max-turns/],
   ];
   for (const [args, message] of cases) {
     const r = audioCli(['--dir', dir, ...args]);
@@ -156,4 +168,20 @@ test('the CLI names unknown scenarios, voices and bad values with what is allowe
     expect(r.stderr).toMatch(message);
   }
   expect(fs.readdirSync(dir)).toEqual([]);
+});
+
+test('--scenarios-file adds the user\'s scenarios (same format as scenarios.json); a bad one is named with scenario and turn', () => {
+  const dir = tempDir('audio-userfile');
+  const file = path.join(dir, 'my-scenarios.json');
+  fs.writeFileSync(file, JSON.stringify({ billing: { description: 'A billing question', turns: [{ text: 'Why is my bill 40 dollars higher?', expect: ['bill'] }] } }));
+  const cache = path.join(dir, 'cache');
+  const ok = audioCli(['--dir', cache, '--scenarios-file', file, '--scenarios', 'billing', 'simple_query', '--voices', 'flite-kal16']);
+  expect(ok.code, ok.stderr).toBe(0);
+  expect(readManifest(cache).map((e) => [e.scenario, e.text])).toEqual([
+    ['billing', 'Why is my bill 40 dollars higher?'], ['simple_query', 'What are your opening hours on Saturday?'],
+  ]);
+  fs.writeFileSync(file, JSON.stringify({ billing: { turns: [{ text: 'Hi' }, { text: 'Bye', timeoutSec: -1 }] } }));
+  const bad = audioCli(['--dir', cache, '--scenarios-file', file, '--scenarios', 'billing']);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toContain(`${file}: scenario "billing" turn 2: "timeoutSec" must be a number > 0 (seconds)`);
 });
