@@ -1,4 +1,5 @@
-import { decodeHistogram, newHistogram, type Histogram } from '../metrics/histogram';
+import { newHistogram, type Histogram } from '../metrics/histogram';
+import { addEncoded } from '../metrics/merge';
 import { aggregateOf } from '../metrics/names';
 import type { CallRecord } from '../metrics/record';
 
@@ -18,12 +19,12 @@ export class RunAggregate {
   tasks = { attempts: 0, successes: 0 };
 
   add(record: CallRecord): void {
-    this.records.push(record);
+    // Histograms are merged below; the kept record (evidence, calls.jsonl, charts) does without them.
+    this.records.push({ ...record, histograms: {} });
     for (const [name, encoded] of Object.entries(record.histograms)) {
-      const h = decodeHistogram(encoded);
-      this.histogram(name).add(h);
+      addEncoded(this.histogram(name), encoded);
       const agg = aggregateOf(name);
-      if (agg) this.histogram(agg).add(h);
+      if (agg) addEncoded(this.histogram(agg), encoded);
     }
     for (const [name, n] of Object.entries(record.fails)) {
       this.bump(this.fails, name, n);

@@ -34,7 +34,7 @@ function call(id: string, ttfb: number[], opts: { connected?: boolean; failTurn?
   ttfb.forEach((v, i) => {
     rec.latency(`ttfb/0${i + 1}`, v);
     rec.latency(`turn/0${i + 1}`, v + 2000);
-    Object.assign(rec.turn(i + 1), { ttfbMs: v, turnMs: v + 2000 });
+    Object.assign(rec.turn(i + 1), { ttfbMs: v, turnMs: v + 2000, endReason: 'final-frame' });
   });
   if (opts.failTurn) {
     rec.fail(`ttfb/0${opts.failTurn}`);
@@ -72,4 +72,24 @@ test('the summary counts samples and fails per turn, aggregates turns, and compu
 test('a run with no calls has a failing verdict', () => {
   const s = buildSummary(new RunAggregate(), { startedAt: 'x', durationMs: 1, target: 't', workers: 1, shards: 1, incomplete: false }, DEFAULT_GATES);
   expect(s.verdict).toBe('fail');
+});
+
+test('adding encoded histograms directly equals decoding and adding them', async () => {
+  const { addEncoded } = await import('../../harness/metrics/merge');
+  const { encodeHistogram: enc } = await import('../../harness/metrics/histogram');
+  const rand = lcg(11);
+  const viaDecode = newHistogram();
+  const direct = newHistogram();
+  for (let call = 0; call < 500; call++) {
+    const h = newHistogram();
+    const n = 1 + Math.floor(rand() * 6);
+    // Zeros, small values, mid-range and values near the top of the range.
+    for (let k = 0; k < n; k++) recordMs(h, [0, 1 + rand() * 50, 200 + rand() * 5000, 100_000 + rand() * 499_000][Math.floor(rand() * 4)]!);
+    const e = enc(h);
+    viaDecode.add(decodeHistogram(e));
+    addEncoded(direct, e);
+  }
+  expect(statsOf(direct)).toEqual(statsOf(viaDecode));
+  expect(direct.totalCount).toBe(viaDecode.totalCount);
+  expect(enc(direct)).toBe(enc(viaDecode));
 });

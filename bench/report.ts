@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CallRecord } from '../harness/metrics/record';
+import { RunAggregate } from '../harness/reporter/aggregate';
+import { exceptionsCsv, failuresCsv, statsCsv } from '../harness/reporter/csv';
+import { DEFAULT_GATES } from '../harness/reporter/gates';
+import { hgrmFiles } from '../harness/reporter/hgrm';
+import { renderHtml } from '../harness/reporter/html';
+import { buildSummary } from '../harness/reporter/summary';
+import { formatStatsTable } from '../harness/reporter/table';
+import { cannedCalls } from '../tests/self/helpers/canned';
+
+/**
+ * `npm run --silent bench:report -- --calls 10000`: builds realistic call
+ * records as workers attach them (JSON with encoded histograms), then times
+ * what the reporter does at the end of a run: parse and merge them, and render
+ * every output. The records are made by a child process so that the peak
+ * memory reported is the reporter's alone. Prints one JSON line last.
+ */
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '10000' }, 'write-records': { type: 'string' } } });
+const calls = Number(values.calls);
+if (!Number.isInteger(calls) || calls < 1) throw new Error(`--calls must be a positive integer, got ${values.calls}`);
+
+if (values['write-records']) {
+  fs.writeFileSync(values['write-records'], cannedCalls(calls, 7).map((r) => JSON.stringify(r)).join('\n'));
+  process.exit(0);
+}
+const recordsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-records-')), 'records.jsonl');
+const made = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--calls', String(calls), '--write-records', recordsFile], { stdio: 'inherit' });
+if (made.status !== 0) throw new Error('making the call records failed');
+const bodies = fs.readFileSync(recordsFile, 'utf8').split('\n');
+fs.rmSync(path.dirname(recordsFile), { recursive: true, force: true });
+
+const t0 = performance.now();
+const agg = new RunAggregate();
+for (const body of bodies) agg.add(JSON.parse(body) as CallRecord);
+const mergeMs = performance.now() - t0;
+
+const t1 = performance.now();
+const summary = buildSummary(agg, { startedAt: new Date().toISOString(), durationMs: 3_600_000, target: 'bench', workers: 20, shards: 1, incomplete: false }, DEFAULT_GATES);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
+fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
+fs.writeFileSync(path.join(dir, 'calls.jsonl'), agg.records.map(({ histograms: _h, ...rest }) => JSON.stringify(rest)).join('\n'));
+fs.writeFileSync(path.join(dir, 'stats.csv'), statsCsv(summary, agg));
+fs.writeFileSync(path.join(dir, 'failures.csv'), failuresCsv(summary, agg));
+fs.writeFileSync(path.join(dir, 'exceptions.csv'), exceptionsCsv(agg));
+for (const f of hgrmFiles(agg)) fs.writeFileSync(path.join(dir, f.name), f.text);
+fs.writeFileSync(path.join(dir, 'index.html'), renderHtml(summary, agg, []));
+formatStatsTable(summary);
+const renderMs = performance.now() - t1;
+fs.rmSync(dir, { recursive: true, force: true });
+
+const peakRssMb = process.resourceUsage().maxRSS / 1024;
+console.log(JSON.stringify({ calls, mergeMs: Math.round(mergeMs), renderMs: Math.round(renderMs), peakRssMb: Math.round(peakRssMb) }));
