@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { azureCredentialsFromEnv, redactSecret } from './azure';
 import { CliError, cliHelp, parseCliArgs, type CliOptions } from './cli-options';
 import { PROJECT_ROOT } from './defaults';
@@ -63,7 +64,7 @@ function realismOf(opts: CliOptions) {
   };
 }
 
-const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
+const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const scrub = (s: string) => redactSecret(s, process.env.AZURE_SPEECH_KEY?.trim() ?? '');
   try {

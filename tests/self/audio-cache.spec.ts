@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { loadCallerTracks } from '../../harness/audio/cache';
 import { ManifestError } from '../../harness/audio/manifest';
@@ -8,7 +9,7 @@ import { measureSpeechExtent } from '../../harness/audio/vad';
 import { knownSpeech, RATE_HZ, samplesOf, snapshot, tempDir } from './audio-signals';
 
 /** Three quick_question turns copied unchanged from a Locust suite's neural (Azure Jenny) cache. */
-const LOCUST_CACHE = path.join(path.dirname(new URL(import.meta.url).pathname), 'data', 'audio', 'neural-jenny-quick');
+const LOCUST_CACHE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data', 'audio', 'neural-jenny-quick');
 
 function copyCache(to: string): void {
   for (const f of fs.readdirSync(LOCUST_CACHE)) fs.copyFileSync(path.join(LOCUST_CACHE, f), path.join(to, f));

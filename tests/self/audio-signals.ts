@@ -42,8 +42,14 @@ export function tone(freqHz: number, ms: number): Float32Array {
   return out;
 }
 
+const made: string[] = [];
+process.on('exit', () => { for (const dir of made) fs.rmSync(dir, { recursive: true, force: true }); });
+
+/** A scratch directory, removed when the test worker exits. */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  made.push(dir);
+  return dir;
 }
 
 /** Every file in `dir` with its bytes, to prove a failed operation touched nothing. */
