@@ -94,6 +94,7 @@ export class AzureEngine {
   /** Set after a failure no retry can fix (bad credentials, no route): later requests fail at once. */
   private disabled: AzureSpeechError | undefined;
   private networkFailuresInARow = 0;
+  private throttledInARow = 0;
   private readonly factory: SynthesizerFactory;
   private readonly timeoutMs: number;
   private readonly retries: number;
@@ -115,6 +116,7 @@ export class AzureEngine {
       try {
         const samples = await this.once(req);
         this.networkFailuresInARow = 0;
+        this.throttledInARow = 0;
         return samples;
       } catch (e) {
         const err = e instanceof AzureSpeechError ? e : new AzureSpeechError('service', this.scrub(`Azure Speech failed: ${(e as Error).message}`));
@@ -125,6 +127,8 @@ export class AzureEngine {
         }
         if (err.kind === 'auth') this.disabled = err;
         if (err.kind === 'network' && ++this.networkFailuresInARow >= 2) this.disabled = err;
+        // Each throttled file already waited through its back-off; three in a row means the quota is gone for now.
+        if (err.kind === 'throttled' && ++this.throttledInARow >= 3) this.disabled = err;
         throw err;
       }
     }

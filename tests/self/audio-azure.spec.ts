@@ -123,6 +123,12 @@ test('429: retried with back-off, then an error with --engine azure, or the offl
   expect(strict.sleeps).toEqual([500, 1000]);
   expect(fs.existsSync(path.join(strict.dir, 'manifest.jsonl'))).toBe(false);
 
+  // Throttled file after file: after three, Azure is not asked again in this run.
+  const exhausted = fakeService(() => '429');
+  const gaveUp = await generate(exhausted, 'auto', { scenarios: pickScenarios(builtInScenarios(), ['insurance_inquiry']), maxTurns: 5 });
+  expect(gaveUp.result).toMatchObject({ generated: 5, byEngine: { flite: 5, azure: 0 }, fallbacks: 5 });
+  expect(exhausted.requests).toHaveLength(3 * 3);
+
   // Auto: the second file is throttled every time; the others succeed.
   const service = fakeService((n) => (n >= 2 && n <= 4 ? '429' : 'ok'));
   const auto = await generate(service, 'auto');
