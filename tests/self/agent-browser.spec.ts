@@ -234,7 +234,8 @@ test('a tool-call turn waits on its slow tool before the reply', async () => {
   const start = truth.find((e) => e.event === 'tool_start')!;
   const end = truth.find((e) => e.event === 'tool_end')!;
   expect(start).toMatchObject({ name: 'lookup_claim', delayMs: 3000 });
-  expect(end.atMs - start.atMs).toBeGreaterThanOrEqual(2990);
+  // Both ends are timers scheduled from the turn's end: a late first one shortens the gap a little.
+  expect(end.atMs - start.atMs).toBeGreaterThanOrEqual(2950);
   expect(truth.find((e) => e.event === 'first_frame_sent')!.atMs - typedAt).toBeGreaterThanOrEqual(3100);
 });
 

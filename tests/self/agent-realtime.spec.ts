@@ -19,7 +19,7 @@ function shape(types: string[]): string[] {
 }
 
 test('beta: echoes the offered subprotocol; one server-VAD turn produces the events in the real order', async () => {
-  agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 150 });
+  agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 150, stageTimings: true });
   const c = await RecordingClient.open(`${agent.realtimeUrl}?model=gpt-4o-realtime-preview&session_id=rt-beta&scenario=quick_question`, { protocols: BROWSER_PROTOCOLS });
   expect(c.ws.protocol).toBe('realtime');
   const created = await c.waitType('session.created', 2000);
@@ -46,6 +46,8 @@ test('beta: echoes the offered subprotocol; one server-VAD turn produces the eve
   for (const d of events.filter((m) => isDelta(String(m.type)))) expect(d).toMatchObject({ response_id: added.response_id, item_id: itemId });
   const done = events.find((m) => m.type === 'response.done')!;
   expect(done.response).toMatchObject({ status: 'completed', output: [{ id: itemId, role: 'assistant', content: [{ type: 'audio', transcript: 'Of course. What is your question?' }] }] });
+  // With AGENT_STAGE_TIMINGS the stages ride in the response's metadata (string values, as the API allows).
+  expect(JSON.parse(String((done.response as { metadata: { stage_timings: string } }).metadata.stage_timings))).toEqual({ turn: 1, sttMs: 30, llmFirstTokenMs: 90, ttsFirstAudioMs: 30, toolMs: 0 });
   const transcript = events.filter((m) => m.type === 'response.audio_transcript.delta').map((m) => m.delta).join('');
   expect(transcript).toBe('Of course. What is your question?');
   const stt = events.find((m) => m.type === 'conversation.item.input_audio_transcription.completed')!;
