@@ -130,3 +130,31 @@ test('bad options stop the agent with a message naming the variable', () => {
   expect(bad({ AGENT_SCENARIOS_FILE: '/nonexistent.json' })).not.toThrow(); // read when the agent starts
   expect(loadAgentOptions({ AGENT_REPLY_DELAY_MS: '250', AGENT_SEED: '9' })).toMatchObject({ replyDelayMs: 250, seed: 9, profile: { name: 'fast' } });
 });
+
+test('a transport bug while streaming ends that session with 1011; the agent process carries on', async () => {
+  const { TurnEngine } = await import('../../fixtures/agent/engine');
+  const { loadVoiceBank } = await import('../../fixtures/agent/voice');
+  const { ReplyScript } = await import('../../fixtures/agent/script');
+  const { FaultPlan } = await import('../../fixtures/agent/faults');
+  const { GroundTruthStore } = await import('../../fixtures/agent/ground-truth');
+  const { AgentStats } = await import('../../fixtures/agent/stats');
+  const { createRng } = await import('../../fixtures/agent/random');
+  const { createVad } = await import('../../harness/audio/vad');
+  const opts = loadAgentOptions({}, { logLevel: 'silent', replyDelayMs: 0 });
+  const truth = new GroundTruthStore(10).open('buggy');
+  const closes: Array<[number, string]> = [];
+  const warnings: string[] = [];
+  const engine = new TurnEngine({
+    opts, transport: 'browser', ordinal: 1, scenario: undefined, script: new ReplyScript([]), voice: await loadVoiceBank('flite-kal16', [], [16000]),
+    outputRateHz: 16000, frameMs: 50, faults: new FaultPlan([]), rng: createRng(1), truth, stats: new AgentStats(), vad: await createVad(), log: { info: () => {}, warn: (l) => warnings.push(l) },
+  }, {
+    frame: (_r, _f, index) => { if (index === 2) throw new Error('encoder exploded'); },
+    stop: () => {}, error: () => {}, malformed: () => {}, drop: () => {}, idle: () => {},
+    close: (code, reason) => { closes.push([code, reason]); },
+  });
+  engine.greet();
+  await expect.poll(() => closes.length, { timeout: 2000 }).toBe(1);
+  expect(closes[0]).toEqual([1011, 'internal error']);
+  expect(warnings[0]).toMatch(/encoder exploded/);
+  expect(engine.busy).toBe(false);
+});
