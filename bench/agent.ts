@@ -281,8 +281,13 @@ async function main(): Promise<void> {
   if (canPin) spawnSync('taskset', ['-a', '-cp', `1-${cores - 1}`, String(process.pid)], { stdio: 'ignore' });
   const agent = await startAgent(args, canPin ? 0 : undefined);
   log(`agent at ${agent.url}${canPin ? ' pinned to cpu 0, clients on the others' : ' (not pinned)'}; ${args.sessions} sessions, ${args.seconds} s${args.churn ? ', churn' : ''}`);
+  const loadBefore = os.loadavg()[0]!;
+  if (loadBefore > cores * 0.5) log(`warning: load average ${loadBefore.toFixed(2)} on ${cores} cores: other work will show up as send jitter`);
   try {
     const result = args.churn ? await churn(args, agent) : await throughput(args, agent);
+    // Other processes' load shows up as jitter: report it next to the figures.
+    result.loadAvg1 = Math.round(Math.max(loadBefore, os.loadavg()[0]!) * 100) / 100;
+    result.cpus = cores;
     process.stdout.write(JSON.stringify(result) + '\n');
   } finally {
     agent.child.kill('SIGTERM');
