@@ -1,15 +1,20 @@
 import { defineConfig, type ReporterDescription } from '@playwright/test';
+import { scenariosWithFile } from './harness/audio/scenarios';
 import { CHROMIUM_ARGS, resolveChromium } from './harness/browser/resolve';
 import { loadHarnessConfig } from './harness/config';
+import { currentShard, runShape } from './harness/plan/load';
 import { READY_PATTERN } from './fixtures/ready';
 
-// Both throw before anything starts when a value is wrong or no browser exists.
+// These throw before anything starts when a value is wrong or no browser exists.
 const harness = loadHarnessConfig();
 const browser = resolveChromium();
+const shard = currentShard();
+const shape = runShape(harness, [...scenariosWithFile(harness.scenariosFile).keys()], shard);
+// The workers and the fixture process do not see --shard on their command lines.
+if (shard.count > 1) process.env.HARNESS_SHARD = `${shard.index + 1}/${shard.count}`;
 
-const sharded = process.argv.some((a) => a === '--shard' || a.startsWith('--shard='));
 const reporters: ReporterDescription[] = [
-  [sharded ? 'blob' : 'list'],
+  [shard.count > 1 ? 'blob' : 'list'],
   ['./harness/reporter/index.ts', { outputDir: harness.reportDir }],
 ];
 
@@ -18,7 +23,8 @@ export default defineConfig({
   fullyParallel: true,
   // A retried call would be counted twice; a failed call is a load outcome, not flakiness.
   retries: 0,
-  workers: Math.min(harness.calls, 4),
+  // Enough workers for the plan's peak concurrency (each worker carries one call at a time).
+  workers: shape.workers,
   timeout: 10 * 60_000,
   reporter: reporters,
   globalSetup: './harness/global-setup.ts',

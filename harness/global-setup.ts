@@ -1,17 +1,26 @@
 import type { FullConfig } from '@playwright/test';
 import { loadCallerTracks } from './audio/cache';
 import { ensureDefaultAudio, isDefaultPcmDir } from './audio/defaults';
-import { builtInScenarios, pickScenarios } from './audio/scenarios';
+import { pickScenarios, scenariosWithFile } from './audio/scenarios';
 import { loadHarnessConfig } from './config';
+import { currentShard, runShape } from './plan/load';
+import { maxConcurrency } from './plan/plan';
+
+/** Calls one 2-core machine of this kind carries before the generator saturates (bench:density). */
+const CALLS_PER_CORE_ESTIMATE = 2;
 
 /**
  * Runs once before any browser starts: checks the scenarios exist, generates
- * missing caller audio into the project's cache, and checks PCM_DIR holds
- * every scenario the run will speak.
+ * missing caller audio into the project's cache, checks PCM_DIR holds every
+ * scenario the run will speak, and warns when the plan asks more of this
+ * machine than it can carry.
  */
 export default async function globalSetup(_config: FullConfig): Promise<void> {
   const config = loadHarnessConfig();
-  const scenarios = pickScenarios(builtInScenarios(), config.scenarios);
+  const table = scenariosWithFile(config.scenariosFile);
+  const shape = runShape(config, [...table.keys()], currentShard());
+  const names = [...new Set([...(shape.plan ? Object.keys(shape.plan.mix).filter((n) => shape.plan!.mix[n]! > 0) : config.scenarios)])];
+  const scenarios = pickScenarios(table, names);
   if (isDefaultPcmDir(config.pcmDir)) {
     const made = await ensureDefaultAudio((line) => console.log(`[audio] ${line}`), scenarios);
     if (made.generated) console.log(`[audio] ${made.generated} caller audio files generated in ${made.dir}`);
@@ -21,5 +30,14 @@ export default async function globalSetup(_config: FullConfig): Promise<void> {
   const missing = scenarios.filter((s) => !have.has(s.name)).map((s) => s.name);
   if (missing.length) {
     throw new Error(`PCM_DIR=${config.pcmDir} has no audio for scenario(s) ${missing.join(', ')}; it has: ${[...have].join(', ') || 'none'}`);
+  }
+  if (shape.sharePlan) {
+    const peak = maxConcurrency(shape.sharePlan);
+    const cores = (await import('node:os')).cpus().length;
+    const capacity = cores * CALLS_PER_CORE_ESTIMATE;
+    if (peak > capacity) {
+      console.warn(`[plan] warning: the plan peaks at ${peak} concurrent calls on this machine; about ${capacity} fit on ${cores} cores ` +
+        `(${CALLS_PER_CORE_ESTIMATE} per core) before the generator saturates. Expect generator.saturated, or shard the run (--shard).`);
+    }
   }
 }

@@ -1,35 +1,44 @@
 import { test as base } from '@playwright/test';
 import { loadCallerTracks, type CallerTrack } from './audio/cache';
-import { builtInScenarios } from './audio/scenarios';
+import { scenariosWithFile, type Scenario } from './audio/scenarios';
 import { loadHarnessConfig, type HarnessConfig } from './config';
 import { runCall, type CallPlan } from './driver/call';
 import { referenceClient, type ClientProfile } from './driver/client-profile';
 import { CallFailure } from './driver/errors';
 import { EvidencePolicy, captureEvidence } from './driver/evidence';
 import { PageEventStream } from './driver/page-events';
-import { CALL_RECORD_ATTACHMENT, CallRecorder, type CallRecord } from './metrics/record';
+import { CpuSampler, LoopLag } from './generator/health';
+import { CALL_ERROR } from './metrics/names';
+import { CALL_RECORD_ATTACHMENT, CallRecorder, type CallRecord, type GeneratorStats } from './metrics/record';
 import { pageHarnessScript } from './page/bundle';
 import type { PageEvent } from './page/types';
+import { reportEnd, takeTicket, type Ticket } from './plan/client';
 import { drawBetween, seededRandom } from './random';
 
 export interface VoiceCall {
-  /** Runs call number `index` (0-based): its scenario, voice and turns follow from the index. */
-  run(index: number): Promise<CallRecord>;
+  /** Runs this test's call: its ticket says which scenario and when. Returns its record. */
+  run(): Promise<CallRecord>;
 }
 
 interface TestFixtures {
+  ticket: Ticket;
   pageEvents: PageEventStream;
   clientProfile: ClientProfile;
   voiceCall: VoiceCall;
 }
 interface WorkerFixtures {
   harnessConfig: HarnessConfig;
+  scenarioTable: Map<string, Scenario>;
   callerTracks: CallerTrack[];
   evidencePolicy: EvidencePolicy;
 }
 
 /** Output quieter than the threshold for this long has stopped (longer than a frame gap, shorter than a pause). */
 const OUTPUT_SILENCE_HOLD_MS = 100;
+/** Calls at most this late against their schedule are on time (timer and HTTP slack). */
+const LATE_TOLERANCE_MS = 50;
+/** A test may wait this long for its ticket (the plan decides when its call starts). */
+const TICKET_WAIT_MS = 24 * 3600_000;
 
 /** Where the fixture process put the reference client and agent (see fixtures/ready.ts). */
 function targetUrls(config: HarnessConfig): { clientUrl: string; wsUrl: string | undefined } {
@@ -39,17 +48,45 @@ function targetUrls(config: HarnessConfig): { clientUrl: string; wsUrl: string |
   return { clientUrl, wsUrl: config.wsUrl ?? (embedded && embedded !== 'external' ? embedded : undefined) };
 }
 
+/** A ticket made here when no conductor runs (a spec run outside playwright.config.ts). */
+function localTicket(config: HarnessConfig, testIndex: number): Ticket {
+  const rand = seededRandom(config.seed, 'call', 0, testIndex);
+  return {
+    callId: `call-${String(testIndex + 1).padStart(4, '0')}`, callIndex: testIndex,
+    scenario: config.scenarios[testIndex % config.scenarios.length]!, phase: null, scheduledStartMs: Date.now(),
+    thinkTimeMs: Array.from({ length: 20 }, () => config.pauseBetweenTurnsSec * 1000),
+    bargeDelayMs: Math.round(drawBetween(rand, config.bargeDelayMs)), phases: [],
+  };
+}
+
 /**
- * Playwright fixtures for voice calls: the in-page harness is installed in
- * each test's browser context before any page script runs, and every call's
- * record is attached to its test result, passed or failed, for the reporter.
+ * Playwright fixtures for voice calls. Each test first takes its ticket from
+ * the conductor (before any browser context opens: a test the plan does not
+ * need is skipped cheaply); the in-page harness is installed in the context
+ * before any page script runs; every call's record is attached to its test
+ * result, passed or failed, for the reporter.
  */
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   harnessConfig: [async ({}, use) => { await use(loadHarnessConfig()); }, { scope: 'worker' }],
+  scenarioTable: [async ({ harnessConfig }, use) => { await use(scenariosWithFile(harnessConfig.scenariosFile)); }, { scope: 'worker' }],
   callerTracks: [async ({ harnessConfig }, use) => { await use(await loadCallerTracks(harnessConfig.pcmDir)); }, { scope: 'worker' }],
   evidencePolicy: [async ({ harnessConfig }, use) => { await use(new EvidencePolicy(harnessConfig.evidence)); }, { scope: 'worker' }],
   clientProfile: async ({}, use) => { await use(referenceClient); },
   pageEvents: async ({}, use) => { await use(new PageEventStream()); },
+
+  ticket: async ({ harnessConfig }, use, testInfo) => {
+    // Tests are titled "call NNNN"; the number is the test's index in the whole run.
+    const testIndex = Number(/(\d+)\s*$/.exec(testInfo.title)?.[1] ?? '1') - 1;
+    const conductor = process.env.HARNESS_CONDUCTOR_URL;
+    if (!conductor) return void (await use(localTicket(harnessConfig, testIndex)));
+    testInfo.setTimeout(TICKET_WAIT_MS);
+    const reply = await takeTicket(conductor, testIndex, Date.now() + TICKET_WAIT_MS);
+    if (reply.kind === 'done') {
+      testInfo.annotations.push({ type: reply.stopped ? 'load-stopped' : 'plan-complete', description: reply.reason });
+      testInfo.skip(true, reply.reason);
+    }
+    await use((reply as { ticket: Ticket }).ticket);
+  },
 
   context: async ({ context, pageEvents, clientProfile, harnessConfig }, use) => {
     await context.exposeBinding('__harnessEmit', (_source, event: PageEvent) => pageEvents.push(event));
@@ -66,74 +103,101 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await use(context);
   },
 
-  voiceCall: async ({ page, pageEvents, clientProfile, harnessConfig, callerTracks, evidencePolicy }, use, testInfo) => {
+  voiceCall: async ({ ticket, page, pageEvents, clientProfile, harnessConfig, scenarioTable, callerTracks, evidencePolicy }, use, testInfo) => {
     const rec = new CallRecorder();
-    let record: CallRecord | undefined;
-    let meta: Pick<CallRecord, 'callId' | 'scenario' | 'voice'> | undefined;
-    let callTrack: CallerTrack | undefined;
     const startedAtMs = Date.now();
+    const cpu = new CpuSampler(1000).start();
+    const lag = new LoopLag().start();
+    let record: CallRecord | undefined;
     let failure: CallRecord['failure'];
+    let track: CallerTrack | undefined;
+    const meta = (): Omit<CallRecord, 'schemaVersion' | 'turns' | 'histograms' | 'fails' | 'counters' | 'ok' | 'endedAtMs'> => ({
+      callId: ticket.callId, scenario: ticket.scenario, voice: track?.voice ?? '', group: 'browser', startedAtMs,
+      ...(ticket.phases.length ? { scheduledStartMs: ticket.scheduledStartMs, phase: ticket.phase, phases: ticket.phases } : {}),
+    });
 
     await use({
-      async run(index) {
-        const scenarios = harnessConfig.scenarios;
-        const scenario = scenarios[index % scenarios.length]!;
-        const tracks = callerTracks.filter((t) => t.scenario === scenario);
-        if (!tracks.length) throw new Error(`PCM_DIR=${harnessConfig.pcmDir} has no audio for scenario "${scenario}"`);
-        const track = callTrack = tracks[Math.floor(index / scenarios.length) % tracks.length]!;
+      async run() {
+        const scenario = scenarioTable.get(ticket.scenario);
+        const tracks = callerTracks.filter((t) => t.scenario === ticket.scenario);
+        if (!tracks.length) throw new Error(`PCM_DIR=${harnessConfig.pcmDir} has no audio for scenario "${ticket.scenario}"`);
+        track = tracks[Math.floor(ticket.callIndex / Math.max(1, harnessConfig.scenarios.length)) % tracks.length]!;
         const turns = harnessConfig.turnsPerUser ? Math.min(harnessConfig.turnsPerUser, track.turns.length) : track.turns.length;
-        const repeat = testInfo.repeatEachIndex ? `-r${testInfo.repeatEachIndex}` : '';
-        meta = { callId: `call-${String(index + 1).padStart(4, '0')}${repeat}`, scenario, voice: track.voice };
+        if (ticket.phases.length) {
+          const lateMs = startedAtMs - ticket.scheduledStartMs;
+          // How late the plan's schedule ran (no free worker): a stalled generator cannot hide it.
+          rec.latency('call/late', Math.max(0, lateMs));
+          if (lateMs > LATE_TOLERANCE_MS) rec.count('call/late_start');
+        }
         const { clientUrl, wsUrl } = targetUrls(harnessConfig);
-        const scenarioTurns = builtInScenarios().get(scenario)?.turns ?? track.turns.map((t) => ({ text: t.text }));
         const plan: CallPlan = {
-          pageUrl: clientProfile.pageUrl(clientUrl, wsUrl, scenario),
+          pageUrl: clientProfile.pageUrl(clientUrl, wsUrl, ticket.scenario),
           profile: clientProfile,
           track,
-          scenarioTurns,
+          scenarioTurns: scenario?.turns ?? track.turns.map((t) => ({ text: t.text })),
           turns,
           timeouts: {
             connectMs: harnessConfig.connectTimeoutSec * 1000,
             firstByteMs: harnessConfig.firstByteTimeoutSec * 1000,
             turnMs: harnessConfig.turnTimeoutSec * 1000,
           },
-          pauseBetweenTurnsMs: harnessConfig.pauseBetweenTurnsSec * 1000,
-          interruptDelayMs: (turn) => drawBetween(seededRandom(harnessConfig.seed, 'barge', index, turn), harnessConfig.bargeDelayMs),
+          pauseBetweenTurnsMs: (turn) => ticket.thinkTimeMs[(turn - 1) % ticket.thinkTimeMs.length] ?? 0,
+          interruptDelayMs: () => ticket.bargeDelayMs,
           ignoreCloseExceptions: harnessConfig.ignoreCloseExceptions,
         };
         // Every wait inside the call is bounded; this bound covers their sum plus margin.
         const speechMs = track.turns.slice(0, turns).reduce((s, t) => s + t.durationMs, 0);
-        testInfo.setTimeout(plan.timeouts.connectMs * 2 + plan.timeouts.turnMs * (turns + 1) + speechMs + plan.pauseBetweenTurnsMs * turns + 30_000);
+        const turnBudgetMs = plan.scenarioTurns.slice(0, turns).reduce((s, t) => s + Math.max(plan.timeouts.turnMs, (t.timeoutSec ?? 0) * 1000), 0);
+        const thinkMs = ticket.thinkTimeMs.slice(0, turns).reduce((a, b) => a + b, 0);
+        testInfo.setTimeout(Date.now() - startedAtMs + plan.timeouts.connectMs * 2 + plan.timeouts.turnMs + turnBudgetMs + speechMs + thinkMs + 60_000);
         try {
           await runCall(page, plan, pageEvents, rec);
         } catch (e) {
           failure = e instanceof CallFailure
             ? { code: e.code, message: e.message }
-            : { code: 'call/error', message: (e as Error).message.split('\n')[0]! };
-          if (!(e instanceof CallFailure)) rec.count('call/error');
+            : { code: CALL_ERROR, message: (e as Error).message.split('\n')[0]! };
+          if (!(e instanceof CallFailure)) rec.count(CALL_ERROR);
           throw e;
         }
-        record = rec.finish({ ...meta, group: 'browser', startedAtMs, endedAtMs: Date.now(), ok: true });
+        record = rec.finish({ ...meta(), endedAtMs: Date.now(), ok: true, generator: await generatorStats() });
         return record;
       },
     });
 
+    async function generatorStats(): Promise<GeneratorStats> {
+      cpu.sample();
+      cpu.stop();
+      const page_ = await page.evaluate(() => window.__harness?.generatorStats() ?? null).catch(() => null);
+      const stats: GeneratorStats = { cpuBusyPct: cpu.samplesPct.map((v) => Math.round(v)), eventLoopLagP99Ms: Math.round(lag.p99Ms() * 10) / 10 };
+      lag.stop();
+      if (page_) Object.assign(stats, { pageEventLoopLagP99Ms: page_.pageLagP99Ms, pacingJitterP99Ms: page_.pacingJitterP99Ms });
+      return stats;
+    }
+
     // Teardown runs even when the test timed out, so no call goes unreported.
-    if (meta) {
-      if (!record && !failure) {
-        failure = { code: 'call/error', message: `call did not finish (test ${testInfo.status ?? 'ended'})` };
-        rec.count('call/error');
-      }
-      record ??= rec.finish({ ...meta, group: 'browser', startedAtMs, endedAtMs: Date.now(), ok: false, failure });
-      await testInfo.attach(CALL_RECORD_ATTACHMENT, { body: JSON.stringify(record), contentType: 'application/json' });
-      if (callTrack && evidencePolicy.keep(record)) {
-        try {
-          const files = await captureEvidence(page, callTrack, pageEvents.events, testInfo.outputPath('evidence'));
-          for (const f of files) await testInfo.attach(f.name, { path: f.path, contentType: f.contentType });
-        } catch (e) {
-          // Evidence is a convenience; a closed page must not turn a measured call into an error.
-          testInfo.annotations.push({ type: 'evidence', description: `not captured: ${(e as Error).message.split('\n')[0]}` });
-        }
+    if (!record && !failure) {
+      failure = { code: CALL_ERROR, message: `call did not finish (test ${testInfo.status ?? 'ended'})` };
+      rec.count(CALL_ERROR);
+    }
+    record ??= rec.finish({ ...meta(), endedAtMs: Date.now(), ok: false, failure, generator: await generatorStats() });
+    await testInfo.attach(CALL_RECORD_ATTACHMENT, { body: JSON.stringify(record), contentType: 'application/json' });
+    const conductor = process.env.HARNESS_CONDUCTOR_URL;
+    if (conductor) {
+      await reportEnd(conductor, {
+        callId: record.callId, ok: record.ok, failureCode: record.failure?.code,
+        ttfbMs: record.turns.flatMap((t) => (t.ttfbMs === undefined ? [] : [t.ttfbMs])),
+        turnMs: record.turns.flatMap((t) => (t.turnMs === undefined ? [] : [t.turnMs])),
+        bargeMs: record.turns.flatMap((t) => (t.bargeMs === undefined ? [] : [t.bargeMs])),
+        counters: record.counters,
+      });
+    }
+    if (track && evidencePolicy.keep(record)) {
+      try {
+        const files = await captureEvidence(page, track, pageEvents.events, testInfo.outputPath('evidence'));
+        for (const f of files) await testInfo.attach(f.name, { path: f.path, contentType: f.contentType });
+      } catch (e) {
+        // Evidence is a convenience; a closed page must not turn a measured call into an error.
+        testInfo.annotations.push({ type: 'evidence', description: `not captured: ${(e as Error).message.split('\n')[0]}` });
       }
     }
   },

@@ -28,7 +28,8 @@ export interface CallPlan {
   /** Turns to speak, from the first. */
   turns: number;
   timeouts: CallTimeouts;
-  pauseBetweenTurnsMs: number;
+  /** Think time before turn N (1-based). */
+  pauseBetweenTurnsMs(turn: number): number;
   /** Delay of each interruption after the agent's first audio (drawn by the caller of runCall). */
   interruptDelayMs(turn: number): number;
   /** Count an unexpected close without ending the call (the client may reconnect). */
@@ -110,13 +111,13 @@ export async function runCall(page: Page, plan: CallPlan, events: PageEventStrea
       const st = plan.scenarioTurns[i]!;
       const next = i + 1 < plan.turns ? plan.scenarioTurns[i + 1] : undefined;
       const interrupt = next?.interrupt ? { st: next, delayMs: plan.interruptDelayMs(i + 2) } : null;
-      await sleep(plan.pauseBetweenTurnsMs);
+      await sleep(plan.pauseBetweenTurnsMs(i + 1));
       await runTurn(ctx, i + 1, i, st, interrupt);
       i += interrupt ? 2 : 1;
     }
   } finally {
     // Answer texts trail the audio; they are read once the turns are over.
-    await sleep(Math.min(plan.pauseBetweenTurnsMs, 500));
+    await sleep(500);
     for (const t of rec.turns) checkTask(events, rec, t, plan.scenarioTurns[t.turn - 1]!);
   }
   if (!(await page.evaluate(() => window.__harness!.outputWatched()))) rec.count(TTFA_UNMEASURED);

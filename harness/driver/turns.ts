@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import type { ScenarioTurn } from '../audio/scenarios';
 import {
-  AUDIO_GAP_MS, AUDIO_GAPS, TASK_COMPLETED, TASK_INCOMPLETE, TURN_ERROR, falseAlarmCounter, stageMetric, turnMetric,
+  AUDIO_GAP_MS, AUDIO_GAPS, FALSE_ALARM_STOPPED, TASK_INCOMPLETE, TURN_ERROR, stageMetric, turnMetric,
 } from '../metrics/names';
 import type { CallRecorder, TurnRecord } from '../metrics/record';
 import type { InterruptPlan, PageEvent, SpeakTiming } from '../page/types';
@@ -72,7 +72,7 @@ export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number
     const verdict = await waitFor(ctx, 'false-alarm', plan.turn, Date.now() + FALSE_ALARM_VERDICT_MS, `the false-alarm outcome of turn ${plan.turn}`);
     if (verdict) {
       it.falseAlarm = verdict.outcome;
-      rec.count(falseAlarmCounter(verdict.outcome));
+      if (verdict.outcome === 'stopped') rec.count(FALSE_ALARM_STOPPED);
     }
     return;
   }
@@ -139,7 +139,7 @@ export function checkTask(events: PageEventStream, rec: CallRecorder, t: TurnRec
   if (!st.expect?.length || t.turnMs === undefined) return;
   const lower = said.toLowerCase();
   t.task = st.expect.every((w) => lower.includes(w.toLowerCase())) ? 'completed' : 'incomplete';
-  rec.count(t.task === 'completed' ? TASK_COMPLETED : TASK_INCOMPLETE);
+  if (t.task === 'incomplete') rec.count(TASK_INCOMPLETE);
 }
 
 function failTurn(rec: CallRecorder, t: TurnRecord, turn: number, reason: string, noFirstByte: boolean): never {

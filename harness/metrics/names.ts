@@ -28,13 +28,18 @@ export const WS_ERROR = 'ws/error';
 export const TURN_ERROR = 'turn/error';
 export const WS_RECONNECT = 'ws/reconnect';
 export const CALL_ERROR = 'call/error';
-export const TASK_COMPLETED = 'task/completed';
 export const TASK_INCOMPLETE = 'task/incomplete';
+/** The agent stopped for a false alarm and never resumed (the seed runbook expects it to carry on). */
+export const FALSE_ALARM_STOPPED = 'false_alarm/stopped';
 export const AUDIO_GAPS = 'audio/gaps';
 export const AUDIO_GAP_MS = 'audio/gap_ms';
 /** Calls whose client plays audio outside Web Audio: ttfa cannot be measured, and is not invented. */
 export const TTFA_UNMEASURED = 'ttfa/unmeasured';
-export const falseAlarmCounter = (outcome: string) => `false_alarm/${outcome}`;
 export const stageMetric = (stage: string) => `stage/${stage.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+/** Counters that count failures (the table's Fails column); others (reconnects, late starts) are information. */
+export function isFailureCounter(name: string): boolean {
+  return /^(ws\/error|ws\/close|turn\/error|call\/error|task\/incomplete|false_alarm\/stopped|audio\/gaps|rate\/.+|err\/.+)$/.test(name);
+}
+
 export const rateCounter = (source: string) => `rate/${source}`;
 export const errCounter = (code: string) => `err/${code}`;

@@ -30,6 +30,25 @@ export interface TurnRecord {
   error?: string;
 }
 
+/** The load generator's health during one call. */
+export interface GeneratorStats {
+  /** Machine CPU busy %, one sample a second. */
+  cpuBusyPct: number[];
+  /** Worker (Node) event-loop lag p99. */
+  eventLoopLagP99Ms: number;
+  /** Page main-thread lag p99 and the client's audio send pacing jitter p99 (browser calls). */
+  pageEventLoopLagP99Ms?: number;
+  pacingJitterP99Ms?: number;
+}
+
+export interface PhaseRef {
+  name: string;
+  startAtMs: number;
+  endAtMs: number;
+  targetConcurrency: number | null;
+  arrivalPerSec: number | null;
+}
+
 export interface CallRecord {
   schemaVersion: typeof CALL_RECORD_SCHEMA;
   callId: string;
@@ -38,6 +57,12 @@ export interface CallRecord {
   group: 'browser' | 'protocol';
   startedAtMs: number;
   endedAtMs: number;
+  /** When the plan meant the call to start, and the phase it started in (runs with a plan). */
+  scheduledStartMs?: number;
+  phase?: string | null;
+  /** The plan's phases on the wall clock (the same in every record of a run). */
+  phases?: PhaseRef[];
+  generator?: GeneratorStats;
   ok: boolean;
   failure?: { code: string; message: string };
   turns: TurnRecord[];

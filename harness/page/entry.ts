@@ -1,6 +1,7 @@
 import { classifyBrowserConversation } from '../protocol/browser-conversation';
 import { Audibility } from './audibility';
 import { FakeMicrophone } from './fake-mic';
+import { GeneratorProbe } from './generator-probe';
 import { Interrupts } from './interrupts';
 import { OutputTap } from './output-tap';
 import { ResponseTracker } from './responses';
@@ -24,6 +25,8 @@ const MAX_FRAME_LOG = 20000;
   };
 
   const mic = new FakeMicrophone(window.AudioContext);
+  const health = new GeneratorProbe();
+  health.start();
   const audibility = new Audibility((r, at) => emit({ type: 'response-audible', at, turn: r.turn }));
   let interrupts: Interrupts | undefined;
   const tracker = new ResponseTracker(opts.quietMs, {
@@ -61,6 +64,8 @@ const MAX_FRAME_LOG = 20000;
       }
       emit(event);
     },
+    // PCM16 mono 16 kHz: 32 bytes per ms.
+    onSendBinary: (at, bytes) => health.onSend(at, bytes / 32),
     onFrame(frame, at) {
       const textTurn = tracker.textTurn ?? 0;
       switch (frame.kind) {
@@ -99,6 +104,7 @@ const MAX_FRAME_LOG = 20000;
     expectResponse: (turn) => tracker.expect(turn),
     armInterrupt: (plan) => interrupts!.arm(plan),
     outputWatched: () => output.watching,
+    generatorStats: () => health.stats(),
     async evidence() {
       const rec = await output.recording();
       let pcmBase64 = '';

@@ -79,6 +79,8 @@ export interface PageHarnessApi {
   /** Whether the client's audio output is observed (it plays through Web Audio). */
   outputWatched(): boolean;
   evidence(): Promise<PageEvidence>;
+  /** Main-thread lag and send pacing of this page so far. */
+  generatorStats(): { pageLagP99Ms: number; pacingJitterP99Ms: number; framesSent: number };
 }
 
 declare global {

@@ -7,6 +7,8 @@ export interface ProbeHooks {
   classify(data: unknown): FrameClass;
   onEvent(event: PageEvent): void;
   onFrame(frame: FrameClass, at: number): void;
+  /** A binary (audio) frame the client sent on the call socket, and its byte length. */
+  onSendBinary(at: number, bytes: number): void;
 }
 
 /**
@@ -17,10 +19,13 @@ export interface ProbeHooks {
 export function installWebSocketProbe(hooks: ProbeHooks): void {
   const Native = window.WebSocket;
   class ProbedWebSocket extends Native {
+    private readonly tracked: boolean;
+
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
       const href = String(url);
-      if (hooks.urlIncludes && !href.includes(hooks.urlIncludes)) return;
+      this.tracked = !hooks.urlIncludes || href.includes(hooks.urlIncludes);
+      if (!this.tracked) return;
       hooks.onEvent({ type: 'ws-created', at: performance.now(), url: redactUrl(href) });
       this.addEventListener('open', () => hooks.onEvent({ type: 'ws-open', at: performance.now() }));
       this.addEventListener('error', () => hooks.onEvent({ type: 'ws-error', at: performance.now() }));
@@ -29,6 +34,11 @@ export function installWebSocketProbe(hooks: ProbeHooks): void {
         const at = performance.now();
         hooks.onFrame(hooks.classify(e.data), at);
       });
+    }
+
+    override send(data: Parameters<WebSocket["send"]>[0]): void {
+      if (this.tracked && typeof data !== 'string') hooks.onSendBinary(performance.now(), data instanceof Blob ? data.size : data.byteLength);
+      super.send(data);
     }
   }
   window.WebSocket = ProbedWebSocket;

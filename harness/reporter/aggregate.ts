@@ -17,6 +17,7 @@ export class RunAggregate {
   connection = { attempts: 0, successes: 0 };
   turns = { attempts: 0, successes: 0 };
   tasks = { attempts: 0, successes: 0 };
+  falseAlarms = { attempts: 0, successes: 0 };
 
   add(record: CallRecord): void {
     // Histograms are merged below; the kept record (evidence, calls.jsonl, charts) does without them.
@@ -43,6 +44,10 @@ export class RunAggregate {
     const checked = record.turns.filter((t) => t.task !== undefined);
     this.tasks.attempts += checked.length;
     this.tasks.successes += checked.filter((t) => t.task === 'completed').length;
+    // A false alarm is handled when the answer carried on, or resumed after a stop.
+    const alarms = record.turns.filter((t) => t.falseAlarm !== undefined);
+    this.falseAlarms.attempts += alarms.length;
+    this.falseAlarms.successes += alarms.filter((t) => t.falseAlarm !== 'stopped').length;
   }
 
   addUnrecorded(title: string, reason: string): void {

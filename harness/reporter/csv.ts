@@ -1,5 +1,5 @@
 import { newHistogram, type Histogram } from '../metrics/histogram';
-import { isAggregate } from '../metrics/names';
+import { isAggregate, isFailureCounter } from '../metrics/names';
 import type { RunAggregate } from './aggregate';
 import type { Summary } from './summary';
 
@@ -43,9 +43,10 @@ export function statsCsv(summary: Summary, agg: RunAggregate): string {
         failures += m.fails;
       }
     } else if (m.kind === 'counter') {
-      lines.push(row(['counter', name, m.count, m.count, 0, 0, 0, 0, 0, (m.count / seconds).toFixed(3), (m.count / seconds).toFixed(3), ...PERCENTILES.map(() => 0)]));
+      const fails = isFailureCounter(name) ? m.count : 0;
+      lines.push(row(['counter', name, m.count, fails, 0, 0, 0, 0, 0, (m.count / seconds).toFixed(3), (fails / seconds).toFixed(3), ...PERCENTILES.map(() => 0)]));
       requests += m.count;
-      failures += m.count;
+      failures += fails;
     }
   }
   const mean = all.totalCount ? Math.round(all.mean * 10) / 10 : 0;
@@ -60,7 +61,7 @@ export function failuresCsv(summary: Summary, agg: RunAggregate): string {
   const lines = [row(['Method', 'Name', 'Error', 'Occurrences'])];
   for (const [name, m] of Object.entries(summary.metrics)) {
     if (m.kind === 'latency' && m.fails && !isAggregate(name)) lines.push(row(['latency', name, 'no measurement (timed out)', m.fails]));
-    if (m.kind === 'counter') lines.push(row(['counter', name, name, m.count]));
+    if (m.kind === 'counter' && isFailureCounter(name)) lines.push(row(['counter', name, name, m.count]));
   }
   for (const [key, n] of failureGroups(agg, false)) lines.push(row(['call', key.code, key.message, n]));
   return lines.join('\n') + '\n';

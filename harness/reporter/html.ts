@@ -62,6 +62,48 @@ function table(head: string[], rows: string[][], cls = ''): string {
     rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
+/** Calls in progress over the run (1 s steps) against the plan's target, per phase. */
+function concurrencySeries(summary: Summary, agg: RunAggregate): Series[] {
+  const records = agg.records;
+  if (!records.length) return [];
+  const origin = summary.phases?.length ? Date.parse(summary.run.startedAt) : Math.min(...records.map((r) => r.startedAtMs));
+  const planStart = records.find((r) => r.phases?.length)?.phases?.[0]?.startAtMs ?? origin;
+  const end = Math.max(...records.map((r) => r.endedAtMs));
+  const active: Array<[number, number]> = [];
+  for (let t = Math.min(origin, planStart); t <= end; t += 1000) {
+    active.push([(t - planStart) / 1000, records.filter((r) => r.startedAtMs <= t && r.endedAtMs > t).length]);
+  }
+  const series: Series[] = [{ name: 'calls in progress', points: active }];
+  if (summary.phases?.length) {
+    const target: Array<[number, number]> = [];
+    for (const p of summary.phases) {
+      if (p.targetConcurrency === null) continue;
+      target.push([p.startMs / 1000, p.targetConcurrency], [p.endMs / 1000, p.targetConcurrency]);
+    }
+    if (target.length) series.push({ name: 'target (phase mean)', points: target });
+  }
+  return series;
+}
+
+function phasesTable(summary: Summary): string {
+  if (!summary.phases?.length) return '';
+  const cell = (m: Summary['metrics'][string] | undefined, key: 'p50Ms' | 'p95Ms') => (m && m.kind === 'latency' && m.count ? String(m[key]) : '-');
+  return `<h2>Per phase</h2>${table(['Phase', 'Start (s)', 'End (s)', 'Target', 'Measured', 'Calls', 'ttfb p50', 'ttfb p95', 'turn p95', 'barge p95', 'Connection', 'Turns'],
+    summary.phases.map((p) => {
+      const ratio = (name: string) => { const m = p.metrics[name]; return m && m.kind === 'ratio' ? `${m.pct}%` : '-'; };
+      return [p.name, String(Math.round(p.startMs / 1000)), String(Math.round(p.endMs / 1000)), p.targetConcurrency === null ? '-' : String(p.targetConcurrency),
+        String(p.measuredConcurrency), String(p.calls), cell(p.metrics.ttfb, 'p50Ms'), cell(p.metrics.ttfb, 'p95Ms'), cell(p.metrics.turn, 'p95Ms'),
+        cell(p.metrics.barge, 'p95Ms'), ratio('success/connection'), ratio('success/turn')];
+    }))}`;
+}
+
+function generatorBox(summary: Summary): string {
+  const g = summary.generator;
+  if (!g) return '';
+  const warn = g.saturated ? `<p class="verdict fail">Load generator saturated: ${escapeHtml(g.reasons.join('; '))}. Latencies may be the generator's own.</p>` : '';
+  return `<h2>Load generator</h2>${warn}<p>CPU busy p95 ${g.cpuBusyPctP95}% · worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms · page main-thread lag p99 ${g.pageEventLoopLagP99Ms} ms · audio send jitter p99 ${g.pacingJitterP99Ms} ms</p>`;
+}
+
 /** The self-contained report page: inline CSS and SVG only. */
 export function renderHtml(summary: Summary, agg: RunAggregate, evidence: EvidenceLink[]): string {
   const run = summary.run;
@@ -76,6 +118,8 @@ export function renderHtml(summary: Summary, agg: RunAggregate, evidence: Eviden
   }
   const perTurn = [...perTurnSeries(summary, 'ttfb'), ...perTurnSeries(summary, 'turn')];
   if (perTurn.length) charts.push(lineChart({ title: 'p50 and p95 per turn', xLabel: 'turn', yLabel: 'ms', series: perTurn }));
+  const concurrency = concurrencySeries(summary, agg);
+  if (concurrency.length) charts.push(lineChart({ title: 'Concurrency over the run', xLabel: summary.phases?.length ? 'seconds since the plan started' : 'seconds', yLabel: 'calls', series: concurrency }));
   const time = overTime(summary, agg);
   if (time.some((s) => s.points.length)) charts.push(lineChart({ title: 'Latency over the run', xLabel: 'seconds since start', yLabel: 'ms', series: time }));
 
@@ -110,7 +154,8 @@ svg .grid{stroke:#eee}svg .tick,svg .legend{font-size:11px;fill:#555}svg .label{
 <h1>Voice load report <span class="verdict ${summary.verdict}">${summary.verdict.toUpperCase()}</span></h1>
 <p>Started ${escapeHtml(run.startedAt)} · ${(run.durationMs / 1000).toFixed(1)} s · target ${escapeHtml(run.target)} · ${run.workers} workers · ${run.shards} shard(s)
  · calls ${run.calls.total} (${run.calls.passed} passed, ${run.calls.failed} failed)${run.incomplete ? ' · <b>incomplete run</b>' : ''}</p>
-<h2>Gates</h2>${gates}${baseline}
+${run.stopReason ? `<p class="verdict fail">Stopped early: ${escapeHtml(run.stopReason)}</p>` : ''}
+<h2>Gates</h2>${gates}${baseline}${phasesTable(summary)}${generatorBox(summary)}
 <h2>Charts</h2>${charts.join('\n') || '<p>No latency samples.</p>'}
 <h2>Statistics (ms)</h2>${statsTable(summary)}
 ${failures}${evidenceHtml}

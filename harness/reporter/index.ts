@@ -9,10 +9,13 @@ import { readBaseline } from './baseline';
 import { exceptionsCsv, failuresCsv, statsCsv } from './csv';
 import { collectEvidence, type EvidenceCandidate } from './evidence';
 import { gatesFrom } from './gates';
+import { summarizeGenerator } from './generator';
+import { LiveProgress } from './live';
+import { planPhases, summarizePhases } from './phases';
 import { hgrmFiles } from './hgrm';
 import { renderHtml, type EvidenceLink } from './html';
 import { buildSummary, type Summary } from './summary';
-import { formatBaseline, formatGates, formatRateLimits, formatStatsTable } from './table';
+import { formatBaseline, formatGates, formatGenerator, formatPhases, formatRateLimits, formatStatsTable } from './table';
 
 export interface HarnessReporterOptions {
   /** Directory for summary.json and the other report files (default: REPORT_DIR or reports). */
@@ -26,7 +29,10 @@ export interface HarnessReporterOptions {
  */
 export default class VoiceHarnessReporter implements Reporter {
   private readonly agg = new RunAggregate();
+  private readonly byPhase = new Map<string, RunAggregate>();
   private readonly evidence: EvidenceCandidate[] = [];
+  private stopReason: string | undefined;
+  private live: LiveProgress | undefined;
   private readonly outputDir: string;
   private readonly config: HarnessConfig;
   private playwright: FullConfig | undefined;
@@ -44,9 +50,17 @@ export default class VoiceHarnessReporter implements Reporter {
   onBegin(config: FullConfig, _suite: Suite): void {
     this.playwright = config;
     this.startedAt = new Date();
+    const conductor = process.env.HARNESS_CONDUCTOR_URL;
+    if (conductor && !process.argv.includes('merge-reports')) this.live = new LiveProgress(conductor, this.agg).start();
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
+    if (result.status === 'skipped') {
+      // The plan did not need this call, or a stop criterion ended the run.
+      const stopped = test.annotations.find((a) => a.type === 'load-stopped');
+      if (stopped) this.stopReason ??= stopped.description;
+      return;
+    }
     const attachment = result.attachments.find((a) => a.name === CALL_RECORD_ATTACHMENT);
     let record: CallRecord | undefined;
     try {
@@ -58,6 +72,11 @@ export default class VoiceHarnessReporter implements Reporter {
     }
     if (record && record.schemaVersion === CALL_RECORD_SCHEMA) {
       this.agg.add(record);
+      if (record.phase) {
+        let phaseAgg = this.byPhase.get(record.phase);
+        if (!phaseAgg) this.byPhase.set(record.phase, (phaseAgg = new RunAggregate()));
+        phaseAgg.add(record);
+      }
       this.evidence.push({ record, attachments: result.attachments.filter((a) => a.path && a.name !== CALL_RECORD_ATTACHMENT) });
     } else if (record) {
       this.agg.addUnrecorded(test.title, `call record schema ${String(record.schemaVersion)} is not ${CALL_RECORD_SCHEMA}`);
@@ -67,6 +86,7 @@ export default class VoiceHarnessReporter implements Reporter {
   }
 
   async onEnd(result: FullResult): Promise<{ status?: FullResult['status'] } | undefined> {
+    this.live?.stop();
     const errors: string[] = [];
     const attempt = <T>(what: string, fn: () => T): T | undefined => {
       try {
@@ -85,8 +105,12 @@ export default class VoiceHarnessReporter implements Reporter {
       target: redactUrl(this.config.wsUrl ?? process.env.HARNESS_AGENT_WS_URL ?? 'unknown'),
       workers: this.playwright?.workers ?? 1,
       shards: this.playwright?.shard?.total ?? 1,
-      incomplete: result.status === 'interrupted' || result.status === 'timedout',
-    }, gatesFrom(this.config.gates), baseline);
+      incomplete: result.status === 'interrupted' || result.status === 'timedout' || this.stopReason !== undefined,
+      ...(this.stopReason ? { stopReason: this.stopReason } : {}),
+    }, gatesFrom(this.config.gates), baseline, {
+      phases: attempt('phases', () => summarizePhases(planPhases(this.agg.records), this.agg.records, this.byPhase)),
+      generator: attempt('generator', () => summarizeGenerator(this.agg.records)),
+    });
 
     // Each output on its own: one failing must never cost the others.
     fs.mkdirSync(this.outputDir, { recursive: true });
@@ -121,7 +145,8 @@ export default class VoiceHarnessReporter implements Reporter {
   }
 
   private print(summary: Summary): void {
-    const parts = [formatStatsTable(summary), formatRateLimits(summary), formatBaseline(summary), formatGates(summary), `Reports: ${path.resolve(this.outputDir)}`];
+    const parts = [formatStatsTable(summary), formatPhases(summary), formatRateLimits(summary), formatGenerator(summary), formatBaseline(summary),
+      formatGates(summary), `Reports: ${path.resolve(this.outputDir)}`];
     process.stdout.write('\n' + parts.filter(Boolean).join('\n\n') + '\n');
   }
 }

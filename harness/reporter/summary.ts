@@ -2,6 +2,8 @@ import { statsOf, type LatencyStats } from '../metrics/histogram';
 import type { RunAggregate } from './aggregate';
 import { compare, relativeGates, type BaselineReport } from './baseline';
 import { evaluateGates, overallVerdict, type GateResult, type GateSpec, type Verdict } from './gates';
+import type { GeneratorSummary } from './generator';
+import type { PhaseSummary } from './phases';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
@@ -19,6 +21,8 @@ export interface RunInfo {
   shards: number;
   calls: { total: number; passed: number; failed: number };
   incomplete: boolean;
+  /** Why the run ended early (a stop criterion), when it did. */
+  stopReason?: string;
 }
 
 export interface Summary {
@@ -27,6 +31,9 @@ export interface Summary {
   metrics: Record<string, MetricSummary>;
   gates: GateResult[];
   verdict: Verdict;
+  /** Per phase of the load plan (runs with a plan). */
+  phases?: PhaseSummary[];
+  generator?: GeneratorSummary;
   /** Present when the run was compared with a stored baseline summary. */
   baseline?: BaselineReport;
 }
@@ -34,6 +41,7 @@ export interface Summary {
 export const CONNECTION_SUCCESS = 'success/connection';
 export const TURN_SUCCESS = 'success/turn';
 export const TASK_SUCCESS = 'success/task';
+export const FALSE_ALARM_SUCCESS = 'success/false_alarm';
 
 const PER_CALL = ['call/setup', 'ws/connect', 'call/greeting'];
 const TURN_FAMILIES = ['ttfb', 'ttfa', 'turn', 'barge', 'barge_ack'];
@@ -53,6 +61,7 @@ export function summarizeMetrics(agg: RunAggregate): Record<string, MetricSummar
   metrics[CONNECTION_SUCCESS] = ratio(agg.connection);
   metrics[TURN_SUCCESS] = ratio(agg.turns);
   if (agg.tasks.attempts) metrics[TASK_SUCCESS] = ratio(agg.tasks);
+  if (agg.falseAlarms.attempts) metrics[FALSE_ALARM_SUCCESS] = ratio(agg.falseAlarms);
   for (const name of [...agg.counters.keys()].sort()) metrics[name] = { kind: 'counter', count: agg.counters.get(name)! };
   return metrics;
 }
@@ -62,7 +71,7 @@ function ratio(r: { attempts: number; successes: number }): RatioMetricSummary {
 }
 
 export function buildSummary(agg: RunAggregate, run: Omit<RunInfo, 'calls'>, gates: readonly GateSpec[],
-  baseline?: { summary: Summary; file: string }): Summary {
+  baseline?: { summary: Summary; file: string }, extra: Pick<Summary, 'phases' | 'generator'> = {}): Summary {
   const metrics = summarizeMetrics(agg);
   const calls = agg.calls;
   const comparison = baseline ? compare(baseline.summary, metrics, baseline.file) : undefined;
@@ -70,6 +79,8 @@ export function buildSummary(agg: RunAggregate, run: Omit<RunInfo, 'calls'>, gat
   const verdict: Verdict = calls.total === 0 ? 'fail' : overallVerdict(gateResults);
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION, run: { ...run, calls }, metrics, gates: gateResults, verdict,
+    ...(extra.phases?.length ? { phases: extra.phases } : {}),
+    ...(extra.generator ? { generator: extra.generator } : {}),
     ...(comparison ? { baseline: comparison } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { isFailureCounter } from '../metrics/names';
 import type { Summary } from './summary';
 
 const COLUMNS = ['Name', '# reqs', 'Avg', 'Min', 'p50', 'p95', 'p99', 'Max', 'Fails'];
@@ -16,7 +17,7 @@ export function formatStatsTable(summary: Summary): string {
         ? [name, fmt(reqs), fmt(m.meanMs), fmt(m.minMs), fmt(m.p50Ms), fmt(m.p95Ms), fmt(m.p99Ms), fmt(m.maxMs), fmt(m.fails)]
         : [name, fmt(reqs), '-', '-', '-', '-', '-', '-', fmt(m.fails)]);
     } else if (m.kind === 'counter') {
-      rows.push([name, fmt(m.count), '-', '-', '-', '-', '-', '-', fmt(m.count)]);
+      rows.push([name, fmt(m.count), '-', '-', '-', '-', '-', '-', fmt(isFailureCounter(name) ? m.count : 0)]);
     }
   }
   const width = Math.max(COLUMNS[0]!.length, ...rows.map((r) => r[0]!.length)) + 2;
@@ -54,6 +55,34 @@ export function formatGates(summary: Summary): string {
   return [
     'Gates:',
     ...lines,
+    ...(summary.run.stopReason ? [`Run stopped early (incomplete): ${summary.run.stopReason}`] : []),
     `Calls: ${c.total} total, ${c.passed} passed, ${c.failed} failed.  Verdict: ${summary.verdict.toUpperCase()}`,
   ].join('\n');
+}
+
+/** One row per phase of the plan: the runbook's "plot each step separately". */
+export function formatPhases(summary: Summary): string | null {
+  if (!summary.phases?.length) return null;
+  const head = ['Phase', 'Start s', 'Target', 'Measured', 'Calls', 'ttfb p50', 'ttfb p95', 'turn p95', 'Failed'];
+  const rows = summary.phases.map((p) => {
+    const l = (name: string, key: 'p50Ms' | 'p95Ms') => { const m = p.metrics[name]; return m && m.kind === 'latency' && m.count ? String(m[key]) : '-'; };
+    const conn = p.metrics['success/connection'];
+    const turnOk = p.metrics['success/turn'];
+    const failed = (conn && conn.kind === 'ratio' ? conn.count - conn.successes : 0) + (turnOk && turnOk.kind === 'ratio' ? turnOk.count - turnOk.successes : 0);
+    return [p.name, String(Math.round(p.startMs / 1000)), p.targetConcurrency === null ? '-' : String(p.targetConcurrency),
+      String(p.measuredConcurrency), String(p.calls), l('ttfb', 'p50Ms'), l('ttfb', 'p95Ms'), l('turn', 'p95Ms'), String(failed)];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('');
+  return ['Per phase (ms; failed = failed connections + failed turns):', line(head), ...rows.map(line)].join('\n');
+}
+
+export function formatGenerator(summary: Summary): string | null {
+  const g = summary.generator;
+  if (!g) return null;
+  const head = `Load generator: CPU p95 ${g.cpuBusyPctP95}%, event-loop lag p99 ${g.eventLoopLagP99Ms} ms (page ${g.pageEventLoopLagP99Ms} ms), ` +
+    `audio send jitter p99 ${g.pacingJitterP99Ms} ms`;
+  return g.saturated
+    ? `${head}\nWARNING: the load generator was saturated (${g.reasons.join('; ')}): latencies may be the generator's own. Use fewer calls per machine or shard the run.`
+    : head;
 }

@@ -1,0 +1,95 @@
+import { expect, test } from '@playwright/test';
+import { loadHarnessConfig } from '../../harness/config';
+import { currentShard, loadPlan, runShape } from '../../harness/plan/load';
+import { callBudget, locustPlan, maxConcurrency, parseDurationSec, parsePlan, phaseWindows, planAt, shardShare } from '../../harness/plan/plan';
+import { StopMonitor } from '../../fixtures/conductor/stop-monitor';
+import { DEFAULT_STOP } from '../../harness/plan/plan';
+
+const SCENARIOS = ['simple_query', 'tool_call', 'interruption', 'false_alarm'];
+const six = {
+  phases: [
+    { name: 'baseline', durationSec: 20, concurrency: 1 },
+    { name: 'ramp', durationSec: 30, concurrency: [2, 4], steps: 2 },
+    { name: 'spike', durationSec: 10, concurrency: 7 },
+    { name: 'steady', durationSec: 10, arrivalPerSec: 0.5 },
+  ],
+  mix: { simple_query: 6, tool_call: 2, interruption: 1, false_alarm: 1 },
+};
+
+test('a plan places phases on the clock, steps ramps, and gives time-weighted targets', () => {
+  const plan = parsePlan(six, SCENARIOS);
+  expect(phaseWindows(plan).map((w) => [w.name, w.startMs, w.endMs, w.targetConcurrency])).toEqual([
+    ['baseline', 0, 20_000, 1], ['ramp', 20_000, 50_000, 3], ['spike', 50_000, 60_000, 7], ['steady', 60_000, 70_000, null],
+  ]);
+  expect([20_000, 29_999, 30_000, 40_000, 49_999].map((t) => planAt(plan, t)!.concurrency)).toEqual([2, 2, 3, 4, 4]);
+  expect(planAt(plan, 65_000)!.phase.arrivalPerSec).toBe(0.5);
+  expect(planAt(plan, 70_000)).toBeNull();
+  expect(maxConcurrency(plan)).toBe(7);
+});
+
+test('shards split every target so that the shards together run the whole plan', () => {
+  const plan = parsePlan(six, SCENARIOS);
+  const shares = [0, 1, 2].map((i) => shardShare(plan, i, 3));
+  expect(shares.map((s) => s.phases[2]!.concurrency)).toEqual([3, 2, 2]);
+  expect(shares.map((s) => s.phases[1]!.concurrency)).toEqual([[1, 2], [1, 1], [0, 1]]);
+  expect(shares.reduce((n, s) => n + s.phases[3]!.arrivalPerSec!, 0)).toBeCloseTo(0.5);
+  expect(callBudget(plan, 6)).toBeGreaterThan(7 * 2);
+});
+
+test('bad plans are refused with the field and what is allowed', () => {
+  const bad: Array<[unknown, RegExp]> = [
+    [{ phases: [{ name: 'x', durationSec: -5, concurrency: 1 }] }, /phases\[0\]\.durationSec: -5 is not a number between 0\.001/],
+    [{ phases: [{ durationSec: 5 }] }, /phases\[0\]: needs exactly one of "concurrency" or "arrivalPerSec"/],
+    [{ phases: [{ durationSec: 5, concurrency: 1 }], mix: { simple_query: 0, tool_call: 0 } }, /mix: weights sum to zero/],
+    [{ phases: [{ durationSec: 5, concurrency: 1 }], mix: { surfing: 1 } }, /mix\.surfing: unknown scenario; known scenarios: simple_query/],
+    [{ phases: [{ durationSec: 5, concurrency: [4, 2.5] }] }, /concurrency/],
+    [{ phases: [] }, /phases: must be a non-empty array/],
+    [{ phases: [{ durationSec: 5, concurrency: 1 }], stop: { errorRate: 3 } }, /stop\.errorRate: unknown stop criterion/],
+  ];
+  for (const [raw, message] of bad) expect(() => parsePlan(raw, SCENARIOS), JSON.stringify(raw)).toThrow(message);
+});
+
+test('PLAN and the Locust shortcuts come from the environment; errors name the variable', () => {
+  const known = ['insurance_inquiry', 'quick_question'];
+  expect(() => loadPlan(loadHarnessConfig({ PLAN: '{"phases": 3}' }), known)).toThrow(/^PLAN=.*load plan: phases: must be a non-empty array/);
+  expect(() => loadPlan(loadHarnessConfig({ PLAN: '/no/such/plan.json' }), known)).toThrow(/^PLAN="\/no\/such\/plan\.json".*readable plan file/);
+  expect(() => loadPlan(loadHarnessConfig({ USERS: '5', TIME: 'soon' }), known)).toThrow(/^TIME="soon".*90s, 5m or 1h30m/);
+  const locust = loadPlan(loadHarnessConfig({ USERS: '6', SPAWN_RATE: '2', TIME: '1m' }), known)!;
+  expect(locust.phases.map((p) => [p.name, p.durationSec, p.concurrency])).toEqual([['spawn', 3, [1, 6]], ['hold', 57, 6]]);
+  expect(parseDurationSec('1h30m')).toBe(5400);
+  expect(locustPlan(1, 1, 30, known).phases).toEqual([{ name: 'hold', durationSec: 30, concurrency: 1 }]);
+  // Workers follow the plan's peak; tests are enough to fill it.
+  const shape = runShape(loadHarnessConfig({ USERS: '6', SPAWN_RATE: '2', TIME: '1m' }), known, { index: 0, count: 1 }, {});
+  expect(shape.workers).toBe(6);
+  expect(shape.calls).toBeGreaterThanOrEqual(6 * 10);
+  expect(currentShard(['node', 'playwright', 'test', '--shard', '2/3'], {})).toEqual({ index: 1, count: 3 });
+  expect(currentShard(['node', 'worker'], { HARNESS_SHARD: '3/3' })).toEqual({ index: 2, count: 3 });
+});
+
+test('stop monitor: error rate over the window, sustained throttling, turn p95 ceiling', () => {
+  const end = (ok: boolean, counters: Record<string, number> = {}, turnMs: number[] = [3000]) => ({ callId: 'x', ok, ttfbMs: [], turnMs, bargeMs: [], counters });
+  const m = new StopMonitor({ ...DEFAULT_STOP, errorRatePct: 5, errorWindowSec: 60, errorMinCalls: 5 });
+  for (let i = 0; i < 20; i++) m.record(end(true), i * 1000);
+  m.record(end(false), 20_000);
+  expect(m.check(20_000)).toBeNull(); // 1 of 21 = 4.8%
+  m.record(end(false), 21_000);
+  expect(m.check(21_000)).toMatch(/^error rate 9\.1% over the last 60 s \(2 of 22 calls\) is above 5%/);
+  // Old failures leave the window.
+  expect(m.check(85_000)).toBeNull();
+
+  const t = new StopMonitor({ ...DEFAULT_STOP, throttleSustainSec: 180 });
+  for (let s = 0; s <= 170; s += 20) t.record(end(true, { 'rate/openai': 1 }), s * 1000);
+  expect(t.check(170_000)).toBeNull();
+  t.record(end(true, { 'rate/openai': 1 }), 185_000);
+  expect(t.check(185_000)).toMatch(/^throttling sustained for 185 s/);
+  // A gap longer than 30 s breaks the streak.
+  const g = new StopMonitor({ ...DEFAULT_STOP, throttleSustainSec: 60 });
+  for (const s of [0, 20, 40, 90, 110]) g.record(end(true, { 'rate/speech': 2 }), s * 1000);
+  expect(g.throttleStreakMs(110_000)).toBe(20_000);
+
+  const p = new StopMonitor({ ...DEFAULT_STOP, turnP95CeilingMs: 5000, errorMinCalls: 3 });
+  for (const v of [4000, 4500, 4800]) p.record(end(true, {}, [v]), 1000);
+  expect(p.check(2000)).toBeNull();
+  for (const v of [9000, 9500]) p.record(end(true, {}, [v]), 1500);
+  expect(p.check(2000)).toMatch(/^turn p95 9500 ms over the last 60 s is above the 5000 ms ceiling/);
+});

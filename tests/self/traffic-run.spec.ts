@@ -1,0 +1,72 @@
+import net from 'node:net';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { ROOT, runLoad } from './helpers/run-load';
+
+/** Real load runs under the conductor: plans, stop criteria, /metrics and the generator's health. */
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+test('a compressed six-phase plan: measured concurrency within one call of each phase\'s target, per-phase rows, /metrics scraped live', async () => {
+  const port = await freePort();
+  const running = runLoad({ PLAN: path.join(ROOT, 'plans', 'six-phase-compressed.json'), CONDUCTOR_PORT: String(port) }, [], 10 * 60_000);
+  // Scrape Prometheus text while the run is under way.
+  let scraped: ReturnType<typeof parsePrometheusTextFormat> = [];
+  for (let i = 0; i < 120; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+    if (!text) continue;
+    scraped = parsePrometheusTextFormat(text);
+    const ended = scraped.find((f) => f.name === 'voice_calls_ended_total')?.metrics as Array<{ value: string }> | undefined;
+    if (ended?.some((m) => Number(m.value) >= 3)) break;
+  }
+  const names = scraped.map((f) => f.name);
+  expect(names).toEqual(expect.arrayContaining(['voice_calls_started_total', 'voice_ttfb_ms', 'voice_turn_ms', 'voice_active_calls', 'voice_phase', 'voice_generator_cpu_busy_pct']));
+  expect(Number((scraped.find((f) => f.name === 'voice_ttfb_ms')!.metrics[0] as { count: string }).count)).toBeGreaterThanOrEqual(3);
+
+  const run = await running;
+  expect(run.code, run.output.slice(-3000)).toBe(0);
+  const phases = run.summary.phases!;
+  expect(phases.map((p) => p.name)).toEqual(['baseline', 'ramp', 'stress', 'spike', 'soak', 'recovery']);
+  for (const p of phases) {
+    expect(Math.abs(p.measuredConcurrency - p.targetConcurrency!), `${p.name}: target ${p.targetConcurrency}, measured ${p.measuredConcurrency}`).toBeLessThanOrEqual(1);
+    expect(p.calls).toBeGreaterThan(0);
+    expect(p.metrics.ttfb).toMatchObject({ kind: 'latency' });
+  }
+  // Every call is in exactly one phase.
+  expect(phases.reduce((n, p) => n + p.calls, 0)).toBe(run.summary.run.calls.total);
+  expect(run.output).toMatch(/\[live\] \d\d:\d\d (baseline|ramp|stress|spike|soak|recovery) \(\d\/6\) · active \d+\/\d+/);
+  expect(run.output).toMatch(/Per phase/);
+});
+
+test('an agent that stalls every reply trips the error-rate stop: the run ends early, incomplete, with every finished call reported', async () => {
+  const plan = JSON.stringify({ phases: [{ name: 'steady', durationSec: 120, concurrency: 2 }], mix: { simple_query: 1 }, stop: { errorRatePct: 5, errorMinCalls: 2 } });
+  const run = await runLoad({ PLAN: plan, AGENT_FAULTS: '[{"fault":"stall","probability":1}]', FIRST_BYTE_TIMEOUT_SEC: '2' });
+  expect(run.code).not.toBe(0);
+  expect(run.summary.run.incomplete).toBe(true);
+  expect(run.summary.run.stopReason).toMatch(/^load stopped: error rate 100\.0% over the last 60 s/);
+  expect(run.elapsedMs).toBeLessThan(100_000);
+  // The calls that ran, all failed on the stalled reply, all in the report.
+  expect(run.summary.run.calls.total).toBeGreaterThanOrEqual(2);
+  expect(run.calls).toHaveLength(run.summary.run.calls.total);
+  expect(run.calls.every((c) => c.failure?.code === 'turn/error')).toBe(true);
+  expect(run.output).toContain('Run stopped early (incomplete)');
+});
+
+test('more calls than the machine holds flag the generator as saturated; one call does not', async () => {
+  const light = await runLoad({ CALLS: '1', SCENARIOS: 'quick_question' });
+  expect(light.code, light.output.slice(-2000)).toBe(0);
+  expect(light.summary.generator!.saturated, JSON.stringify(light.summary.generator)).toBe(false);
+  const heavy = await runLoad({ CALLS: '12', SCENARIOS: 'simple_query' }, ['--workers', '12']);
+  expect(heavy.summary.generator!.saturated, JSON.stringify(heavy.summary.generator)).toBe(true);
+  expect(heavy.summary.generator!.reasons.length).toBeGreaterThan(0);
+  expect(heavy.output).toContain('WARNING: the load generator was saturated');
+});
