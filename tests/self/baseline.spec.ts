@@ -43,3 +43,12 @@ test('a run 2.5x slower than its baseline fails the relative gate, flags regress
     await browser.close();
   }
 });
+
+test('the degraded agent profile flips the verdict to fail and the exit code to non-zero', async () => {
+  const run = await runLoad({ CALLS: '4', SCENARIOS: 'quick_question', AGENT_PROFILE: 'degraded' }, ['--workers', '4']);
+  expect(run.code, JSON.stringify(run.summary.gates)).not.toBe(0);
+  expect(run.summary.verdict).toBe('fail');
+  // Slow enough to fail on latency (or to time out turns): either way a gate says so.
+  expect(run.summary.gates.filter((g) => g.verdict === 'fail').map((g) => g.name)).toEqual(expect.arrayContaining([expect.stringMatching(/TTFB p95|turn success/)]));
+  expect(run.output).toMatch(/Verdict: FAIL/);
+});
