@@ -2,7 +2,8 @@ import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadHarnessConfig } from '../../harness/config';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, harnessOptions, loadHarnessConfig } from '../../harness/config';
 
 test('defaults apply when nothing is set', () => {
   const c = loadHarnessConfig({});
@@ -42,4 +43,10 @@ test('environment beats the config file, which beats the default', () => {
   expect(loadHarnessConfig({ HARNESS_CONFIG: file, CALLS: '3' }).calls).toBe(3);
   fs.writeFileSync(file, JSON.stringify({ CALS: 7 }));
   expect(() => loadHarnessConfig({ HARNESS_CONFIG: file })).toThrow(/CALS=7 \(from .*harness\.json\).*known options: WS_URL/);
+});
+
+test('the README documents every option', () => {
+  const readme = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'README.md'), 'utf8');
+  const missing = Object.values(harnessOptions).map((o) => o.env).filter((env) => !readme.includes(`\`${env}\``));
+  expect(missing).toEqual([]);
 });
