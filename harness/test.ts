@@ -13,6 +13,7 @@ import { CALL_RECORD_ATTACHMENT, CallRecorder, type CallRecord, type GeneratorSt
 import { pageHarnessScript } from './page/bundle';
 import type { PageEvent } from './page/types';
 import { reportEnd, takeTicket, type Ticket } from './plan/client';
+import { currentShard } from './plan/load';
 import { drawBetween, seededRandom } from './random';
 
 export interface VoiceCall {
@@ -77,6 +78,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   ticket: async ({ harnessConfig }, use, testInfo) => {
     // Tests are titled "call NNNN"; the number is the test's index in the whole run.
     const testIndex = Number(/(\d+)\s*$/.exec(testInfo.title)?.[1] ?? '1') - 1;
+    // Every test says which shard ran it, so a merged report can name a shard whose results are missing.
+    const shard = currentShard();
+    testInfo.annotations.push({ type: 'shard', description: `${shard.index + 1}/${shard.count}` });
     const conductor = process.env.HARNESS_CONDUCTOR_URL;
     if (!conductor) return void (await use(localTicket(harnessConfig, testIndex)));
     testInfo.setTimeout(TICKET_WAIT_MS);

@@ -32,6 +32,9 @@ export default class VoiceHarnessReporter implements Reporter {
   private readonly byPhase = new Map<string, RunAggregate>();
   private readonly evidence: EvidenceCandidate[] = [];
   private stopReason: string | undefined;
+  /** Shard count and the shards whose tests reached this reporter (from each test's "shard" annotation). */
+  private shardCount = 1;
+  private readonly shardsSeen = new Set<number>();
   private live: LiveProgress | undefined;
   private readonly outputDir: string;
   private readonly config: HarnessConfig;
@@ -55,6 +58,11 @@ export default class VoiceHarnessReporter implements Reporter {
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
+    const shard = /^(\d+)\/(\d+)$/.exec([...test.annotations, ...result.annotations].find((a) => a.type === 'shard')?.description ?? '');
+    if (shard) {
+      this.shardsSeen.add(Number(shard[1]));
+      this.shardCount = Math.max(this.shardCount, Number(shard[2]));
+    }
     if (result.status === 'skipped') {
       // The plan did not need this call, or a stop criterion ended the run.
       const stopped = test.annotations.find((a) => a.type === 'load-stopped');
@@ -104,8 +112,9 @@ export default class VoiceHarnessReporter implements Reporter {
       durationMs: Math.round(result.duration ?? Date.now() - this.startedAt.getTime()),
       target: redactUrl(this.config.wsUrl ?? process.env.HARNESS_AGENT_WS_URL ?? 'unknown'),
       workers: this.playwright?.workers ?? 1,
-      shards: this.playwright?.shard?.total ?? 1,
-      incomplete: result.status === 'interrupted' || result.status === 'timedout' || this.stopReason !== undefined,
+      shards: Math.max(this.shardCount, this.playwright?.shard?.total ?? 1),
+      ...this.missingShards(),
+      incomplete: result.status === 'interrupted' || result.status === 'timedout' || this.stopReason !== undefined || this.missingShards().missingShards !== undefined,
       ...(this.stopReason ? { stopReason: this.stopReason } : {}),
     }, gatesFrom(this.config.gates), baseline, {
       phases: attempt('phases', () => summarizePhases(planPhases(this.agg.records), this.agg.records, this.byPhase)),
@@ -136,6 +145,13 @@ export default class VoiceHarnessReporter implements Reporter {
     if (failed && process.argv.includes('merge-reports')) throw new Error(`verdict ${summary.verdict.toUpperCase()}${errors.length ? ` (${errors.length} report output(s) failed)` : ''}`);
     // The gates decide the exit code: a call that failed is a load outcome, counted in the gates.
     return { status: failed ? 'failed' : 'passed' };
+  }
+
+  /** Shards that ran no test of this report: a merge without one shard's blob must say so, not under-count. */
+  private missingShards(): { missingShards?: number[] } {
+    if (this.shardCount <= 1) return {};
+    const missing = Array.from({ length: this.shardCount }, (_, i) => i + 1).filter((i) => !this.shardsSeen.has(i));
+    return missing.length ? { missingShards: missing } : {};
   }
 
   private write(name: string, text: string): void {

@@ -23,6 +23,8 @@ export interface RunInfo {
   incomplete: boolean;
   /** Why the run ended early (a stop criterion), when it did. */
   stopReason?: string;
+  /** Shards (1-based) with no results in a merged report: their calls are missing, not zero. */
+  missingShards?: number[];
 }
 
 export interface Summary {
@@ -76,7 +78,8 @@ export function buildSummary(agg: RunAggregate, run: Omit<RunInfo, 'calls'>, gat
   const calls = agg.calls;
   const comparison = baseline ? compare(baseline.summary, metrics, baseline.file) : undefined;
   const gateResults = [...evaluateGates(gates, metrics), ...(comparison ? relativeGates(comparison) : [])];
-  const verdict: Verdict = calls.total === 0 ? 'fail' : overallVerdict(gateResults);
+  // No calls, or a shard's results missing from a merge: nothing here can be trusted to pass.
+  const verdict: Verdict = calls.total === 0 || run.missingShards?.length ? 'fail' : overallVerdict(gateResults);
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION, run: { ...run, calls }, metrics, gates: gateResults, verdict,
     ...(extra.phases?.length ? { phases: extra.phases } : {}),
