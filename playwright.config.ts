@@ -1,5 +1,6 @@
 import { defineConfig, type ReporterDescription } from '@playwright/test';
 import { scenariosWithFile } from './harness/audio/scenarios';
+import { remoteBrowser } from './harness/browser/remote';
 import { CHROMIUM_ARGS, resolveChromium } from './harness/browser/resolve';
 import { loadHarnessConfig } from './harness/config';
 import { currentShard, runShape } from './harness/plan/load';
@@ -7,7 +8,9 @@ import { READY_PATTERN } from './fixtures/ready';
 
 // These throw before anything starts when a value is wrong or no browser exists.
 const harness = loadHarnessConfig();
-const browser = resolveChromium();
+// With a remote browser (BROWSER_WS_ENDPOINT) nothing is launched here, so no local Chromium is needed.
+const remote = remoteBrowser(harness);
+const launchOptions = remote ? remote.launchOptions : { executablePath: resolveChromium().executablePath, args: CHROMIUM_ARGS };
 const shard = currentShard();
 const shape = runShape(harness, [...scenariosWithFile(harness.scenariosFile).keys()], shard);
 // The workers and the fixture process do not see --shard on their command lines.
@@ -32,7 +35,8 @@ export default defineConfig({
     headless: true,
     trace: harness.trace,
     permissions: ['microphone'],
-    launchOptions: { executablePath: browser.executablePath, args: CHROMIUM_ARGS },
+    launchOptions,
+    ...(remote ? { connectOptions: remote.connectOptions } : {}),
   },
   webServer: {
     command: 'node --import tsx fixtures/main.ts',

@@ -36,6 +36,10 @@ export const harnessOptions = defineOptions({
   evidence: { env: 'EVIDENCE', kind: 'enum', values: ['failed-and-slowest', 'all', 'off'], default: 'failed-and-slowest', doc: 'which calls keep a conversation recording and frame timeline' },
   reportDir: { env: 'REPORT_DIR', kind: 'string', default: 'reports', doc: 'where the reporter writes its files' },
   chromiumPath: { env: 'CHROMIUM_PATH', kind: 'optional-string', doc: 'Chromium binary to launch; unset = Playwright\'s own, else Debian\'s' },
+  browserWsEndpoint: { env: 'BROWSER_WS_ENDPOINT', kind: 'url', protocols: ['ws', 'wss'], doc: 'a remote Playwright browser server (npx playwright run-server, a grid, a cloud service) to connect to instead of launching Chromium here' },
+  browserWsHeaders: { env: 'BROWSER_WS_HEADERS', kind: 'optional-string', doc: 'HTTP headers of the remote browser connection, a JSON object of strings (a service\'s access token)' },
+  browserExposeNetwork: { env: 'BROWSER_EXPOSE_NETWORK', kind: 'string', default: '<loopback>', doc: 'hosts the remote browser reaches through this machine (Playwright exposeNetwork rules); the fixtures listen on its loopback' },
+  browserConnectTimeoutSec: { env: 'BROWSER_CONNECT_TIMEOUT_SEC', kind: 'number', default: 60, min: 1, max: 3600, unit: 's', doc: 'connecting to the remote browser (a grid may queue the request)' },
   trace: { env: 'TRACE', kind: 'enum', values: ['off', 'on', 'retain-on-failure'], default: 'off', doc: 'Playwright trace per call' },
 });
 
