@@ -6,6 +6,7 @@ import { withCacheLock } from './lock';
 import { callerOf, readManifest, variantOf, writeManifest, type ManifestEntry } from './manifest';
 import { CALLER_SAMPLE_RATE_HZ, durationMs, toBytes } from './pcm';
 import { CACHE_FILE_PATTERN, planGeneration, type FallbackReason, type PlannedFile, type Rendition } from './plan';
+import { trimSpeech } from './trim';
 import { applyTransform, DEFAULT_REALISM, type RealismOptions } from './realism';
 import type { Scenario } from './scenarios';
 import {
@@ -91,7 +92,8 @@ export async function ensureCallerAudio(opts: GenerateOptions): Promise<Generate
       done: ++done, total: plan.length, file: job.rendition.filename, generated, engine: job.rendition.engine,
       voice: job.rendition.voice, caller: job.file.caller, ...(job.reason ? { fallback: job.reason } : {}), elapsedMs: Date.now() - started,
     });
-    const finish = async (job: Job, speech: Int16Array) => {
+    const finish = async (job: Job, spoken: Int16Array) => {
+      const speech = job.file.maxSpeechMs ? await trimSpeech(spoken, job.file.maxSpeechMs) : spoken;
       const audio = await applyTransform(speech, job.file.transform).catch((e: Error) => {
         throw new Error(`${job.rendition.filename}: ${e.message} ("${job.file.text}", ${job.rendition.voice})`);
       });

@@ -35,6 +35,8 @@ export interface PlannedFile {
   caller: string;
   variant: string;
   transform: TransformParams;
+  /** Keep only this much of the speech (false-alarm bursts). */
+  maxSpeechMs?: number;
   primary: Rendition;
   /** Offline stand-in, tried when the primary (Azure) fails in auto mode. */
   fallback?: Rendition;
@@ -77,14 +79,15 @@ export function planGeneration(opts: PlanOptions): PlannedFile[] {
       const prosody = drawProsody(opts.realism.seed, scenario.name, caller, opts.prosodyVariation);
       for (let i = 0; i < count; i++) {
         const text = scenario.turns[i]!.text;
+        const maxSpeechMs = scenario.turns[i]!.maxSpeechMs;
         const transform = drawTransform(opts.realism, [scenario.name, caller, i + 1]);
         const make = (engine: EngineName, voice: string): Rendition => {
           const voiceProsody = forVoice(voice, prosody);
           const style = engine === 'azure' ? 'chat' : 'neutral';
-          const hash = contentHash({ v: PIPELINE_VERSION, engine, voice, style, spoken: spellDigits(text), prosody: voiceProsody, transform });
+          const hash = contentHash({ v: PIPELINE_VERSION, engine, voice, style, spoken: spellDigits(text), prosody: voiceProsody, transform, ...(maxSpeechMs ? { maxSpeechMs } : {}) });
           return { engine, voice, style, prosody: voiceProsody, hash, filename: cacheFileName(scenario.name, i + 1, count, hash) };
         };
-        const file = { scenario: scenario.name, turnIndex: i + 1, turnCount: count, text, caller, variant: variantName(transform), transform };
+        const file = { scenario: scenario.name, turnIndex: i + 1, turnCount: count, text, caller, variant: variantName(transform), transform, ...(maxSpeechMs ? { maxSpeechMs } : {}) };
         if (isOfflineVoice(caller)) {
           plan.push({ ...file, primary: make('flite', caller) });
         } else if (opts.engine === 'auto' && !opts.azureConfigured) {

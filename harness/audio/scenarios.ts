@@ -17,6 +17,8 @@ export interface ScenarioTurn {
   tool?: { name: string; delayMs: number };
   /** Spoken while the agent is still answering the previous turn. */
   interrupt?: 'barge-in' | 'false-alarm';
+  /** Keep only this much of the spoken audio (a burst, for false alarms). */
+  maxSpeechMs?: number;
 }
 
 export interface Scenario {
@@ -87,6 +89,7 @@ function checkTurn(t: unknown, file: string, where: string): ScenarioTurn {
   const tool = turn.tool as { name?: unknown; delayMs?: unknown } | undefined;
   if (tool !== undefined && !(tool && typeof tool.name === 'string' && typeof tool.delayMs === 'number' && tool.delayMs >= 0)) throw bad('"tool" must be {"name": string, "delayMs": number >= 0}');
   if (turn.interrupt !== undefined && turn.interrupt !== 'barge-in' && turn.interrupt !== 'false-alarm') throw bad('"interrupt" must be "barge-in" or "false-alarm"');
+  if (turn.maxSpeechMs !== undefined && !(typeof turn.maxSpeechMs === 'number' && turn.maxSpeechMs > 0)) throw bad('"maxSpeechMs" must be a number > 0 (milliseconds)');
   return turn as unknown as ScenarioTurn;
 }
 
