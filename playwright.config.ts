@@ -2,6 +2,8 @@ import { defineConfig, type ReporterDescription } from '@playwright/test';
 import { scenariosWithFile } from './harness/audio/scenarios';
 import { remoteBrowser } from './harness/browser/remote';
 import { CHROMIUM_ARGS, resolveChromium } from './harness/browser/resolve';
+import { loadClientProfile } from './harness/clients/load';
+import { loadMatchers } from './harness/protocol/load-matchers';
 import { loadHarnessConfig } from './harness/config';
 import { currentShard, runShape } from './harness/plan/load';
 import { READY_PATTERN } from './fixtures/ready';
@@ -13,6 +15,8 @@ const remote = remoteBrowser(harness);
 const launchOptions = remote ? remote.launchOptions : { executablePath: resolveChromium().executablePath, args: CHROMIUM_ARGS };
 const shard = currentShard();
 const shape = runShape(harness, [...scenariosWithFile(harness.scenariosFile).keys()], shard);
+loadClientProfile(harness);
+loadMatchers(harness.protocolMatchers);
 // The workers and the fixture process do not see --shard on their command lines.
 if (shard.count > 1) process.env.HARNESS_SHARD = `${shard.index + 1}/${shard.count}`;
 
@@ -26,8 +30,9 @@ export default defineConfig({
   fullyParallel: true,
   // A retried call would be counted twice; a failed call is a load outcome, not flakiness.
   retries: 0,
-  // Enough workers for the plan's peak concurrency (each worker carries one call at a time).
-  workers: shape.workers,
+  // Enough workers for the plan's peak concurrency (each worker carries one browser call at a time),
+  // plus one per batch of protocol-level calls.
+  workers: shape.workers + Math.ceil(harness.protocolCalls / harness.protocolBatch),
   timeout: 10 * 60_000,
   reporter: reporters,
   globalSetup: './harness/global-setup.ts',

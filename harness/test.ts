@@ -3,14 +3,16 @@ import { loadCallerTracks, type CallerTrack } from './audio/cache';
 import { scenariosWithFile, type Scenario } from './audio/scenarios';
 import { loadHarnessConfig, type HarnessConfig } from './config';
 import { runCall, type CallPlan } from './driver/call';
-import { referenceClient, type ClientProfile } from './driver/client-profile';
+import { loadClientProfile, pageUrlFor } from './clients/load';
+import type { ClientProfile } from './clients/profile';
 import { CallFailure } from './driver/errors';
 import { EvidencePolicy, captureEvidence } from './driver/evidence';
 import { PageEventStream } from './driver/page-events';
-import { CpuSampler, LoopLag } from './generator/health';
+import { CpuSampler, LoopLag, SATURATION } from './generator/health';
 import { CALL_ERROR } from './metrics/names';
 import { CALL_RECORD_ATTACHMENT, CallRecorder, type CallRecord, type GeneratorStats } from './metrics/record';
 import { pageHarnessScript } from './page/bundle';
+import { loadMatchers } from './protocol/load-matchers';
 import type { PageEvent } from './page/types';
 import { reportEnd, takeTicket, type Ticket } from './plan/client';
 import { currentShard } from './plan/load';
@@ -24,10 +26,10 @@ export interface VoiceCall {
 interface TestFixtures {
   ticket: Ticket;
   pageEvents: PageEventStream;
-  clientProfile: ClientProfile;
   voiceCall: VoiceCall;
 }
 interface WorkerFixtures {
+  clientProfile: ClientProfile;
   harnessConfig: HarnessConfig;
   scenarioTable: Map<string, Scenario>;
   callerTracks: CallerTrack[];
@@ -41,12 +43,18 @@ const LATE_TOLERANCE_MS = 50;
 /** A test may wait this long for its ticket (the plan decides when its call starts). */
 const TICKET_WAIT_MS = 24 * 3600_000;
 
-/** Where the fixture process put the reference client and agent (see fixtures/ready.ts). */
-function targetUrls(config: HarnessConfig): { clientUrl: string; wsUrl: string | undefined } {
-  const clientUrl = config.clientUrl ?? process.env.HARNESS_CLIENT_URL;
-  if (!clientUrl) throw new Error('no client URL: set CLIENT_URL, or run with playwright.config.ts so the fixtures start the reference client');
-  const embedded = process.env.HARNESS_AGENT_WS_URL;
-  return { clientUrl, wsUrl: config.wsUrl ?? (embedded && embedded !== 'external' ? embedded : undefined) };
+
+/** The agent's id for the call, from the call socket's URL (to match the agent's own logs). */
+function sessionOf(events: readonly PageEvent[]): { sessionId?: string } {
+  const created = events.find((e): e is Extract<PageEvent, { type: 'ws-created' }> => e.type === 'ws-created');
+  if (!created) return {};
+  try {
+    const q = new URL(created.url).searchParams;
+    const id = q.get('session_id') ?? q.get('call_connection_id');
+    return id ? { sessionId: id } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** A ticket made here when no conductor runs (a spec run outside playwright.config.ts). */
@@ -72,7 +80,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   scenarioTable: [async ({ harnessConfig }, use) => { await use(scenariosWithFile(harnessConfig.scenariosFile)); }, { scope: 'worker' }],
   callerTracks: [async ({ harnessConfig }, use) => { await use(await loadCallerTracks(harnessConfig.pcmDir)); }, { scope: 'worker' }],
   evidencePolicy: [async ({ harnessConfig }, use) => { await use(new EvidencePolicy(harnessConfig.evidence)); }, { scope: 'worker' }],
-  clientProfile: async ({}, use) => { await use(referenceClient); },
+  clientProfile: [async ({ harnessConfig }, use) => { await use(loadClientProfile(harnessConfig)); }, { scope: 'worker' }],
   pageEvents: async ({}, use) => { await use(new PageEventStream()); },
 
   ticket: async ({ harnessConfig }, use, testInfo) => {
@@ -98,7 +106,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       content: pageHarnessScript({
         socketUrlIncludes: clientProfile.socketUrlIncludes,
         quietMs: harnessConfig.bargeQuietMs,
+        protocol: harnessConfig.protocol,
         tokens: { response: harnessConfig.responseTokens, end: harnessConfig.endTokens },
+        matchers: loadMatchers(harnessConfig.protocolMatchers),
+        animationFps: clientProfile.animationFps ?? null,
         outputThreshold: 10 ** (harnessConfig.outputThresholdDbfs / 20),
         outputSilenceHoldMs: OUTPUT_SILENCE_HOLD_MS,
         recordOutput: harnessConfig.evidence !== 'off',
@@ -117,6 +128,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     let track: CallerTrack | undefined;
     const meta = (): Omit<CallRecord, 'schemaVersion' | 'turns' | 'histograms' | 'fails' | 'counters' | 'ok' | 'endedAtMs'> => ({
       callId: ticket.callId, scenario: ticket.scenario, voice: track?.voice ?? '', group: 'browser', startedAtMs,
+      ...sessionOf(pageEvents.events),
       ...(ticket.phases.length ? { scheduledStartMs: ticket.scheduledStartMs, phase: ticket.phase, phases: ticket.phases } : {}),
     });
 
@@ -133,9 +145,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
           rec.latency('call/late', Math.max(0, lateMs));
           if (lateMs > LATE_TOLERANCE_MS) rec.count('call/late_start');
         }
-        const { clientUrl, wsUrl } = targetUrls(harnessConfig);
+        const embedded = process.env.HARNESS_AGENT_WS_URL;
         const plan: CallPlan = {
-          pageUrl: clientProfile.pageUrl(clientUrl, wsUrl, ticket.scenario),
+          pageUrl: pageUrlFor(clientProfile, {
+            referenceClientUrl: process.env.HARNESS_CLIENT_URL, wsUrl: harnessConfig.wsUrl, scenario: ticket.scenario, pipeline: harnessConfig.pipeline,
+            embeddedAgentWsUrl: embedded && embedded !== 'external' ? embedded : undefined,
+          }),
           profile: clientProfile,
           track,
           scenarioTurns: scenario?.turns ?? track.turns.map((t) => ({ text: t.text })),
@@ -148,6 +163,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
           pauseBetweenTurnsMs: (turn) => ticket.thinkTimeMs[(turn - 1) % ticket.thinkTimeMs.length] ?? 0,
           interruptDelayMs: () => ticket.bargeDelayMs,
           ignoreCloseExceptions: harnessConfig.ignoreCloseExceptions,
+          greeting: clientProfile.greeting,
         };
         // Every wait inside the call is bounded; this bound covers their sum plus margin.
         const speechMs = track.turns.slice(0, turns).reduce((s, t) => s + t.durationMs, 0);
@@ -174,7 +190,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const page_ = await page.evaluate(() => window.__harness?.generatorStats() ?? null).catch(() => null);
       const stats: GeneratorStats = { cpuBusyPct: cpu.samplesPct.map((v) => Math.round(v)), eventLoopLagP99Ms: Math.round(lag.p99Ms() * 10) / 10 };
       lag.stop();
-      if (page_) Object.assign(stats, { pageEventLoopLagP99Ms: page_.pageLagP99Ms, pacingJitterP99Ms: page_.pacingJitterP99Ms });
+      if (page_) {
+        Object.assign(stats, { pageEventLoopLagP99Ms: page_.pageLagP99Ms, pacingJitterP99Ms: page_.pacingJitterP99Ms, pacingJitterLimitMs: clientProfile.sendJitterLimitMs ?? SATURATION.pacingJitterP99Ms });
+      }
       return stats;
     }
 

@@ -1,31 +1,73 @@
 import type { Page } from '@playwright/test';
 
-/** How to open, start and end a call in one browser client. */
+/** One UI step of starting or ending a call, as a person would do it. */
+export type Step =
+  | { role: string; name: string; optional?: boolean }
+  | { text: string }
+  | { waitMs: number };
+
+/** How to open, start and end a call in one browser client. Plain data, so profiles can live in JSON files. */
 export interface ClientProfile {
   name: string;
+  /** The page to open; unset = the reference client served by the fixtures. */
+  url?: string;
+  /** Page on the reference client server ('/' or '/legacy.html') and its transport. */
+  referencePage?: string;
+  referenceTransport?: 'browser' | 'acs' | 'realtime';
   /** Substring of the call socket's URL (other sockets on the page are ignored). */
   socketUrlIncludes: string;
-  /** The page to open for a call of `scenario` against `wsUrl`. */
-  pageUrl(clientUrl: string, wsUrl: string | undefined, scenario: string): string;
-  start(page: Page, timeoutMs: number): Promise<void>;
-  end(page: Page, timeoutMs: number): Promise<void>;
+  start: Step[];
+  end: Step[];
+  /** The agent greets when the call opens (Realtime sessions do not). */
+  greeting: boolean;
+  /** Cap the page's requestAnimationFrame rate (animations that cost a core per call); unset = untouched. */
+  animationFps?: number;
+  /** What the client asks getUserMedia for (documentation: the fake microphone serves any request). */
+  getUserMedia?: string;
+  /**
+   * Audio send jitter (p99, ms) above which the generator counts as saturated
+   * (default 15). ScriptProcessorNode capture runs on the main thread in 32 ms
+   * buffers and is bursty by design, so such clients get a higher limit.
+   */
+  sendJitterLimitMs?: number;
 }
 
-/** The reference client served by the fixtures (and any client with the same buttons). */
-export const referenceClient: ClientProfile = {
-  name: 'reference',
-  socketUrlIncludes: '/conversation',
-  pageUrl(clientUrl, wsUrl, scenario) {
-    const url = new URL(clientUrl);
-    if (wsUrl) url.searchParams.set('ws', wsUrl);
-    url.searchParams.set('scenario', scenario);
-    return url.toString();
-  },
-  async start(page, timeoutMs) {
-    await page.getByRole('button', { name: 'Start talking to agent' }).click({ timeout: timeoutMs });
-  },
-  async end(page, timeoutMs) {
-    const button = page.getByRole('button', { name: 'End conversation with agent' });
-    if (await button.isVisible()) await button.click({ timeout: timeoutMs });
-  },
-};
+/** "button:Start talking to agent; button:Custom Speech Cascade?; text:Connected; wait:500" -> steps ("?" = optional). */
+export function parseSteps(text: string): Step[] | string {
+  const steps: Step[] = [];
+  for (const raw of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z]+):(.+?)(\?)?$/.exec(raw);
+    if (!m) return `"${raw}" is not role:name, text:..., or wait:ms`;
+    const [, kind, value, optional] = m;
+    if (kind === 'wait') {
+      const ms = Number(value);
+      if (!Number.isFinite(ms) || ms < 0) return `"${raw}": wait needs milliseconds`;
+      steps.push({ waitMs: ms });
+    } else if (kind === 'text') {
+      steps.push({ text: value!.trim() });
+    } else {
+      steps.push({ role: kind!, name: value!.trim(), ...(optional ? { optional: true } : {}) });
+    }
+  }
+  return steps;
+}
+
+/** Performs the steps within `timeoutMs`; an optional step that is not there is skipped. */
+export async function runSteps(page: Page, steps: readonly Step[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const left = () => Math.max(1, deadline - Date.now());
+  for (const step of steps) {
+    if ('waitMs' in step) {
+      await page.waitForTimeout(Math.min(step.waitMs, left()));
+    } else if ('text' in step) {
+      await page.getByText(step.text).first().waitFor({ state: 'visible', timeout: left() });
+    } else {
+      const target = page.getByRole(step.role as Parameters<Page['getByRole']>[0], { name: step.name });
+      if (step.optional) {
+        const visible = await target.waitFor({ state: 'visible', timeout: Math.min(2000, left()) }).then(() => true, () => false);
+        if (!visible) continue;
+      }
+      await target.click({ timeout: left() });
+    }
+  }
+}

@@ -1,7 +1,6 @@
-import type { Page } from '@playwright/test';
 import type { ScenarioTurn } from '../audio/scenarios';
 import {
-  AUDIO_GAP_MS, AUDIO_GAPS, FALSE_ALARM_STOPPED, TASK_INCOMPLETE, TURN_ERROR, stageMetric, turnMetric,
+  AUDIO_GAP_MS, AUDIO_GAPS, FALSE_ALARM_STOPPED, TASK_INCOMPLETE, TASK_UNMEASURED, TURN_ERROR, stageMetric, turnMetric,
 } from '../metrics/names';
 import type { CallRecorder, TurnRecord } from '../metrics/record';
 import type { InterruptPlan, PageEvent, SpeakTiming } from '../page/types';
@@ -10,8 +9,18 @@ import { WaitTimeout, type PageEventStream } from './page-events';
 
 type EventOf<T extends PageEvent['type']> = Extract<PageEvent, { type: T }>;
 
+/** Where a call's audio is spoken and its responses observed: a browser page, or a protocol-level caller. */
+export interface CallSurface {
+  /** Epoch ms of the surface clock's zero (the page's timeOrigin, or Node's). */
+  timeOrigin: number;
+  /** Expects the response to `turn`, arms `plan` (an interruption over that response), and speaks turn audio `index`. */
+  speak(index: number, turn: number, plan: InterruptPlan | null): Promise<SpeakTiming>;
+  /** Whether the client's audible output is observed (ttfa); null where there is no client output at all. */
+  outputWatched(): Promise<boolean | null>;
+}
+
 export interface TurnContext {
-  page: Page;
+  surface: CallSurface;
   events: PageEventStream;
   rec: CallRecorder;
   /** Page ms -> epoch ms. */
@@ -34,7 +43,7 @@ const FALSE_ALARM_VERDICT_MS = 4000;
  */
 export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number, st: ScenarioTurn,
   interrupt: { st: ScenarioTurn; delayMs: number } | null): Promise<void> {
-  const { page, events, rec } = ctx;
+  const { surface, events, rec } = ctx;
   const firstByteMs = st.timeoutSec ? Math.max(ctx.firstByteMs, st.timeoutSec * 1000) : ctx.firstByteMs;
   const turnMs = st.timeoutSec ? st.timeoutSec * 1000 : ctx.turnMs;
   const plan: InterruptPlan | null = interrupt
@@ -42,11 +51,7 @@ export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number
     : null;
 
   events.mark();
-  const speak: SpeakTiming = await page.evaluate(({ index, turn, plan }) => {
-    window.__harness!.expectResponse(turn);
-    if (plan) window.__harness!.armInterrupt(plan);
-    return window.__harness!.speak(index);
-  }, { index: audioIndex, turn, plan });
+  const speak: SpeakTiming = await surface.speak(audioIndex, turn, plan);
   const t = rec.turn(turn);
   t.speechEndAtMs = ctx.toEpoch(speak.speechEndAt);
   const tSe = ctx.toEpoch(speak.speechEndAt);
@@ -137,6 +142,8 @@ export function checkTask(events: PageEventStream, rec: CallRecorder, t: TurnRec
   const said = text.reduce((a, b) => (b.length > a.length ? b : a), '');
   if (said) t.text = said;
   if (!st.expect?.length || t.turnMs === undefined) return;
+  // A transport without text (a phone line) cannot show what was said: unmeasured, not incomplete.
+  if (!said) return void rec.count(TASK_UNMEASURED);
   const lower = said.toLowerCase();
   t.task = st.expect.every((w) => lower.includes(w.toLowerCase())) ? 'completed' : 'incomplete';
   if (t.task === 'incomplete') rec.count(TASK_INCOMPLETE);

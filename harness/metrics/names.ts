@@ -29,6 +29,7 @@ export const TURN_ERROR = 'turn/error';
 export const WS_RECONNECT = 'ws/reconnect';
 export const CALL_ERROR = 'call/error';
 export const TASK_INCOMPLETE = 'task/incomplete';
+export const TASK_UNMEASURED = 'task/unmeasured';
 /** The agent stopped for a false alarm and never resumed (the seed runbook expects it to carry on). */
 export const FALSE_ALARM_STOPPED = 'false_alarm/stopped';
 export const AUDIO_GAPS = 'audio/gaps';

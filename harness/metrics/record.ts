@@ -39,6 +39,8 @@ export interface GeneratorStats {
   /** Page main-thread lag p99 and the client's audio send pacing jitter p99 (browser calls). */
   pageEventLoopLagP99Ms?: number;
   pacingJitterP99Ms?: number;
+  /** The client profile's limit for that jitter (its capture's own cadence). */
+  pacingJitterLimitMs?: number;
 }
 
 export interface PhaseRef {
@@ -55,6 +57,8 @@ export interface CallRecord {
   scenario: string;
   voice: string;
   group: 'browser' | 'protocol';
+  /** The agent's session id for this call, to match it with the agent's own logs. */
+  sessionId?: string;
   startedAtMs: number;
   endedAtMs: number;
   /** When the plan meant the call to start, and the phase it started in (runs with a plan). */

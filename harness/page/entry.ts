@@ -1,4 +1,4 @@
-import { classifyBrowserConversation } from '../protocol/browser-conversation';
+import { createClassifier, detectProtocol, sentAudioMs } from '../protocol/select';
 import { Audibility } from './audibility';
 import { FakeMicrophone } from './fake-mic';
 import { GeneratorProbe } from './generator-probe';
@@ -17,6 +17,34 @@ import { installWebSocketProbe } from './ws-probe';
 /** Frame log bound for evidence: an hour of 50 ms frames would be 72,000. */
 const MAX_FRAME_LOG = 20000;
 
+/**
+ * Runs requestAnimationFrame callbacks at most `fps` times a second. Some
+ * clients redraw a waveform on every frame, which costs a core per call in a
+ * headless load test while changing nothing a caller hears.
+ */
+function throttleAnimationFrames(fps: number): void {
+  const intervalMs = 1000 / fps;
+  let queue: Array<[number, FrameRequestCallback]> = [];
+  let next = 0;
+  let timer: number | null = null;
+  const flush = () => {
+    timer = null;
+    const run = queue;
+    queue = [];
+    const now = performance.now();
+    for (const [, cb] of run) cb(now);
+  };
+  window.requestAnimationFrame = (cb) => {
+    const id = ++next;
+    queue.push([id, cb]);
+    timer ??= window.setTimeout(flush, intervalMs);
+    return id;
+  };
+  window.cancelAnimationFrame = (id) => {
+    queue = queue.filter(([i]) => i !== id);
+  };
+}
+
 (function install() {
   if (window.top !== window || window.__harness || !window.__harnessOptions) return;
   const opts = window.__harnessOptions;
@@ -24,6 +52,7 @@ const MAX_FRAME_LOG = 20000;
     void window.__harnessEmit?.(event).catch(() => { /* the page is closing */ });
   };
 
+  if (opts.animationFps) throttleAnimationFrames(opts.animationFps);
   const mic = new FakeMicrophone(window.AudioContext);
   const health = new GeneratorProbe();
   health.start();
@@ -55,7 +84,10 @@ const MAX_FRAME_LOG = 20000;
   const frames: Array<[number, number, number]> = [];
   installWebSocketProbe({
     urlIncludes: opts.socketUrlIncludes,
-    classify: (data) => classifyBrowserConversation(data, opts.tokens),
+    forSocket(url) {
+      const protocol = opts.protocol === 'auto' ? detectProtocol(url) : opts.protocol;
+      return { classify: createClassifier(protocol, url, opts.tokens, opts.matchers), sentAudioMs: (data) => sentAudioMs(protocol, data) };
+    },
     onEvent(event) {
       // The greeting is the response to "turn 0", which starts with the first socket (not a reconnect).
       if (event.type === 'ws-open' && !greeted) {
@@ -64,8 +96,7 @@ const MAX_FRAME_LOG = 20000;
       }
       emit(event);
     },
-    // PCM16 mono 16 kHz: 32 bytes per ms.
-    onSendBinary: (at, bytes) => health.onSend(at, bytes / 32),
+    onSendAudio: (at, audioMs) => health.onSend(at, audioMs),
     onFrame(frame, at) {
       const textTurn = tracker.textTurn ?? 0;
       switch (frame.kind) {
@@ -90,6 +121,7 @@ const MAX_FRAME_LOG = 20000;
           break;
         case 'response-end':
           if (frame.text) emit({ type: 'response-text', at, turn: textTurn, text: frame.text });
+          if (frame.stages) emit({ type: 'stage-timings', at, turn: textTurn, data: frame.stages });
           break;
         default:
       }

@@ -1,7 +1,11 @@
 import type { Audibility } from './audibility';
-import type { FakeMicrophone } from './fake-mic';
 import type { Response } from './responses';
-import type { FalseAlarmOutcome, InterruptPlan, PageEvent } from './types';
+import type { FalseAlarmOutcome, InterruptPlan, PageEvent, SpeakTiming } from './types';
+
+/** What speaks the caller's audio: the page's fake microphone, or a protocol caller's stream. */
+export interface CallerVoice {
+  speakAt(index: number, atMs: number): SpeakTiming;
+}
 
 /** After the agent stops for a false alarm, how long resumed audio still counts as resuming. */
 const RESUME_WINDOW_MS = 2000;
@@ -25,7 +29,7 @@ export class Interrupts {
   private active: Active | null = null;
 
   constructor(
-    private readonly mic: FakeMicrophone,
+    private readonly mic: CallerVoice,
     private readonly audibility: Audibility,
     private readonly expectResponse: (turn: number) => void,
     private readonly emit: (event: PageEvent) => void,

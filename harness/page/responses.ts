@@ -81,6 +81,9 @@ export class ResponseTracker {
       this.end(r, r.lastAt, 'superseded');
       r = null;
     }
+    // The tail of an utterance that already ended (a stalled page can mistake a late frame for a
+    // quiet gap) never opens a new response: only an utterance's first frame does.
+    if (!r && frame.frameIndex !== null && frame.frameIndex > 0) return;
     r ??= this.begin(at);
     if (!r) return; // audio nobody is waiting for (e.g. after a stop)
     // Underrun model: audio received so far is played from firstAt (+ cushion) in real time.

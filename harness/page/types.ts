@@ -1,4 +1,6 @@
 import type { DetectionTokens } from '../protocol/frames';
+import type { FieldMatcher } from '../protocol/matchers';
+import type { Protocol } from '../protocol/select';
 
 /** The contract between the in-page harness and the Node driver. Page times are performance.now() ms. */
 
@@ -7,7 +9,12 @@ export interface PageHarnessOptions {
   socketUrlIncludes: string;
   /** Quiet gap after the last agent audio frame that ends a response. */
   quietMs: number;
+  /** The call socket's transport, or 'auto' to tell it from the socket URL. */
+  protocol: Protocol | 'auto';
   tokens: DetectionTokens;
+  matchers: FieldMatcher[];
+  /** Cap on requestAnimationFrame callbacks per second (null = untouched). */
+  animationFps: number | null;
   /** Output audibility: threshold as an absolute sample value, and the silence that ends audibility. */
   outputThreshold: number;
   outputSilenceHoldMs: number;

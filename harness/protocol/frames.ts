@@ -9,7 +9,7 @@ export type FrameClass =
   | { kind: 'audio'; frameIndex: number | null; isFinal: boolean; audioBytes: number; audioMs: number }
   | { kind: 'stop'; action: string }
   | { kind: 'response-start' }
-  | { kind: 'response-end'; text?: string }
+  | { kind: 'response-end'; text?: string; stages?: Record<string, number> }
   | { kind: 'error'; code: string | null; message: string; throttle: Throttle | null }
   | { kind: 'session-end'; reason: string }
   | { kind: 'transcript'; role: 'user' | 'assistant'; final: boolean; text: string }

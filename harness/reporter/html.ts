@@ -97,6 +97,18 @@ function phasesTable(summary: Summary): string {
     }))}`;
 }
 
+function groupsTable(summary: Summary): string {
+  if (!summary.groups) return '';
+  const cell = (m: Summary['metrics'][string] | undefined, key: 'p50Ms' | 'p95Ms') => (m && m.kind === 'latency' && m.count ? String(m[key]) : '-');
+  const ratio = (m: Summary['metrics'][string] | undefined) => (m && m.kind === 'ratio' ? `${m.pct}%` : '-');
+  return `<h2>By group</h2>${table(['Group', 'Calls', 'ttfb p50', 'ttfb p95', 'ttfa p95', 'turn p95', 'barge p95', 'Connection', 'Turns'],
+    Object.entries(summary.groups).map(([g, m]) => {
+      const conn = m['success/connection'];
+      return [g, String(conn && conn.kind === 'ratio' ? conn.count : 0), cell(m.ttfb, 'p50Ms'), cell(m.ttfb, 'p95Ms'), cell(m.ttfa, 'p95Ms'),
+        cell(m.turn, 'p95Ms'), cell(m.barge, 'p95Ms'), ratio(m['success/connection']), ratio(m['success/turn'])];
+    }))}`;
+}
+
 function generatorBox(summary: Summary): string {
   const g = summary.generator;
   if (!g) return '';
@@ -156,7 +168,7 @@ svg .grid{stroke:#eee}svg .tick,svg .legend{font-size:11px;fill:#555}svg .label{
  · calls ${run.calls.total} (${run.calls.passed} passed, ${run.calls.failed} failed)${run.incomplete ? ' · <b>incomplete run</b>' : ''}</p>
 ${run.stopReason ? `<p class="verdict fail">Stopped early: ${escapeHtml(run.stopReason)}</p>` : ''}
 ${run.missingShards ? `<p class="verdict fail">Incomplete: no results from shard(s) ${run.missingShards.join(', ')} of ${run.shards}</p>` : ''}
-<h2>Gates</h2>${gates}${baseline}${phasesTable(summary)}${generatorBox(summary)}
+<h2>Gates</h2>${gates}${baseline}${groupsTable(summary)}${phasesTable(summary)}${generatorBox(summary)}
 <h2>Charts</h2>${charts.join('\n') || '<p>No latency samples.</p>'}
 <h2>Statistics (ms)</h2>${statsTable(summary)}
 ${failures}${evidenceHtml}

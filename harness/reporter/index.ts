@@ -14,8 +14,8 @@ import { LiveProgress } from './live';
 import { planPhases, summarizePhases } from './phases';
 import { hgrmFiles } from './hgrm';
 import { renderHtml, type EvidenceLink } from './html';
-import { buildSummary, type Summary } from './summary';
-import { formatBaseline, formatGates, formatGenerator, formatPhases, formatRateLimits, formatStatsTable } from './table';
+import { buildSummary, summarizeMetrics, type Summary } from './summary';
+import { formatBaseline, formatGates, formatGenerator, formatGroups, formatPhases, formatRateLimits, formatStatsTable } from './table';
 
 export interface HarnessReporterOptions {
   /** Directory for summary.json and the other report files (default: REPORT_DIR or reports). */
@@ -30,6 +30,7 @@ export interface HarnessReporterOptions {
 export default class VoiceHarnessReporter implements Reporter {
   private readonly agg = new RunAggregate();
   private readonly byPhase = new Map<string, RunAggregate>();
+  private readonly byGroup = new Map<string, RunAggregate>();
   private readonly evidence: EvidenceCandidate[] = [];
   private stopReason: string | undefined;
   /** Shard count and the shards whose tests reached this reporter (from each test's "shard" annotation). */
@@ -69,28 +70,36 @@ export default class VoiceHarnessReporter implements Reporter {
       if (stopped) this.stopReason ??= stopped.description;
       return;
     }
-    const attachment = result.attachments.find((a) => a.name === CALL_RECORD_ATTACHMENT);
-    let record: CallRecord | undefined;
-    try {
-      const body = attachment?.body ?? (attachment?.path ? fs.readFileSync(attachment.path) : undefined);
-      if (body) record = JSON.parse(body.toString('utf8')) as CallRecord;
-    } catch (e) {
-      this.agg.addUnrecorded(test.title, `unreadable call record: ${(e as Error).message}`);
+    // A browser test carries one call; a protocol batch carries many.
+    const attachments = result.attachments.filter((a) => a.name === CALL_RECORD_ATTACHMENT);
+    if (!attachments.length) {
+      this.agg.addUnrecorded(test.title, result.error?.message?.split('\n')[0] ?? `test ${result.status} before the call began`);
       return;
     }
-    if (record && record.schemaVersion === CALL_RECORD_SCHEMA) {
-      this.agg.add(record);
-      if (record.phase) {
-        let phaseAgg = this.byPhase.get(record.phase);
-        if (!phaseAgg) this.byPhase.set(record.phase, (phaseAgg = new RunAggregate()));
-        phaseAgg.add(record);
+    for (const attachment of attachments) {
+      let record: CallRecord;
+      try {
+        const body = attachment.body ?? (attachment.path ? fs.readFileSync(attachment.path) : undefined);
+        record = JSON.parse(body!.toString('utf8')) as CallRecord;
+      } catch (e) {
+        this.agg.addUnrecorded(test.title, `unreadable call record: ${(e as Error).message}`);
+        continue;
       }
-      this.evidence.push({ record, attachments: result.attachments.filter((a) => a.path && a.name !== CALL_RECORD_ATTACHMENT) });
-    } else if (record) {
-      this.agg.addUnrecorded(test.title, `call record schema ${String(record.schemaVersion)} is not ${CALL_RECORD_SCHEMA}`);
-    } else {
-      this.agg.addUnrecorded(test.title, result.error?.message?.split('\n')[0] ?? `test ${result.status} before the call began`);
+      if (record.schemaVersion !== CALL_RECORD_SCHEMA) {
+        this.agg.addUnrecorded(test.title, `call record schema ${String(record.schemaVersion)} is not ${CALL_RECORD_SCHEMA}`);
+        continue;
+      }
+      this.agg.add(record);
+      this.slice(this.byGroup, record.group).add(record);
+      if (record.phase) this.slice(this.byPhase, record.phase).add(record);
+      if (record.group === 'browser') this.evidence.push({ record, attachments: result.attachments.filter((a) => a.path && a.name !== CALL_RECORD_ATTACHMENT) });
     }
+  }
+
+  private slice(map: Map<string, RunAggregate>, key: string): RunAggregate {
+    let agg = map.get(key);
+    if (!agg) map.set(key, (agg = new RunAggregate()));
+    return agg;
   }
 
   async onEnd(result: FullResult): Promise<{ status?: FullResult['status'] } | undefined> {
@@ -119,6 +128,8 @@ export default class VoiceHarnessReporter implements Reporter {
     }, gatesFrom(this.config.gates), baseline, {
       phases: attempt('phases', () => summarizePhases(planPhases(this.agg.records), this.agg.records, this.byPhase)),
       generator: attempt('generator', () => summarizeGenerator(this.agg.records)),
+      // Groups appear once protocol-level calls ran beside (or instead of) browser calls.
+      groups: this.byGroup.has('protocol') ? Object.fromEntries([...this.byGroup].map(([g, a]) => [g, summarizeMetrics(a)])) : undefined,
     });
 
     // Each output on its own: one failing must never cost the others.
@@ -162,7 +173,7 @@ export default class VoiceHarnessReporter implements Reporter {
   }
 
   private print(summary: Summary): void {
-    const parts = [formatStatsTable(summary), formatPhases(summary), formatRateLimits(summary), formatGenerator(summary), formatBaseline(summary),
+    const parts = [formatStatsTable(summary), formatGroups(summary), formatPhases(summary), formatRateLimits(summary), formatGenerator(summary), formatBaseline(summary),
       formatGates(summary), `Reports: ${path.resolve(this.outputDir)}`];
     process.stdout.write('\n' + parts.filter(Boolean).join('\n\n') + '\n');
   }

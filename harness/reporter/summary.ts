@@ -35,6 +35,8 @@ export interface Summary {
   verdict: Verdict;
   /** Per phase of the load plan (runs with a plan). */
   phases?: PhaseSummary[];
+  /** Browser calls and protocol-level calls, apart (runs with protocol callers). */
+  groups?: Record<string, Record<string, MetricSummary>>;
   generator?: GeneratorSummary;
   /** Present when the run was compared with a stored baseline summary. */
   baseline?: BaselineReport;
@@ -73,7 +75,7 @@ function ratio(r: { attempts: number; successes: number }): RatioMetricSummary {
 }
 
 export function buildSummary(agg: RunAggregate, run: Omit<RunInfo, 'calls'>, gates: readonly GateSpec[],
-  baseline?: { summary: Summary; file: string }, extra: Pick<Summary, 'phases' | 'generator'> = {}): Summary {
+  baseline?: { summary: Summary; file: string }, extra: Pick<Summary, 'phases' | 'generator' | 'groups'> = {}): Summary {
   const metrics = summarizeMetrics(agg);
   const calls = agg.calls;
   const comparison = baseline ? compare(baseline.summary, metrics, baseline.file) : undefined;
@@ -83,6 +85,7 @@ export function buildSummary(agg: RunAggregate, run: Omit<RunInfo, 'calls'>, gat
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION, run: { ...run, calls }, metrics, gates: gateResults, verdict,
     ...(extra.phases?.length ? { phases: extra.phases } : {}),
+    ...(extra.groups ? { groups: extra.groups } : {}),
     ...(extra.generator ? { generator: extra.generator } : {}),
     ...(comparison ? { baseline: comparison } : {}),
   };

@@ -87,3 +87,19 @@ export function formatGenerator(summary: Summary): string | null {
     ? `${head}\nWARNING: the load generator was saturated (${g.reasons.join('; ')}): latencies may be the generator's own. Use fewer calls per machine or shard the run.`
     : head;
 }
+
+/** Browser calls and protocol-level calls side by side (hybrid runs). */
+export function formatGroups(summary: Summary): string | null {
+  if (!summary.groups) return null;
+  const head = ['Group', 'Calls', 'ttfb p50', 'ttfb p95', 'ttfa p95', 'turn p95', 'barge p95', 'Connection', 'Turns'];
+  const rows = Object.entries(summary.groups).map(([group, m]) => {
+    const l = (name: string, key: 'p50Ms' | 'p95Ms') => { const x = m[name]; return x && x.kind === 'latency' && x.count ? String(x[key]) : '-'; };
+    const r = (name: string) => { const x = m[name]; return x && x.kind === 'ratio' ? `${x.pct}%` : '-'; };
+    const conn = m['success/connection'];
+    return [group, String(conn && conn.kind === 'ratio' ? conn.count : 0), l('ttfb', 'p50Ms'), l('ttfb', 'p95Ms'), l('ttfa', 'p95Ms'), l('turn', 'p95Ms'),
+      l('barge', 'p95Ms'), r('success/connection'), r('success/turn')];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)) + 2);
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('');
+  return ['By group (ms; protocol calls have no ttfa: no speaker):', line(head), ...rows.map(line)].join('\n');
+}

@@ -1,16 +1,31 @@
+import { test as base } from '@playwright/test';
+import { loadCallerTracks } from '../../harness/audio/cache';
 import { scenariosWithFile } from '../../harness/audio/scenarios';
 import { loadHarnessConfig } from '../../harness/config';
 import { currentShard, runShape } from '../../harness/plan/load';
+import { runProtocolBatch } from '../../harness/protocol-caller/batch';
 import { test } from '../../harness/test';
 
 /**
- * The load run: one test per call. Without a plan there are CALLS of them;
- * with one (PLAN, or USERS/SPAWN_RATE/TIME) there are enough to fill it and
- * the conductor decides when each starts (tests the plan does not need are
- * skipped). Playwright spreads them over --workers and --shard.
+ * The load run. Browser calls: one test each. Without a plan there are CALLS
+ * of them; with one (PLAN, or USERS/SPAWN_RATE/TIME) there are enough to fill
+ * it and the conductor decides when each starts (tests the plan does not need
+ * are skipped). Protocol-level calls (PROTOCOL_CALLS): batches of
+ * PROTOCOL_BATCH, one test each, declared first so they take their workers
+ * before the browser calls and run beside them (hybrid load).
  */
 const config = loadHarnessConfig();
-const { calls } = runShape(config, [...scenariosWithFile(config.scenariosFile).keys()], currentShard());
+const scenarios = scenariosWithFile(config.scenariosFile);
+const { calls } = runShape(config, [...scenarios.keys()], currentShard());
+
+for (let first = 0; first < config.protocolCalls; first += config.protocolBatch) {
+  const count = Math.min(config.protocolBatch, config.protocolCalls - first);
+  base(`protocol calls ${first + 1}-${first + count}`, async ({}, testInfo) => {
+    // As long as its longest call plus its spawn ramp; every wait inside is bounded.
+    testInfo.setTimeout(30 * 60_000);
+    await runProtocolBatch({ config, scenarios, tracks: await loadCallerTracks(config.pcmDir), first, count, testInfo });
+  });
+}
 
 for (let i = 0; i < calls; i++) {
   test(`call ${String(i + 1).padStart(4, '0')}`, async ({ voiceCall }) => {

@@ -76,6 +76,18 @@ test('barge-in: a stop ends the response at its last frame and the next utteranc
   expect(log).toEqual(['start 1@100', 'end 1@200 stopped', 'start 2@900']);
 });
 
+test('the late tail of an ended utterance never opens the next response', () => {
+  const { tracker, log, timers } = tracked();
+  tracker.expect(0);
+  tracker.onFrame(audio(0), 100);
+  timers.advance(400); // a stall: the quiet gap ends the greeting early
+  tracker.expect(1);
+  tracker.onFrame(audio(1), 600); // still the greeting
+  tracker.onFrame(audio(2, true), 650);
+  tracker.onFrame(audio(0), 2000); // the answer to turn 1
+  expect(log).toEqual(['start 0@100', 'end 0@100 quiet', 'start 1@2000']);
+});
+
 test('a new utterance (frame 0) without a stop supersedes the running one', () => {
   const { tracker, log } = tracked();
   tracker.expect(1);

@@ -1,0 +1,40 @@
+import type { ClientProfile } from './profile';
+
+const START = [{ role: 'button', name: 'Start talking to agent' }];
+const END = [{ role: 'button', name: 'End conversation with agent' }];
+
+/**
+ * Built-in client profiles. The reference client comes in its three
+ * transports and in a legacy build (ScriptProcessorNode capture at 16 kHz,
+ * AudioBufferSourceNode playback at 48 kHz); `accelerator` is the real React
+ * client described in DESIGN section 5 (CLIENT_URL must point at it).
+ */
+export const BUILTIN_PROFILES: Record<string, ClientProfile> = {
+  reference: {
+    name: 'reference', referencePage: '/', referenceTransport: 'browser', socketUrlIncludes: '/conversation',
+    start: START, end: END, greeting: true, getUserMedia: '{audio: true}',
+  },
+  'reference-acs': {
+    name: 'reference-acs', referencePage: '/', referenceTransport: 'acs', socketUrlIncludes: '/media/stream',
+    start: START, end: END, greeting: true,
+  },
+  'reference-realtime': {
+    name: 'reference-realtime', referencePage: '/', referenceTransport: 'realtime', socketUrlIncludes: '/realtime',
+    start: START, end: END, greeting: false,
+  },
+  'reference-legacy': {
+    name: 'reference-legacy', referencePage: '/legacy.html', referenceTransport: 'browser', socketUrlIncludes: '/conversation',
+    start: START, end: END, greeting: true, sendJitterLimitMs: 60,
+  },
+  accelerator: {
+    name: 'accelerator', socketUrlIncludes: '/api/v1/browser/conversation',
+    // The mode choice appears after the first click; PIPELINE=voicelive picks the other mode.
+    start: [...START, { role: 'button', name: 'Custom Speech Cascade', optional: true }],
+    end: END,
+    greeting: true,
+    // Its waveform animation re-renders on nearly every frame: ~45-50% of a core per call otherwise.
+    animationFps: 1,
+    sendJitterLimitMs: 60,
+    getUserMedia: '{audio: true} (echo cancellation, noise suppression, gain control on)',
+  },
+};

@@ -1,0 +1,120 @@
+import type { ScenarioTurn } from '../audio/scenarios';
+import { sleep } from '../clock';
+import {
+  CALL_GREETING, CALL_SETUP, TTFA_UNMEASURED, WS_CLOSE, WS_CONNECT, WS_ERROR, WS_RECONNECT, errCounter, rateCounter,
+} from '../metrics/names';
+import type { CallRecorder } from '../metrics/record';
+import type { PageEvent } from '../page/types';
+import { throttleOf } from '../protocol/frames';
+import { CallFailure } from './errors';
+import { WaitTimeout, type PageEventStream } from './page-events';
+import { checkTask, runTurn, type CallSurface, type TurnContext } from './turns';
+
+export interface CallTimeouts {
+  connectMs: number;
+  firstByteMs: number;
+  turnMs: number;
+}
+
+export interface ConversationPlan {
+  /** The scenario's turns, aligned with the audio loaded on the surface. */
+  scenarioTurns: ScenarioTurn[];
+  /** Turns to speak, from the first. */
+  turns: number;
+  timeouts: CallTimeouts;
+  /** The agent greets when the call opens. */
+  greeting: boolean;
+  /** Think time before turn N (1-based). */
+  pauseBetweenTurnsMs(turn: number): number;
+  /** Delay of the interruption spoken as turn N, after the agent's first audio. */
+  interruptDelayMs(turn: number): number;
+  /** Count an unexpected close without ending the call (the client may reconnect). */
+  ignoreCloseExceptions: boolean;
+}
+
+/** Close codes a server uses for an orderly end; anything else is counted as err/ws_<code>. */
+const ORDERLY_CLOSE = new Set([1000, 1001, 1005]);
+
+/**
+ * Counts failures and throttling whenever they arrive, whatever the driver is
+ * waiting for. Returns a switch to call once the call is ending on purpose.
+ */
+export function countFailures(events: PageEventStream, rec: CallRecorder): { opened(): void; ending(): void } {
+  let opened = false;
+  let ending = false;
+  let sockets = 0;
+  events.subscribe((e: PageEvent) => {
+    if (e.type === 'server-error') {
+      if (e.code) rec.count(errCounter(e.code));
+      if (e.throttle) rec.count(rateCounter(e.throttle));
+    } else if (e.type === 'ws-created') {
+      if (++sockets > 1) rec.count(WS_RECONNECT);
+    } else if (e.type === 'ws-close' && opened && !ending) {
+      rec.count(WS_CLOSE);
+      if (!ORDERLY_CLOSE.has(e.code)) rec.count(errCounter(`ws_${e.code}`));
+      const throttle = throttleOf(e.reason);
+      if (throttle) rec.count(rateCounter(throttle));
+    }
+  });
+  return { opened: () => { opened = true; }, ending: () => { ending = true; } };
+}
+
+/**
+ * Waits for the call socket to open (the clock started at `setupZero`, in
+ * surface time); running out of time or a failed socket is a classified
+ * `ws/error`.
+ */
+export async function awaitOpen(events: PageEventStream, rec: CallRecorder, deadlineEpochMs: number, setupZero = 0): Promise<Extract<PageEvent, { type: 'ws-open' }>> {
+  const wait = async (what: string, match: (e: PageEvent) => boolean, abort?: (e: PageEvent) => boolean) => {
+    try {
+      return await events.waitFor(what, match, deadlineEpochMs, abort);
+    } catch (err) {
+      if (!(err instanceof WaitTimeout)) throw err;
+      rec.count(WS_ERROR);
+      throw new CallFailure('ws/error', err.message);
+    }
+  };
+  const created = await wait('the call socket to be created', (e) => e.type === 'ws-created');
+  const open = await wait('the call socket to open', (e) => e.type === 'ws-open', (e) => e.type === 'ws-close' || e.type === 'ws-error');
+  if (open.type !== 'ws-open') {
+    rec.count(WS_ERROR);
+    throw new CallFailure('ws/error', `the call socket failed before opening (${open.type === 'ws-close' ? `close code ${open.code}` : open.type})`);
+  }
+  rec.latency(CALL_SETUP, open.at - setupZero);
+  rec.latency(WS_CONNECT, open.at - created.at);
+  return open;
+}
+
+/**
+ * The conversation once the socket is open: hear the greeting, then speak
+ * each turn (or a turn and the interruption over its answer) and wait for its
+ * response. Every wait is bounded; every figure comes from surface timestamps.
+ */
+export async function converse(surface: CallSurface, plan: ConversationPlan, events: PageEventStream, rec: CallRecorder, openAt: number): Promise<void> {
+  const { timeouts } = plan;
+  const toEpoch = (t: number) => surface.timeOrigin + t;
+  const ctx: TurnContext = { surface, events, rec, toEpoch, firstByteMs: timeouts.firstByteMs, turnMs: timeouts.turnMs, abortOnClose: !plan.ignoreCloseExceptions };
+  // Greeting: the response to "turn 0", expected from the moment the socket opened.
+  const greeting = !plan.greeting ? null : await events.waitFor('the greeting', (e) => e.type === 'response-start' && e.turn === 0,
+    toEpoch(openAt) + timeouts.firstByteMs, (e) => e.type === 'ws-close').catch((e) => { if (e instanceof WaitTimeout) return null; throw e; });
+  if (greeting?.type === 'response-start') {
+    rec.latency(CALL_GREETING, greeting.at - openAt);
+    await events.waitFor('the end of the greeting', (e) => e.type === 'response-end' && e.turn === 0, toEpoch(openAt) + timeouts.turnMs)
+      .catch((e) => { if (!(e instanceof WaitTimeout)) throw e; });
+  }
+  try {
+    for (let i = 0; i < plan.turns;) {
+      const st = plan.scenarioTurns[i]!;
+      const next = i + 1 < plan.turns ? plan.scenarioTurns[i + 1] : undefined;
+      const interrupt = next?.interrupt ? { st: next, delayMs: plan.interruptDelayMs(i + 2) } : null;
+      await sleep(plan.pauseBetweenTurnsMs(i + 1));
+      await runTurn(ctx, i + 1, i, st, interrupt);
+      i += interrupt ? 2 : 1;
+    }
+  } finally {
+    // Answer texts trail the audio; they are read once the turns are over.
+    await sleep(500);
+    for (const t of rec.turns) checkTask(events, rec, t, plan.scenarioTurns[t.turn - 1]!);
+  }
+  if ((await surface.outputWatched()) === false) rec.count(TTFA_UNMEASURED);
+}

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { readTruth, replySentBefore } from './helpers/ground-truth';
+import { latency, runLoad } from './helpers/run-load';
+
+/** Real runs: the reference client in each transport and in its legacy build; protocol-level and hybrid load. */
+
+for (const [profile, scenario] of [['reference-acs', 'quick_question'], ['reference-realtime', 'interruption'], ['reference-legacy', 'quick_question']] as const) {
+  test(`client profile ${profile}: every turn metric is measured`, async () => {
+    const run = await runLoad({ CLIENT_PROFILE: profile, CALLS: '1', SCENARIOS: scenario });
+    expect(run.code, run.output.slice(-2000)).toBe(0);
+    const turns = scenario === 'interruption' ? 2 : 3;
+    for (const family of ['ttfb', 'ttfa']) expect(latency(run.summary, family).count, family).toBe(turns);
+    if (scenario === 'interruption') {
+      // The barge-in: the interrupted answer has no turn time; the agent's stop is acknowledged.
+      expect(latency(run.summary, 'barge/02').count).toBe(1);
+      expect(latency(run.summary, 'barge_ack/02').count).toBe(1);
+      expect(latency(run.summary, 'turn').count).toBe(1);
+    } else {
+      expect(latency(run.summary, 'turn').count).toBe(turns);
+      expect(latency(run.summary, 'call/greeting').count).toBe(1);
+    }
+    expect(run.summary.metrics['ttfa/unmeasured']).toBeUndefined();
+    expect(run.calls[0]!.sessionId).toBeTruthy();
+  });
+}
+
+test('ACS protocol callers follow the Locust ACS flow: metadata first, JSON audio frames, silence between turns, barge-in', async () => {
+  const gt = fs.mkdtempSync(path.join(os.tmpdir(), 'gt-acs-'));
+  const run = await runLoad({ PROTOCOL_CALLS: '4', PROTOCOL_TRANSPORT: 'acs', CALLS: '1', SCENARIOS: 'interruption', AGENT_GROUND_TRUTH_DIR: gt, CLIENT_PROFILE: 'reference' });
+  expect(run.code, run.output.slice(-2000)).toBe(0);
+  const proto = run.calls.filter((c) => c.group === 'protocol');
+  expect(proto).toHaveLength(4);
+  for (const c of proto) {
+    const truth = readTruth(gt, c.sessionId!);
+    expect(truth.find((e) => e.event === 'audio_metadata'), c.callId).toMatchObject({ encoding: 'PCM', sampleRateHz: 16000 });
+    expect(truth.some((e) => e.event === 'barge_in')).toBe(true);
+    const barge = c.turns.find((t) => t.kind === 'barge-in')!;
+    expect(barge.bargeMs).toBeGreaterThan(0);
+    expect(barge.bargeAckMs).toBeGreaterThan(0);
+  }
+  expect(run.summary.groups!.protocol!['barge']).toMatchObject({ kind: 'latency', count: 4 });
+});
+
+// Four batches of protocol callers and four browsers at a time: eight browsers at once saturate two cores by themselves.
+test('hybrid load: 8 browser calls and 200 protocol callers, reported apart, and the agent\'s ground truth agrees with both', async () => {
+  const gt = fs.mkdtempSync(path.join(os.tmpdir(), 'gt-hybrid-'));
+  const run = await runLoad({
+    CALLS: '8', PROTOCOL_CALLS: '200', PROTOCOL_BATCH: '50', PROTOCOL_SPAWN_RATE: '20', SCENARIOS: 'quick_question', TURNS_PER_USER: '2',
+    AGENT_GROUND_TRUTH_DIR: gt, EVIDENCE: 'off',
+  }, ['--workers', '8'], 15 * 60_000);
+  expect(run.code, run.output.slice(-2000)).toBe(0);
+  expect(run.summary.run.calls).toEqual({ total: 208, passed: 208, failed: 0 });
+  const groups = run.summary.groups!;
+  expect(groups.browser!['success/connection']).toMatchObject({ count: 8 });
+  expect(groups.protocol!['success/connection']).toMatchObject({ count: 200 });
+  expect(groups.protocol!['ttfa']).toBeUndefined();
+  expect(groups.browser!['ttfa']).toMatchObject({ kind: 'latency' });
+  // What each caller received against what the agent says it sent: never before, and close after.
+  for (const group of ['browser', 'protocol'] as const) {
+    const lags: number[] = [];
+    for (const c of run.calls.filter((x) => x.group === group && x.sessionId)) {
+      const truth = readTruth(gt, c.sessionId!);
+      for (const t of c.turns) {
+        if (t.ttfbMs === undefined || t.speechEndAtMs === undefined) continue;
+        const received = t.speechEndAtMs + t.ttfbMs;
+        const sent = replySentBefore(truth, received);
+        expect(sent, `${c.callId} turn ${t.turn}: the agent logged no reply sent before the caller heard one`).toBeDefined();
+        lags.push(received - sent!);
+      }
+    }
+    lags.sort((a, b) => a - b);
+    expect(lags.length, group).toBeGreaterThanOrEqual(group === 'browser' ? 12 : 300);
+    expect(lags[Math.floor(lags.length / 2)]!, `${group}: median receive - send`).toBeLessThan(50);
+    expect(lags[Math.floor(lags.length * 0.95)]!, `${group}: p95 receive - send`).toBeLessThan(500);
+  }
+  expect(latency(run.summary, 'ttfb').count).toBe(416);
+});
