@@ -52,8 +52,9 @@ export function parseHeaders(text: string | undefined, origin: string): Record<s
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError('BROWSER_WS_HEADERS', '(not shown)', `${allowed} (${(e as Error).message})`, origin);
+  } catch {
+    // The parser's message quotes the text, which may hold a token.
+    throw new ConfigError('BROWSER_WS_HEADERS', '(not shown)', `${allowed}; it is not valid JSON`, origin);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError('BROWSER_WS_HEADERS', '(not shown)', `${allowed}; got ${Array.isArray(parsed) ? 'an array' : typeof parsed}`, origin);
