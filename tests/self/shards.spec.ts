@@ -156,5 +156,5 @@ test('three shards run at once and merge to the plan\'s calls, agreeing with one
   expect(incomplete.run.calls.total).toBe(PLAN_CALLS - 2);
   expect(incomplete.verdict).toBe('fail');
   expect(partial.output).toContain('no results from shard(s) 2 of 3');
-  fs.rmSync(dir, { recursive: true, force: true });
+  for (const d of [dir, single.reportDir]) fs.rmSync(d, { recursive: true, force: true });
 });
