@@ -53,6 +53,7 @@ export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number
   events.mark();
   const speak: SpeakTiming = await surface.speak(audioIndex, turn, plan);
   const t = rec.turn(turn);
+  t.speechStartAtMs = ctx.toEpoch(speak.speechStartAt);
   t.speechEndAtMs = ctx.toEpoch(speak.speechEndAt);
   const tSe = ctx.toEpoch(speak.speechEndAt);
 
@@ -71,6 +72,7 @@ export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number
   // The interrupted answer: complete only if it ran to its natural end.
   await finishResponse(ctx, t, turn, speak.speechEndAt, tSe + turnMs);
   const it = rec.turn(plan.turn, plan.kind);
+  it.speechStartAtMs = ctx.toEpoch(spoken.timing.speechStartAt);
   it.speechEndAtMs = ctx.toEpoch(spoken.timing.speechEndAt);
 
   if (plan.kind === 'false-alarm') {
@@ -92,6 +94,7 @@ export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number
   if (barge) {
     const stoppedAt = Math.max(barge.lastFrameAt ?? barge.onsetAt, barge.silentAt ?? -Infinity);
     it.bargeMs = stoppedAt - barge.onsetAt;
+    if (barge.lastFrameAt !== null) it.bargeLastFrameAtMs = ctx.toEpoch(barge.lastFrameAt);
     rec.latency(turnMetric('barge', plan.turn), it.bargeMs);
     if (barge.ackAt !== null) {
       it.bargeAckMs = barge.ackAt - barge.onsetAt;

@@ -9,13 +9,16 @@ export interface TurnRecord {
   turn: number;
   /** 'barge-in' and 'false-alarm' turns are spoken while the agent answers the previous turn. */
   kind: 'speech' | 'barge-in' | 'false-alarm';
-  /** Epoch ms of the caller's speech end (t_se), as scheduled in the page. */
+  /** Epoch ms of the caller's speech start and end (t_se), as scheduled in the page. */
+  speechStartAtMs?: number;
   speechEndAtMs?: number;
   ttfbMs?: number;
   ttfaMs?: number;
   turnMs?: number;
   bargeMs?: number;
   bargeAckMs?: number;
+  /** Epoch ms the interrupted answer's last frame arrived (barge-in turns). */
+  bargeLastFrameAtMs?: number;
   /** How the response ended: final-frame, end-token, quiet, stopped (interrupted), superseded. */
   endReason?: string;
   /** Playback underruns in the response and their total length. */

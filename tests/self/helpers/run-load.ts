@@ -19,7 +19,7 @@ export interface LoadRun {
 }
 
 /** Runs `playwright test` (the load run, the README's main job) as a user would, in its own report dir. */
-export async function runLoad(env: Record<string, string>, args: string[] = [], timeoutMs = 8 * 60_000): Promise<LoadRun> {
+export async function runLoad(env: Record<string, string>, args: string[] = [], timeoutMs = 8 * 60_000, onSpawn?: (pid: number) => void): Promise<LoadRun> {
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-run-'));
   const started = Date.now();
   const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', ...args], {
@@ -27,6 +27,7 @@ export async function runLoad(env: Record<string, string>, args: string[] = [], 
     env: { ...process.env, REPORT_DIR: reportDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (child.pid !== undefined) onSpawn?.(child.pid);
   let output = '';
   child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { output += d.toString(); });

@@ -1,0 +1,43 @@
+import { parseArgs } from 'node:util';
+import { calibrate, errors, level, pct } from './lib/fidelity';
+
+/**
+ * `npm run --silent bench:fidelity -- [--concurrency N] [--calls-per-level M]`:
+ * real calls against the reference agent, at 1 call and at N at once, with
+ * the harness's figures checked turn by turn against the agent's ground truth.
+ *
+ * For each turn, two clocks see the same events:
+ * - first audio: the page's receive time of the reply's first frame against
+ *   the agent's log of sending it (loopback transit is ~0.1 ms: the rest is
+ *   the harness's own delay);
+ * - speech end: the harness's t_se against the arrival, at the agent, of the
+ *   frame its VAD heard last. Their distance is the capture path's latency plus
+ *   a fixed per-utterance VAD offset, so it is calibrated per audio file on the
+ *   1-call runs; what varies is the harness's error.
+ * ttfb error = first-audio error + speech-end deviation. Barge error is built
+ * the same way from the interrupted answer's last frame and the barge onset.
+ * Prints one JSON line per level; the last is the rated level.
+ */
+const { values } = parseArgs({ options: { concurrency: { type: 'string', default: '4' }, 'calls-per-level': { type: 'string', default: '' } } });
+const rated = Number(values.concurrency);
+if (!Number.isInteger(rated) || rated < 1) throw new Error(`--concurrency must be a positive integer, got ${values.concurrency}`);
+const perLevel = Number(values['calls-per-level'] || 0);
+
+const round = (x: number) => Math.round(x * 10) / 10;
+function figures(concurrency: number, e: ReturnType<typeof errors>, generator: unknown) {
+  return {
+    concurrency, turns: e.ttfb.length,
+    ttfbErrorP50Ms: round(pct(e.ttfb, 50)), ttfbErrorP99Ms: round(pct(e.ttfb, 99)), ttfbErrorMaxMs: round(Math.max(0, ...e.ttfb)),
+    bargeErrorP99Ms: round(pct(e.barge, 99)),
+    firstAudioErrorP99Ms: round(pct(e.firstAudio, 99)), bargeTurns: e.barge.length, generator,
+  };
+}
+
+// Two calls per audio file at 1 call, so the calibration is a median and the 1-call error is not zero by construction.
+const one = await level(1, perLevel || 8);
+const calib = calibrate(one.samples);
+console.log(JSON.stringify(figures(1, errors(one.samples, calib), one.run.summary.generator)));
+if (rated > 1) {
+  const r = await level(rated, perLevel || rated * 2);
+  console.log(JSON.stringify(figures(rated, errors(r.samples, calib), r.run.summary.generator)));
+}

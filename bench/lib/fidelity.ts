@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readTruth, replySentBefore, type TruthEvent } from '../../tests/self/helpers/ground-truth';
+import { runLoad, type LoadRun } from '../../tests/self/helpers/run-load';
+
+/**
+ * The harness's figures against the reference agent's ground truth, turn by
+ * turn (see bench/fidelity.ts for what is compared and why).
+ */
+export interface Sample { key: string; firstAudioErr: number; speechEndOffset: number; bargeLastFrameErr?: number; onsetOffset?: number }
+
+export function samplesOf(run: LoadRun, gt: string): Sample[] {
+  const out: Sample[] = [];
+  for (const c of run.calls.filter((x) => x.group === 'browser' && x.sessionId)) {
+    const truth = readTruth(gt, c.sessionId!);
+    for (const t of c.turns) {
+      if (t.ttfbMs === undefined || t.speechEndAtMs === undefined) continue;
+      const received = t.speechEndAtMs + t.ttfbMs;
+      const sent = replySentBefore(truth, received);
+      const speechEnd = latestBefore(truth, 'speech_end', sent ?? received);
+      if (sent === undefined || typeof speechEnd?.lastVoicedArrivalMs !== 'number') continue;
+      const s: Sample = { key: `${c.scenario}|${c.voice}|${t.turn}`, firstAudioErr: received - sent, speechEndOffset: speechEnd.lastVoicedArrivalMs - t.speechEndAtMs };
+      if (t.kind === 'barge-in' && t.bargeLastFrameAtMs !== undefined && t.speechStartAtMs !== undefined) {
+        const lastSent = latestBefore(truth, 'last_frame_sent', t.bargeLastFrameAtMs + 2);
+        const onset = truth.find((e) => e.event === 'speech_start' && e.duringReply === true && e.atMs >= t.speechStartAtMs! - 50);
+        if (lastSent && onset) {
+          s.bargeLastFrameErr = t.bargeLastFrameAtMs - lastSent.atMs;
+          s.onsetOffset = onset.atMs - t.speechStartAtMs;
+        }
+      }
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+function latestBefore(events: readonly TruthEvent[], name: string, atMs: number): TruthEvent | undefined {
+  let best: TruthEvent | undefined;
+  for (const e of events) if (e.event === name && e.atMs <= atMs && (!best || e.atMs > best.atMs)) best = e;
+  return best;
+}
+
+export function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : 0;
+}
+
+export function pct(v: number[], p: number): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : 0;
+}
+
+export async function level(concurrency: number, calls: number, onSpawn?: (pid: number) => void): Promise<{ run: LoadRun; samples: Sample[] }> {
+  const gt = fs.mkdtempSync(path.join(os.tmpdir(), 'fidelity-gt-'));
+  const run = await runLoad({
+    CALLS: String(calls), SCENARIOS: 'quick_question,interruption', AGENT_GROUND_TRUTH_DIR: gt, EVIDENCE: 'off', AGENT_REPLY_DELAY_MS: '300',
+  }, ['--workers', String(concurrency)], 30 * 60_000, onSpawn);
+  if (run.summary.run.calls.total !== calls) throw new Error(`level ${concurrency}: ${run.summary.run.calls.total} of ${calls} calls reported:\n${run.output.slice(-2000)}`);
+  return { run, samples: samplesOf(run, gt) };
+}
+
+
+export type Calibration = Map<string, { end: number; onset?: number }>;
+
+/** Each audio file's capture-path-plus-VAD offset, and barge onset offset, from 1-call runs. */
+export function calibrate(samples: readonly Sample[]): Calibration {
+  const calib: Calibration = new Map();
+  for (const key of new Set(samples.map((s) => s.key))) {
+    const mine = samples.filter((s) => s.key === key);
+    const onsets = mine.flatMap((s) => (s.onsetOffset === undefined ? [] : [s.onsetOffset]));
+    calib.set(key, { end: median(mine.map((s) => s.speechEndOffset)), ...(onsets.length ? { onset: median(onsets) } : {}) });
+  }
+  return calib;
+}
+
+export function errors(samples: readonly Sample[], calib: Calibration): { ttfb: number[]; barge: number[]; firstAudio: number[] } {
+  const known = samples.filter((s) => calib.has(s.key));
+  return {
+    ttfb: known.map((s) => Math.abs(s.firstAudioErr + (s.speechEndOffset - calib.get(s.key)!.end))),
+    barge: known.flatMap((s) => {
+      const c = calib.get(s.key)!.onset;
+      return s.bargeLastFrameErr === undefined || s.onsetOffset === undefined || c === undefined ? [] : [Math.abs(s.bargeLastFrameErr + (s.onsetOffset - c))];
+    }),
+    firstAudio: known.map((s) => s.firstAudioErr),
+  };
+}
