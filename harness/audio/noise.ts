@@ -1,5 +1,5 @@
 import { bandPass, filter, highPass, lowPass } from './filters';
-import type { Rng } from './random';
+import type { Rng } from '../random';
 
 /**
  * Procedural background noise, so realistic rooms need no downloaded

@@ -1,7 +1,7 @@
 import { telephoneChannel, type TelephoneMode } from './filters';
 import { generateNoise, rms, type NoiseKind } from './noise';
 import { CALLER_SAMPLE_RATE_HZ, floatToInt16, int16ToFloat } from './pcm';
-import { rngFor } from './random';
+import { rngFor } from '../random';
 import { measureSpeechExtent, type SpeechBounds } from './vad';
 
 /**

@@ -1,5 +1,5 @@
 import { FLITE_VOICES, type FliteRequest, type FliteVoice } from './flite';
-import { rngFor } from './random';
+import { rngFor } from '../random';
 
 /** The voices a caller can have: Flite's offline voices, and Azure neural voices by name. */
 export type EngineName = 'azure' | 'flite';

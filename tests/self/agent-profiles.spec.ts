@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ConfigError } from '../../harness/config/options';
 import { BUILT_IN_PROFILES, draw, drawStages, fixedStages, loadProfile } from '../../fixtures/agent/profiles';
-import { createRng, deriveSeed } from '../../fixtures/agent/random';
+import { deriveSeed, mulberry32 as createRng } from '../../harness/random';
 import { createAgentServer } from '../../fixtures/agent/server';
 import { RecordingClient } from '../../bench/agent-clients';
 

@@ -138,7 +138,7 @@ test('a transport bug while streaming ends that session with 1011; the agent pro
   const { FaultPlan } = await import('../../fixtures/agent/faults');
   const { GroundTruthStore } = await import('../../fixtures/agent/ground-truth');
   const { AgentStats } = await import('../../fixtures/agent/stats');
-  const { createRng } = await import('../../fixtures/agent/random');
+  const { mulberry32: createRng } = await import('../../harness/random');
   const { createVad } = await import('../../harness/audio/vad');
   const opts = loadAgentOptions({}, { logLevel: 'silent', replyDelayMs: 0 });
   const truth = new GroundTruthStore(10).open('buggy');

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { bandPass, filter, responseDb, telephoneBandSections, telephoneChannel } from '../../harness/audio/filters';
 import { generateNoise, pink } from '../../harness/audio/noise';
 import { floatToInt16, int16ToFloat } from '../../harness/audio/pcm';
-import { createRng } from '../../harness/audio/random';
+import { createRng } from '../../harness/random';
 import { activeRms, applyTransform, DEFAULT_REALISM, drawTransform, renderScene, type TransformParams } from '../../harness/audio/realism';
 import { measureSpeechExtent } from '../../harness/audio/vad';
 import { knownSpeech, msOf, powerDb, RATE_HZ, samplesOf, tone } from './audio-signals';
