@@ -30,9 +30,9 @@ export default defineConfig({
   fullyParallel: true,
   // A retried call would be counted twice; a failed call is a load outcome, not flakiness.
   retries: 0,
-  // Enough workers for the plan's peak concurrency (each worker carries one browser call at a time),
-  // plus one per batch of protocol-level calls.
-  workers: shape.workers + Math.ceil(harness.protocolCalls / harness.protocolBatch),
+  // WORKERS (a CI input), else enough workers for the plan's peak concurrency (each worker carries
+  // one browser call at a time), plus one per batch of protocol-level calls.
+  workers: harness.workers || shape.workers + Math.ceil(harness.protocolCalls / harness.protocolBatch),
   timeout: 10 * 60_000,
   reporter: reporters,
   globalSetup: './harness/global-setup.ts',

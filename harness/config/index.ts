@@ -50,6 +50,7 @@ export const harnessOptions = defineOptions({
   evidence: { env: 'EVIDENCE', kind: 'enum', values: ['failed-and-slowest', 'all', 'off'], default: 'failed-and-slowest', doc: 'which calls keep a conversation recording and frame timeline' },
   reportDir: { env: 'REPORT_DIR', kind: 'string', default: 'reports', doc: 'where the reporter writes its files' },
   chromiumPath: { env: 'CHROMIUM_PATH', kind: 'optional-string', doc: 'Chromium binary to launch; unset = Playwright\'s own, else Debian\'s' },
+  workers: { env: 'WORKERS', kind: 'int', default: 0, min: 0, max: 10000, doc: 'Playwright workers on this machine (each carries one call at a time); 0 = what the plan needs; the --workers flag wins' },
   browserWsEndpoint: { env: 'BROWSER_WS_ENDPOINT', kind: 'url', protocols: ['ws', 'wss'], doc: 'a remote Playwright browser server (npx playwright run-server, a grid, a cloud service) to connect to instead of launching Chromium here' },
   browserWsHeaders: { env: 'BROWSER_WS_HEADERS', kind: 'optional-string', doc: 'HTTP headers of the remote browser connection, a JSON object of strings (a service\'s access token)' },
   browserExposeNetwork: { env: 'BROWSER_EXPOSE_NETWORK', kind: 'string', default: '<loopback>', doc: 'hosts the remote browser reaches through this machine (Playwright exposeNetwork rules); the fixtures listen on its loopback' },
