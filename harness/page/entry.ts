@@ -1,10 +1,8 @@
 import { createClassifier, detectProtocol, sentAudioMs } from '../protocol/select';
-import { Audibility } from './audibility';
 import { FakeMicrophone } from './fake-mic';
 import { GeneratorProbe } from './generator-probe';
-import { Interrupts } from './interrupts';
 import { OutputTap } from './output-tap';
-import { ResponseTracker } from './responses';
+import { CallObserver } from './observer';
 import type { PageEvent } from './types';
 import { installWebSocketProbe } from './ws-probe';
 
@@ -14,9 +12,6 @@ import { installWebSocketProbe } from './ws-probe';
  * to the Node driver via the exposed __harnessEmit binding; every timestamp is
  * taken here, in the page.
  */
-/** Frame log bound for evidence: an hour of 50 ms frames would be 72,000. */
-const MAX_FRAME_LOG = 20000;
-
 /**
  * Runs requestAnimationFrame callbacks at most `fps` times a second. Some
  * clients redraw a waveform on every frame, which costs a core per call in a
@@ -56,22 +51,9 @@ function throttleAnimationFrames(fps: number): void {
   const mic = new FakeMicrophone(window.AudioContext);
   const health = new GeneratorProbe();
   health.start();
-  const audibility = new Audibility((r, at) => emit({ type: 'response-audible', at, turn: r.turn }));
-  let interrupts: Interrupts | undefined;
-  const tracker = new ResponseTracker(opts.quietMs, {
-    onStart(r) {
-      emit({ type: 'response-start', at: r.firstAt, turn: r.turn });
-      audibility.onResponseStart(r);
-      interrupts?.onResponseStart(r);
-    },
-    onEnd(r) {
-      emit({ type: 'response-end', at: r.endAt!, turn: r.turn, reason: r.endReason!, frames: r.frames, audioMs: r.audioMs, gaps: r.gaps, gapMs: r.gapMs });
-      interrupts?.onResponseEnd(r);
-    },
-  });
-  interrupts = new Interrupts(mic, audibility, (turn) => tracker.expect(turn), emit);
+  const observer = new CallObserver(opts.quietMs, mic, emit);
   const output = new OutputTap({ threshold: opts.outputThreshold, silenceHoldMs: opts.outputSilenceHoldMs, record: opts.recordOutput },
-    (t) => audibility.onTransition(t));
+    (t) => observer.onOutput(t));
   output.install();
 
   if (navigator.mediaDevices) {
@@ -81,7 +63,6 @@ function throttleAnimationFrames(fps: number): void {
   }
 
   let greeted = false;
-  const frames: Array<[number, number, number]> = [];
   installWebSocketProbe({
     urlIncludes: opts.socketUrlIncludes,
     forSocket(url) {
@@ -92,49 +73,20 @@ function throttleAnimationFrames(fps: number): void {
       // The greeting is the response to "turn 0", which starts with the first socket (not a reconnect).
       if (event.type === 'ws-open' && !greeted) {
         greeted = true;
-        tracker.expect(0);
+        observer.expectResponse(0);
       }
       emit(event);
     },
     onSendAudio: (at, audioMs) => health.onSend(at, audioMs),
-    onFrame(frame, at) {
-      const textTurn = tracker.textTurn ?? 0;
-      switch (frame.kind) {
-        case 'audio':
-          interrupts!.onAudio(at);
-          if (frames.length < MAX_FRAME_LOG) frames.push([Math.round(at * 10) / 10, frame.frameIndex ?? -1, Math.round(frame.audioMs)]);
-          break;
-        case 'stop':
-          interrupts!.onStop(at);
-          break;
-        case 'error':
-          emit({ type: 'server-error', at, code: frame.code, message: frame.message, throttle: frame.throttle });
-          break;
-        case 'session-end':
-          emit({ type: 'session-end', at, reason: frame.reason });
-          break;
-        case 'stage-timings':
-          emit({ type: 'stage-timings', at, turn: textTurn, data: frame.data });
-          break;
-        case 'transcript':
-          if (frame.role === 'assistant' && frame.text) emit({ type: 'response-text', at, turn: textTurn, text: frame.text });
-          break;
-        case 'response-end':
-          if (frame.text) emit({ type: 'response-text', at, turn: textTurn, text: frame.text });
-          if (frame.stages) emit({ type: 'stage-timings', at, turn: textTurn, data: frame.stages });
-          break;
-        default:
-      }
-      tracker.onFrame(frame, at);
-    },
+    onFrame: (frame, at) => observer.onFrame(frame, at),
   });
 
   window.__harness = {
     timeOrigin: performance.timeOrigin,
     loadTurns: (turns) => mic.loadTurns(turns),
     speak: (index) => mic.speak(index),
-    expectResponse: (turn) => tracker.expect(turn),
-    armInterrupt: (plan) => interrupts!.arm(plan),
+    expectResponse: (turn) => observer.expectResponse(turn),
+    armInterrupt: (plan) => observer.armInterrupt(plan),
     outputWatched: () => output.watching,
     generatorStats: () => health.stats(),
     async evidence() {
@@ -149,7 +101,7 @@ function throttleAnimationFrames(fps: number): void {
       return {
         spoken: [...mic.spoken],
         output: rec ? { startAt: rec.startAt, sampleRateHz: rec.sampleRateHz, pcmBase64 } : null,
-        frames,
+        frames: observer.frames,
       };
     },
   };

@@ -4,9 +4,7 @@ import { awaitOpen, converse, countFailures, type ConversationPlan } from '../dr
 import { PageEventStream } from '../driver/page-events';
 import type { CallSurface } from '../driver/turns';
 import type { CallRecorder } from '../metrics/record';
-import { Audibility } from '../page/audibility';
-import { Interrupts } from '../page/interrupts';
-import { ResponseTracker } from '../page/responses';
+import { CallObserver } from '../page/observer';
 import type { PageEvent } from '../page/types';
 import type { DetectionTokens } from '../protocol/frames';
 import { createClassifier, type Protocol } from '../protocol/select';
@@ -38,20 +36,7 @@ export async function runProtocolCall(plan: ProtocolCallPlan, pump: StreamPump, 
   const stream = new CallerStream(plan.track.turns.slice(0, plan.turns), (frame) => {
     if (ws?.readyState === WebSocket.OPEN) ws.send(wire.encode(frame));
   });
-  const audibility = new Audibility((r, at) => push({ type: 'response-audible', at, turn: r.turn }));
-  let interrupts: Interrupts | undefined;
-  const tracker = new ResponseTracker(plan.quietMs, {
-    onStart(r) {
-      push({ type: 'response-start', at: r.firstAt, turn: r.turn });
-      audibility.onResponseStart(r);
-      interrupts?.onResponseStart(r);
-    },
-    onEnd(r) {
-      push({ type: 'response-end', at: r.endAt!, turn: r.turn, reason: r.endReason!, frames: r.frames, audioMs: r.audioMs, gaps: r.gaps, gapMs: r.gapMs });
-      interrupts?.onResponseEnd(r);
-    },
-  });
-  interrupts = new Interrupts(stream, audibility, (turn) => tracker.expect(turn), push);
+  const observer = new CallObserver(plan.quietMs, stream, push);
 
   try {
     const connectDeadline = Date.now() + plan.timeouts.connectMs;
@@ -64,23 +49,12 @@ export async function runProtocolCall(plan: ProtocolCallPlan, pump: StreamPump, 
       // The line is live from the first moment: silence frames flow before anyone speaks.
       stream.start(at);
       pump.add(stream);
-      tracker.expect(0);
+      observer.expectResponse(0);
       push({ type: 'ws-open', at });
     });
     ws.on('message', (data, isBinary) => {
       const at = performance.now();
-      const frame = classify(isBinary ? data : data.toString());
-      if (frame.kind === 'audio') interrupts!.onAudio(at);
-      else if (frame.kind === 'stop') interrupts!.onStop(at);
-      else if (frame.kind === 'error') push({ type: 'server-error', at, code: frame.code, message: frame.message, throttle: frame.throttle });
-      else if (frame.kind === 'session-end') push({ type: 'session-end', at, reason: frame.reason });
-      else if (frame.kind === 'stage-timings') push({ type: 'stage-timings', at, turn: tracker.textTurn ?? 0, data: frame.data });
-      if (frame.kind === 'response-end' && frame.stages) push({ type: 'stage-timings', at, turn: tracker.textTurn ?? 0, data: frame.stages });
-      else if ((frame.kind === 'transcript' && frame.role === 'assistant') || (frame.kind === 'response-end' && frame.text)) {
-        const text = frame.kind === 'transcript' ? frame.text : frame.text!;
-        if (text) push({ type: 'response-text', at, turn: tracker.textTurn ?? 0, text });
-      }
-      tracker.onFrame(frame, at);
+      observer.onFrame(classify(isBinary ? data : data.toString()), at);
     });
     ws.on('error', () => push({ type: 'ws-error', at: performance.now() }));
     ws.on('close', (code, reason) => push({ type: 'ws-close', at: performance.now(), code, reason: reason.toString() }));
@@ -90,8 +64,8 @@ export async function runProtocolCall(plan: ProtocolCallPlan, pump: StreamPump, 
     const surface: CallSurface = {
       timeOrigin: performance.timeOrigin,
       async speak(index, turn, interruptPlan) {
-        tracker.expect(turn);
-        if (interruptPlan) interrupts!.arm(interruptPlan);
+        observer.expectResponse(turn);
+        if (interruptPlan) observer.armInterrupt(interruptPlan);
         return stream.speakAt(index, performance.now() + 20);
       },
       // No speaker at all: ttfa is a browser figure, not a missing one.
