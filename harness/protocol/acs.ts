@@ -1,4 +1,4 @@
-import { errorCodeOf, throttleOf, type FrameClass } from './frames';
+import { base64Bytes, errorCodeOf, parseJsonObject, throttleOf, type FrameClass } from './frames';
 
 type Json = Record<string, unknown>;
 
@@ -19,22 +19,14 @@ const ACS_RATE_HZ = 16000;
  * line has no end-of-response marker: responses end on a quiet gap.
  */
 export function classifyAcs(data: unknown): FrameClass {
-  if (typeof data !== 'string') return { kind: 'other' };
-  let msg: unknown;
-  try {
-    msg = JSON.parse(data);
-  } catch {
-    return { kind: 'other' };
-  }
-  if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return { kind: 'other' };
-  const o = msg as Json;
+  const o = parseJsonObject(data);
+  if (!o) return { kind: 'other' };
   const kind = String(field(o, 'kind') ?? '').toLowerCase();
   if (kind === 'audiodata') {
     const payload = field(o, 'audioData');
     const b64 = payload && typeof payload === 'object' ? field(payload as Json, 'data') : undefined;
     if (typeof b64 !== 'string') return { kind: 'other' };
-    const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
-    const audioBytes = Math.max(0, (b64.length * 3) / 4 - padding);
+    const audioBytes = base64Bytes(b64);
     return { kind: 'audio', frameIndex: null, isFinal: false, audioBytes, audioMs: (audioBytes / 2 / ACS_RATE_HZ) * 1000 };
   }
   if (kind === 'stopaudio') return { kind: 'stop', action: 'StopAudio' };

@@ -1,4 +1,4 @@
-import { DEFAULT_TOKENS, errorCodeOf, fieldTokens, matchesAny, throttleOf, type DetectionTokens, type FrameClass } from './frames';
+import { base64Bytes, DEFAULT_TOKENS, errorCodeOf, fieldTokens, matchesAny, parseJsonObject, throttleOf, type DetectionTokens, type FrameClass } from './frames';
 
 type Json = Record<string, unknown>;
 
@@ -6,21 +6,10 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function base64Bytes(b64: string): number {
-  const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
-  return Math.max(0, (b64.length * 3) / 4 - padding);
-}
-
 /** Classifies one server message of the browser conversation transport (DESIGN section 5). */
 export function classifyBrowserConversation(data: unknown, tokens: DetectionTokens = DEFAULT_TOKENS): FrameClass {
-  if (typeof data !== 'string') return { kind: 'other' };
-  let msg: unknown;
-  try {
-    msg = JSON.parse(data);
-  } catch {
-    return { kind: 'other' };
-  }
-  if (!isObject(msg)) return { kind: 'other' };
+  const msg = parseJsonObject(data);
+  if (!msg) return { kind: 'other' };
   const type = msg.type;
   const payload = isObject(msg.payload) ? msg.payload : {};
   if (type === 'audio_data') {

@@ -68,3 +68,20 @@ export function fieldTokens(msg: Json): Set<string> {
 export function matchesAny(tokens: Set<string>, wanted: readonly string[]): boolean {
   return wanted.some((w) => tokens.has(w.toLowerCase()));
 }
+
+/** A text message as a JSON object, or null (binary, not JSON, or not an object). */
+export function parseJsonObject(data: unknown): Json | null {
+  if (typeof data !== 'string') return null;
+  try {
+    const v: unknown = JSON.parse(data);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Bytes encoded by a base64 string, without decoding it. */
+export function base64Bytes(b64: string): number {
+  const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return Math.max(0, (b64.length * 3) / 4 - padding);
+}

@@ -1,4 +1,4 @@
-import { throttleOf, type FrameClass } from './frames';
+import { base64Bytes, parseJsonObject, throttleOf, type FrameClass } from './frames';
 
 /**
  * User field matchers (PROTOCOL_MATCHERS): rules tried before the built-in
@@ -43,13 +43,9 @@ export function parseMatchers(raw: unknown): FieldMatcher[] | string {
 }
 
 export function matchFrame(rules: readonly FieldMatcher[], data: unknown): FrameClass | null {
-  if (!rules.length || typeof data !== 'string') return null;
-  let msg: unknown;
-  try {
-    msg = JSON.parse(data);
-  } catch {
-    return null;
-  }
+  if (!rules.length) return null;
+  const msg = parseJsonObject(data);
+  if (!msg) return null;
   for (const rule of rules) {
     const hit = Object.entries(rule.when).every(([path, want]) => {
       const v = at(msg, path);
@@ -59,7 +55,7 @@ export function matchFrame(rules: readonly FieldMatcher[], data: unknown): Frame
     switch (rule.kind) {
       case 'audio': {
         const b64 = at(msg, rule.data!);
-        const audioBytes = typeof b64 === 'string' ? Math.max(0, (b64.length * 3) / 4 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0)) : 0;
+        const audioBytes = typeof b64 === 'string' ? base64Bytes(b64) : 0;
         return { kind: 'audio', frameIndex: null, isFinal: rule.final ? at(msg, rule.final) === true : false, audioBytes, audioMs: (audioBytes / 2 / rule.sampleRateHz!) * 1000 };
       }
       case 'error': {

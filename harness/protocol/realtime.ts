@@ -1,4 +1,4 @@
-import { errorCodeOf, throttleOf, type FrameClass } from './frames';
+import { base64Bytes, errorCodeOf, parseJsonObject, throttleOf, type FrameClass } from './frames';
 
 type Json = Record<string, unknown>;
 
@@ -16,20 +16,11 @@ export function createRealtimeClassifier(): (data: unknown) => FrameClass {
   // Deltas carry no index: count them from each response.created, so a response's tail is recognisable.
   let deltaIndex: number | null = null;
   return (data) => {
-    if (typeof data !== 'string') return { kind: 'other' };
-    let msg: unknown;
-    try {
-      msg = JSON.parse(data);
-    } catch {
-      return { kind: 'other' };
-    }
-    if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return { kind: 'other' };
-    const o = msg as Json;
+    const o = parseJsonObject(data);
+    if (!o) return { kind: 'other' };
     const type = typeof o.type === 'string' ? o.type : '';
     if (AUDIO_DELTAS.has(type)) {
-      const b64 = typeof o.delta === 'string' ? o.delta : '';
-      const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
-      const audioBytes = Math.max(0, (b64.length * 3) / 4 - padding);
+      const audioBytes = base64Bytes(typeof o.delta === 'string' ? o.delta : '');
       const frameIndex = deltaIndex;
       if (deltaIndex !== null) deltaIndex++;
       return { kind: 'audio', frameIndex, isFinal: false, audioBytes, audioMs: (audioBytes / 2 / REALTIME_RATE_HZ) * 1000 };
