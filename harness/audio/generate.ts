@@ -195,6 +195,7 @@ class CacheWriter {
       level_dbfs: measured.levelDbfs,
       lead_silence_ms: t.leadSilenceMs,
       trail_silence_ms: t.trailSilenceMs,
+      ...(file.maxSpeechMs ? { max_speech_ms: file.maxSpeechMs } : {}),
     };
     writeAtomic(full, toBytes(samples));
     // A per-file JSON sidecar, as the Locust cache has.

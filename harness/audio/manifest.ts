@@ -27,6 +27,8 @@ export interface ManifestEntry {
   speech_end_ms?: number;
   /** 'azure' or 'flite': the engine that actually made this file. */
   engine?: string;
+  /** Only this much of the speech was kept (false-alarm bursts). */
+  max_speech_ms?: number;
   /** The voice asked for; differs from `voice` when the offline engine stood in for an Azure voice. */
   caller?: string;
   /** Why the offline engine stood in: no-credentials, throttled, auth, network or service. */
