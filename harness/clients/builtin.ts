@@ -23,7 +23,7 @@ export const BUILTIN_PROFILES: Record<string, ClientProfile> = {
     start: START, end: END, greeting: false,
   },
   'reference-legacy': {
-    name: 'reference-legacy', referencePage: '/legacy.html', referenceTransport: 'browser', socketUrlIncludes: '/conversation',
+    name: 'reference-legacy', referencePage: '/?build=legacy', referenceTransport: 'browser', socketUrlIncludes: '/conversation',
     start: START, end: END, greeting: true, sendJitterLimitMs: 60,
   },
   accelerator: {

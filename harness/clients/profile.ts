@@ -11,7 +11,7 @@ export interface ClientProfile {
   name: string;
   /** The page to open; unset = the reference client served by the fixtures. */
   url?: string;
-  /** Page on the reference client server ('/' or '/legacy.html') and its transport. */
+  /** Page on the reference client server ('/', or '/?build=legacy') and its transport. */
   referencePage?: string;
   referenceTransport?: 'browser' | 'acs' | 'realtime';
   /** Substring of the call socket's URL (other sockets on the page are ignored). */
