@@ -24,7 +24,7 @@ export interface RemoteBrowser {
  * The remote browser loads the client page and reaches the agent through this
  * machine (exposeNetwork): the fixtures listen on this machine's loopback, and
  * the fake microphone, probes and clocks all run inside the page, so the
- * connection's own latency never enters a measured interval.
+ * connection's own latency is in none of a call's figures.
  */
 export function remoteBrowser(config: HarnessConfig, env: Record<string, string | undefined> = process.env): RemoteBrowser | null {
   if (!config.browserWsEndpoint) return null;
