@@ -100,6 +100,8 @@ test('the matrix counts the shards through the setup job, and every shard gets t
   expect(load.env?.PLAN_START_AT).toBe('${{ needs.setup.outputs.plan-start-at }}');
   expect(load.steps.some((s) => s.env?.PLAN_START_AT !== undefined || /PLAN_START_AT|date /.test(s.run ?? ''))).toBe(false);
   expect(load.env).toMatchObject({ WS_URL: '${{ inputs.ws_url }}', PLAN: '${{ inputs.plan }}', WORKERS: '${{ inputs.workers }}' });
+  // CALLS set beside a plan caps the tests the plan may use (runShape): it is passed only without a plan.
+  expect(load.env?.CALLS).toBe("${{ inputs.plan == '' && inputs.calls || '' }}");
   // Every variable the job sets is a harness option (or Playwright's own).
   const known = new Set<string>(Object.values(harnessOptions).map((o) => o.env));
   expect(Object.keys(load.env!).filter((k) => !known.has(k))).toEqual([]);
