@@ -20,6 +20,19 @@ loadMatchers(harness.protocolMatchers);
 // The workers and the fixture process do not see --shard on their command lines.
 if (shard.count > 1) process.env.HARNESS_SHARD = `${shard.index + 1}/${shard.count}`;
 
+// WORKERS (a CI input), else enough workers for the plan's peak concurrency (each worker carries
+// one browser call at a time), plus one per batch of protocol-level calls; --workers wins.
+const workers = workersFromArgv() ?? (harness.workers || shape.workers + Math.ceil(harness.protocolCalls / harness.protocolBatch));
+// The fixture process launches the shared browsers: it needs to know how many workers will connect.
+process.env.HARNESS_WORKERS = String(workers);
+
+function workersFromArgv(argv = process.argv): number | undefined {
+  const i = argv.findIndex((a) => a === '--workers' || a === '-j' || a.startsWith('--workers='));
+  const value = i < 0 ? undefined : argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1];
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 const reporters: ReporterDescription[] = [
   [shard.count > 1 ? 'blob' : 'list'],
   ['./harness/reporter/index.ts', { outputDir: harness.reportDir }],
@@ -30,9 +43,7 @@ export default defineConfig({
   fullyParallel: true,
   // A retried call would be counted twice; a failed call is a load outcome, not flakiness.
   retries: 0,
-  // WORKERS (a CI input), else enough workers for the plan's peak concurrency (each worker carries
-  // one browser call at a time), plus one per batch of protocol-level calls.
-  workers: harness.workers || shape.workers + Math.ceil(harness.protocolCalls / harness.protocolBatch),
+  workers,
   timeout: 10 * 60_000,
   reporter: reporters,
   globalSetup: './harness/global-setup.ts',

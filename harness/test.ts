@@ -77,6 +77,11 @@ function localTicket(config: HarnessConfig, testIndex: number): Ticket {
  */
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   harnessConfig: [async ({}, use) => { await use(loadHarnessConfig()); }, { scope: 'worker' }],
+  // Shared mode: this worker connects to one of the browsers the fixtures launched (workers spread evenly).
+  connectOptions: [async ({ connectOptions }, use, workerInfo) => {
+    const shared = (process.env.HARNESS_BROWSER_ENDPOINTS ?? 'none').split(',').filter((e) => e !== 'none');
+    await use(connectOptions ?? (shared.length ? { wsEndpoint: shared[workerInfo.parallelIndex % shared.length]! } : undefined));
+  }, { scope: 'worker' }],
   scenarioTable: [async ({ harnessConfig }, use) => { await use(scenariosWithFile(harnessConfig.scenariosFile)); }, { scope: 'worker' }],
   callerTracks: [async ({ harnessConfig }, use) => { await use(await loadCallerTracks(harnessConfig.pcmDir)); }, { scope: 'worker' }],
   evidencePolicy: [async ({ harnessConfig }, use) => { await use(new EvidencePolicy(harnessConfig.evidence)); }, { scope: 'worker' }],
@@ -188,7 +193,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       cpu.sample();
       cpu.stop();
       const page_ = await page.evaluate(() => window.__harness?.generatorStats() ?? null).catch(() => null);
-      const stats: GeneratorStats = { cpuBusyPct: cpu.samplesPct.map((v) => Math.round(v)), eventLoopLagP99Ms: Math.round(lag.p99Ms() * 10) / 10 };
+      // From the call's socket opening on: a browser context starting up is busy by nature, not saturated.
+      const open = pageEvents.events.find((e) => e.type === 'ws-open');
+      const timeOrigin = await page.evaluate(() => window.__harness?.timeOrigin ?? null).catch(() => null);
+      const from = open && timeOrigin !== null ? timeOrigin + open.at : startedAtMs;
+      const stats: GeneratorStats = { cpuBusyPct: cpu.since(from).map((v) => Math.round(v)), eventLoopLagP99Ms: Math.round(lag.p99Ms() * 10) / 10 };
       lag.stop();
       if (page_) {
         Object.assign(stats, { pageEventLoopLagP99Ms: page_.pageLagP99Ms, pacingJitterP99Ms: page_.pacingJitterP99Ms, pacingJitterLimitMs: clientProfile.sendJitterLimitMs ?? SATURATION.pacingJitterP99Ms });

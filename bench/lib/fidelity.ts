@@ -8,7 +8,7 @@ import { runLoad, type LoadRun } from '../../tests/self/helpers/run-load';
  * The harness's figures against the reference agent's ground truth, turn by
  * turn (see bench/fidelity.ts for what is compared and why).
  */
-export interface Sample { key: string; firstAudioErr: number; speechEndOffset: number; bargeLastFrameErr?: number; onsetOffset?: number }
+export interface Sample { call: string; key: string; firstAudioErr: number; speechEndOffset: number; bargeLastFrameErr?: number; onsetOffset?: number }
 
 export function samplesOf(run: LoadRun, gt: string): Sample[] {
   const out: Sample[] = [];
@@ -20,7 +20,7 @@ export function samplesOf(run: LoadRun, gt: string): Sample[] {
       const sent = replySentBefore(truth, received);
       const speechEnd = latestBefore(truth, 'speech_end', sent ?? received);
       if (sent === undefined || typeof speechEnd?.lastVoicedArrivalMs !== 'number') continue;
-      const s: Sample = { key: `${c.scenario}|${c.voice}|${t.turn}`, firstAudioErr: received - sent, speechEndOffset: speechEnd.lastVoicedArrivalMs - t.speechEndAtMs };
+      const s: Sample = { call: c.callId, key: `${c.scenario}|${c.voice}|${t.turn}`, firstAudioErr: received - sent, speechEndOffset: speechEnd.lastVoicedArrivalMs - t.speechEndAtMs };
       if (t.kind === 'barge-in' && t.bargeLastFrameAtMs !== undefined && t.speechStartAtMs !== undefined) {
         const lastSent = latestBefore(truth, 'last_frame_sent', t.bargeLastFrameAtMs + 2);
         const onset = truth.find((e) => e.event === 'speech_start' && e.duringReply === true && e.atMs >= t.speechStartAtMs! - 50);
@@ -63,24 +63,44 @@ export async function level(concurrency: number, calls: number, onSpawn?: (pid: 
 
 export type Calibration = Map<string, { end: number; onset?: number }>;
 
-/** Each audio file's capture-path-plus-VAD offset, and barge onset offset, from 1-call runs. */
+/**
+ * The speech-end offset (agent arrival of the last voiced frame - t_se) is
+ * modelled as call + file + noise: the capture path's latency differs per
+ * call (it is real: a caller's speech takes that long to reach the agent),
+ * and the agent's VAD places each utterance's end at its own distance from
+ * the true end. Only the noise is the harness's error.
+ */
+function callOffsets(samples: readonly Sample[], file: (s: Sample) => number): Map<string, number> {
+  const calls = new Map<string, number>();
+  for (const call of new Set(samples.map((s) => s.call))) calls.set(call, median(samples.filter((s) => s.call === call).map((s) => s.speechEndOffset - file(s))));
+  return calls;
+}
+
+/** Each audio file's VAD offset (speech end, and barge onset), from the 1-call runs, net of per-call latency. */
 export function calibrate(samples: readonly Sample[]): Calibration {
+  let fileEnd = new Map<string, number>();
+  let calls = new Map<string, number>();
+  for (let round = 0; round < 3; round++) {
+    fileEnd = new Map([...new Set(samples.map((s) => s.key))].map((key) => [key, median(samples.filter((s) => s.key === key).map((s) => s.speechEndOffset - (calls.get(s.call) ?? 0)))]));
+    calls = callOffsets(samples, (s) => fileEnd.get(s.key)!);
+  }
   const calib: Calibration = new Map();
-  for (const key of new Set(samples.map((s) => s.key))) {
-    const mine = samples.filter((s) => s.key === key);
-    const onsets = mine.flatMap((s) => (s.onsetOffset === undefined ? [] : [s.onsetOffset]));
-    calib.set(key, { end: median(mine.map((s) => s.speechEndOffset)), ...(onsets.length ? { onset: median(onsets) } : {}) });
+  for (const [key, end] of fileEnd) {
+    const onsets = samples.filter((s) => s.key === key && s.onsetOffset !== undefined).map((s) => s.onsetOffset! - calls.get(s.call)!);
+    calib.set(key, { end, ...(onsets.length ? { onset: median(onsets) } : {}) });
   }
   return calib;
 }
 
 export function errors(samples: readonly Sample[], calib: Calibration): { ttfb: number[]; barge: number[]; firstAudio: number[] } {
   const known = samples.filter((s) => calib.has(s.key));
+  const calls = callOffsets(known, (s) => calib.get(s.key)!.end);
+  const speechEndNoise = (s: Sample) => s.speechEndOffset - calib.get(s.key)!.end - calls.get(s.call)!;
   return {
-    ttfb: known.map((s) => Math.abs(s.firstAudioErr + (s.speechEndOffset - calib.get(s.key)!.end))),
+    ttfb: known.map((s) => Math.abs(s.firstAudioErr + speechEndNoise(s))),
     barge: known.flatMap((s) => {
       const c = calib.get(s.key)!.onset;
-      return s.bargeLastFrameErr === undefined || s.onsetOffset === undefined || c === undefined ? [] : [Math.abs(s.bargeLastFrameErr + (s.onsetOffset - c))];
+      return s.bargeLastFrameErr === undefined || s.onsetOffset === undefined || c === undefined ? [] : [Math.abs(s.bargeLastFrameErr + (s.onsetOffset - c - calls.get(s.call)!))];
     }),
     firstAudio: known.map((s) => s.firstAudioErr),
   };

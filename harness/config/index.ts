@@ -51,6 +51,8 @@ export const harnessOptions = defineOptions({
   reportDir: { env: 'REPORT_DIR', kind: 'string', default: 'reports', doc: 'where the reporter writes its files' },
   chromiumPath: { env: 'CHROMIUM_PATH', kind: 'optional-string', doc: 'Chromium binary to launch; unset = Playwright\'s own, else Debian\'s' },
   workers: { env: 'WORKERS', kind: 'int', default: 0, min: 0, max: 10000, doc: 'Playwright workers on this machine (each carries one call at a time); 0 = what the plan needs; the --workers flag wins' },
+  browserMode: { env: 'BROWSER_MODE', kind: 'enum', values: ['shared', 'per-worker'], default: 'shared', doc: 'shared: workers connect to a few browsers launched once; per-worker: each worker launches its own (Playwright\'s default)' },
+  callsPerBrowser: { env: 'CALLS_PER_BROWSER', kind: 'int', default: 16, min: 1, max: 1000, doc: 'shared mode: most calls one browser carries at once (16: Chromium\'s limit of live microphones)' },
   browserWsEndpoint: { env: 'BROWSER_WS_ENDPOINT', kind: 'url', protocols: ['ws', 'wss'], doc: 'a remote Playwright browser server (npx playwright run-server, a grid, a cloud service) to connect to instead of launching Chromium here' },
   browserWsHeaders: { env: 'BROWSER_WS_HEADERS', kind: 'optional-string', doc: 'HTTP headers of the remote browser connection, a JSON object of strings (a service\'s access token)' },
   browserExposeNetwork: { env: 'BROWSER_EXPOSE_NETWORK', kind: 'string', default: '<loopback>', doc: 'hosts the remote browser reaches through this machine (Playwright exposeNetwork rules); the fixtures listen on its loopback' },

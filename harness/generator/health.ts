@@ -20,6 +20,8 @@ function cpuTotals(): { idle: number; total: number } {
 /** Samples machine-wide CPU busy % every `intervalMs` while running. */
 export class CpuSampler {
   readonly samplesPct: number[] = [];
+  /** Epoch ms of each sample. */
+  readonly sampledAtMs: number[] = [];
   private last = cpuTotals();
   private timer: NodeJS.Timeout | undefined;
 
@@ -37,8 +39,17 @@ export class CpuSampler {
     const pct = total > 0 ? 100 * (1 - (now.idle - this.last.idle) / total) : 0;
     this.last = now;
     this.samplesPct.push(pct);
-    if (this.samplesPct.length > this.maxSamples) this.samplesPct.shift();
+    this.sampledAtMs.push(Date.now());
+    if (this.samplesPct.length > this.maxSamples) {
+      this.samplesPct.shift();
+      this.sampledAtMs.shift();
+    }
     return pct;
+  }
+
+  /** Samples taken at or after `fromMs` (epoch). */
+  since(fromMs: number): number[] {
+    return this.samplesPct.filter((_, i) => this.sampledAtMs[i]! >= fromMs);
   }
 
   latestPct(): number {

@@ -3,6 +3,9 @@ import type { SpeakTiming, TurnAudioInput } from './types';
 const SAMPLE_RATE_HZ = 16000;
 /** Lead between scheduling and the first sample, so the start is never in the past. */
 const SCHEDULE_LEAD_S = 0.05;
+/** How often, and over how many readings, the audio clock is tied to the page clock. */
+const CLOCK_READ_MS = 20;
+const CLOCK_READINGS = 50;
 
 interface LoadedTurn {
   buffer: AudioBuffer;
@@ -19,6 +22,8 @@ export class FakeMicrophone {
   private ctx: AudioContext | null = null;
   private dest: MediaStreamAudioDestinationNode | null = null;
   private turns: LoadedTurn[] = [];
+  /** Recent readings of (page time - audio time) in ms; see pageTimeOf. */
+  private readonly offsets: number[] = [];
   /** Every utterance played, for evidence recordings: audio index and scheduled start (page ms). */
   readonly spoken: Array<{ index: number; startAt: number }> = [];
 
@@ -36,8 +41,16 @@ export class FakeMicrophone {
       floor.offset.value = 0;
       floor.connect(this.dest);
       floor.start();
+      const ctx = this.ctx;
+      setInterval(() => this.readClock(ctx), CLOCK_READ_MS);
     }
     return this.ctx;
+  }
+
+  private readClock(ctx: AudioContext): void {
+    if (ctx.state !== 'running') return;
+    this.offsets.push(performance.now() - ctx.currentTime * 1000);
+    if (this.offsets.length > CLOCK_READINGS) this.offsets.shift();
   }
 
   async getUserMedia(): Promise<MediaStream> {
@@ -93,8 +106,14 @@ export class FakeMicrophone {
   /**
    * Page time at which the audio graph renders context time `t`: the samples
    * enter the MediaStream when rendered, not when a (absent) speaker plays them.
+   * currentTime moves in bursts (a render callback's worth at a time), so one
+   * reading of (now - currentTime) lands anywhere in a callback period; the
+   * smallest of the last second's readings is the one taken just after a
+   * burst, which ties the two clocks without that jitter (or a stalled main
+   * thread's).
    */
   private pageTimeOf(ctx: AudioContext, t: number): number {
-    return performance.now() + (t - ctx.currentTime) * 1000;
+    this.readClock(ctx);
+    return Math.min(...this.offsets) + t * 1000;
   }
 }
