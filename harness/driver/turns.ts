@@ -1,6 +1,6 @@
 import type { ScenarioTurn } from '../audio/scenarios';
 import {
-  AUDIO_GAP_MS, AUDIO_GAPS, FALSE_ALARM_STOPPED, TASK_INCOMPLETE, TASK_UNMEASURED, TURN_ERROR, stageMetric, turnMetric,
+  AUDIO_GAP_MS, AUDIO_GAPS, FALSE_ALARM_STOPPED, TASK_INCOMPLETE, TASK_UNMEASURED, TTFA_SILENT, TURN_ERROR, stageMetric, turnMetric,
 } from '../metrics/names';
 import type { CallRecorder, TurnRecord } from '../metrics/record';
 import type { InterruptPlan, PageEvent, SpeakTiming } from '../page/types';
@@ -33,6 +33,8 @@ export interface TurnContext {
 
 /** Slack after a planned interruption's start before its absence is an error. */
 const INTERRUPT_SLACK_MS = 3000;
+/** How long an audible transition missing at a response's end is waited for (a stalled page reports late). */
+const LATE_AUDIBLE_MS = 1500;
 /** The in-page false-alarm verdict waits up to 2 s for resumed audio. */
 const FALSE_ALARM_VERDICT_MS = 4000;
 
@@ -121,15 +123,37 @@ async function finishResponse(ctx: TurnContext, t: TurnRecord, turn: number, spe
     t.turnMs = end.at - speechEndAt;
     rec.latency(turnMetric('turn', turn), t.turnMs);
   }
-  const audible = ctx.events.find((e): e is EventOf<'response-audible'> => e.type === 'response-audible' && e.turn === turn);
+  const audible = await audibleFor(ctx, turn);
   if (audible) {
     t.ttfaMs = audible.at - speechEndAt;
     rec.latency(turnMetric('ttfa', turn), t.ttfaMs);
+  } else if (audible === null && end.reason !== 'stopped' && end.reason !== 'superseded') {
+    // The agent's audio arrived but the client's speakers stayed quiet: said, not left as a missing sample.
+    rec.count(TTFA_SILENT);
   }
   const stages = ctx.events.find((e): e is EventOf<'stage-timings'> => e.type === 'stage-timings' && e.turn === turn);
   if (stages) {
     t.stages = stages.data;
     for (const [name, ms] of Object.entries(stages.data)) if (name !== 'turn') rec.latency(stageMetric(name), ms);
+  }
+}
+
+/**
+ * When the client's output turned audible for `turn`'s response: null if its
+ * watched output stayed quiet, undefined if its output is not watched. On a
+ * stalled page the output tap can report after the response already ended,
+ * so a missing transition is waited for a little before it counts as silence.
+ */
+async function audibleFor(ctx: TurnContext, turn: number): Promise<EventOf<'response-audible'> | null | undefined> {
+  const match = (e: PageEvent): e is EventOf<'response-audible'> => e.type === 'response-audible' && e.turn === turn;
+  const seen = ctx.events.find(match);
+  if (seen) return seen;
+  if ((await ctx.surface.outputWatched()) !== true) return undefined;
+  try {
+    return await ctx.events.waitFor(`audible output for turn ${turn}`, match, Date.now() + LATE_AUDIBLE_MS) as EventOf<'response-audible'>;
+  } catch (err) {
+    if (err instanceof WaitTimeout) return null;
+    throw err;
   }
 }
 

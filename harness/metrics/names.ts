@@ -36,6 +36,8 @@ export const AUDIO_GAPS = 'audio/gaps';
 export const AUDIO_GAP_MS = 'audio/gap_ms';
 /** Calls whose client plays audio outside Web Audio: ttfa cannot be measured, and is not invented. */
 export const TTFA_UNMEASURED = 'ttfa/unmeasured';
+/** Complete responses the watched client output never made audible (above OUTPUT_THRESHOLD_DBFS): no ttfa for them. */
+export const TTFA_SILENT = 'ttfa/silent';
 export const stageMetric = (stage: string) => `stage/${stage.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
 /** Counters that count failures (the table's Fails column); others (reconnects, late starts) are information. */
 export function isFailureCounter(name: string): boolean {

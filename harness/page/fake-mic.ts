@@ -1,11 +1,9 @@
+import { AudioClock } from './audio-clock';
 import type { SpeakTiming, TurnAudioInput } from './types';
 
 const SAMPLE_RATE_HZ = 16000;
 /** Lead between scheduling and the first sample, so the start is never in the past. */
 const SCHEDULE_LEAD_S = 0.05;
-/** How often, and over how many readings, the audio clock is tied to the page clock. */
-const CLOCK_READ_MS = 20;
-const CLOCK_READINGS = 50;
 
 interface LoadedTurn {
   buffer: AudioBuffer;
@@ -21,9 +19,8 @@ interface LoadedTurn {
 export class FakeMicrophone {
   private ctx: AudioContext | null = null;
   private dest: MediaStreamAudioDestinationNode | null = null;
+  private clock: AudioClock | null = null;
   private turns: LoadedTurn[] = [];
-  /** Recent readings of (page time - audio time) in ms; see pageTimeOf. */
-  private readonly offsets: number[] = [];
   /** Every utterance played, for evidence recordings: audio index and scheduled start (page ms). */
   readonly spoken: Array<{ index: number; startAt: number }> = [];
 
@@ -41,16 +38,9 @@ export class FakeMicrophone {
       floor.offset.value = 0;
       floor.connect(this.dest);
       floor.start();
-      const ctx = this.ctx;
-      setInterval(() => this.readClock(ctx), CLOCK_READ_MS);
+      this.clock = new AudioClock(this.ctx);
     }
     return this.ctx;
-  }
-
-  private readClock(ctx: AudioContext): void {
-    if (ctx.state !== 'running') return;
-    this.offsets.push(performance.now() - ctx.currentTime * 1000);
-    if (this.offsets.length > CLOCK_READINGS) this.offsets.shift();
   }
 
   async getUserMedia(): Promise<MediaStream> {
@@ -90,10 +80,11 @@ export class FakeMicrophone {
     const source = ctx.createBufferSource();
     source.buffer = turn.buffer;
     source.connect(this.dest!);
-    const when = Math.max(ctx.currentTime + 0.005, ctx.currentTime + (atPageMs - performance.now()) / 1000);
+    const when = Math.max(ctx.currentTime + 0.005, this.clock!.contextTimeOf(atPageMs));
     source.start(when);
     source.onended = () => source.disconnect();
-    const startAt = this.pageTimeOf(ctx, when);
+    // The samples enter the MediaStream when rendered, not when a (absent) speaker plays them.
+    const startAt = this.clock!.pageTimeOf(when);
     this.spoken.push({ index, startAt });
     return {
       startAt,
@@ -101,19 +92,5 @@ export class FakeMicrophone {
       speechEndAt: startAt + turn.speechEndMs,
       endAt: startAt + turn.buffer.duration * 1000,
     };
-  }
-
-  /**
-   * Page time at which the audio graph renders context time `t`: the samples
-   * enter the MediaStream when rendered, not when a (absent) speaker plays them.
-   * currentTime moves in bursts (a render callback's worth at a time), so one
-   * reading of (now - currentTime) lands anywhere in a callback period; the
-   * smallest of the last second's readings is the one taken just after a
-   * burst, which ties the two clocks without that jitter (or a stalled main
-   * thread's).
-   */
-  private pageTimeOf(ctx: AudioContext, t: number): number {
-    this.readClock(ctx);
-    return Math.min(...this.offsets) + t * 1000;
   }
 }

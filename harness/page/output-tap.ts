@@ -1,3 +1,5 @@
+import { AudioClock } from './audio-clock';
+
 /**
  * Watches what the client's own Web Audio graph renders to its speakers: every
  * node the client connects to an AudioContext's destination is also connected
@@ -100,7 +102,7 @@ registerProcessor('harness-output-tap', HarnessOutputTap);
 
 export class OutputTap {
   private readonly taps = new WeakMap<BaseAudioContext, Promise<AudioWorkletNode | null>>();
-  private first: { ctx: AudioContext; node: AudioWorkletNode } | null = null;
+  private first: { clock: AudioClock; node: AudioWorkletNode } | null = null;
   private moduleUrl: string | null = null;
   private contexts = 0;
 
@@ -147,7 +149,7 @@ export class OutputTap {
         const samples = new Int16Array(total);
         let off = 0;
         for (const p of e.data.parts) { samples.set(p, off); off += p.length; }
-        resolve({ startAt: performance.now() - (first.ctx.currentTime - e.data.startTime) * 1000, sampleRateHz: RECORD_RATE_HZ, samples });
+        resolve({ startAt: first.clock.pageTimeOf(e.data.startTime), sampleRateHz: RECORD_RATE_HZ, samples });
       };
       first.node.port.addEventListener('message', onMessage);
       first.node.port.postMessage('dump');
@@ -163,13 +165,14 @@ export class OutputTap {
         const n = new AudioWorkletNode(ctx, 'harness-output-tap', {
           numberOfInputs: 1, numberOfOutputs: 0, channelCountMode: 'max', processorOptions: this.opts,
         });
+        const clock = new AudioClock(ctx);
         n.port.onmessage = (e: MessageEvent<{ kind: 'audible' | 'silent' | 'recording'; t: number }>) => {
           if (e.data.kind === 'recording') return;
-          // The message arrives a little after the sample was rendered; currentTime has moved on by as much.
-          this.onTransition({ kind: e.data.kind, at: performance.now() - (ctx.currentTime - e.data.t) * 1000 });
+          // The sample's context time, mapped when the message arrives: how late it arrives does not matter.
+          this.onTransition({ kind: e.data.kind, at: clock.pageTimeOf(e.data.t) });
         };
         this.contexts++;
-        this.first ??= { ctx, node: n };
+        this.first ??= { clock, node: n };
         return n;
       }).catch(() => null);
       this.taps.set(ctx, node);

@@ -4,6 +4,7 @@ import type { ResponseEndReason } from './types';
 interface Timers {
   set(fn: () => void, ms: number): unknown;
   clear(handle: unknown): void;
+  now(): number;
 }
 
 /** One agent utterance as the page received it. Times are page ms. */
@@ -29,6 +30,14 @@ export interface ResponseHooks {
 
 /** Playout cushion a client keeps before it plays: arrivals later than this are gaps. */
 const JITTER_ALLOWANCE_MS = 60;
+/**
+ * A quiet timer that fires this much late ran after a stalled main thread:
+ * frames that arrived during the stall may still be queued behind it, so the
+ * gap is checked again shortly (a bounded number of times) before it counts.
+ */
+const STALL_MS = 50;
+const STALL_RECHECK_MS = 100;
+const STALL_RECHECKS = 5;
 
 /**
  * Splits the agent's audio into responses. The response to turn N is the first
@@ -45,7 +54,7 @@ export class ResponseTracker {
   constructor(
     private readonly quietMs: number,
     private readonly hooks: ResponseHooks,
-    private readonly timers: Timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as number) },
+    private readonly timers: Timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as number), now: () => performance.now() },
   ) {}
 
   get active(): Response | null {
@@ -97,8 +106,15 @@ export class ResponseTracker {
     r.audioMs += frame.audioMs;
     this.timers.clear(this.quietTimer);
     if (frame.isFinal) return this.end(r, at, 'final-frame');
-    const current = r;
-    this.quietTimer = this.timers.set(() => this.end(current, current.lastAt, 'quiet'), this.quietMs);
+    this.armQuiet(r, this.quietMs, 0);
+  }
+
+  private armQuiet(r: Response, ms: number, rechecks: number): void {
+    const dueAt = this.timers.now() + ms;
+    this.quietTimer = this.timers.set(() => {
+      if (this.timers.now() - dueAt > STALL_MS && rechecks < STALL_RECHECKS) return this.armQuiet(r, STALL_RECHECK_MS, rechecks + 1);
+      this.end(r, r.lastAt, 'quiet');
+    }, ms);
   }
 
   private begin(at: number): Response | null {

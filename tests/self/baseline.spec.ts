@@ -38,7 +38,7 @@ test('a run 2.5x slower than its baseline fails the relative gate, flags regress
     const shot = await page.screenshot({ fullPage: true, path: path.join(slow.reportDir, 'report.png') });
     expect(shot.byteLength).toBeGreaterThan(20_000);
     expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
-    await expect(page.locator('.verdict')).toHaveText('FAIL');
+    await expect(page.locator('h1 .verdict')).toHaveText('FAIL');
   } finally {
     await browser.close();
   }

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Conductor } from '../../fixtures/conductor/conductor';
 import { createConductorServer } from '../../fixtures/conductor/server';
-import { parsePlan } from '../../harness/plan/plan';
+import { parsePlan, shardShare } from '../../harness/plan/plan';
 import { reportEnd, takeTicket } from '../../harness/plan/client';
 import type { TicketReply } from '../../harness/plan/ticket';
 
@@ -57,6 +57,24 @@ test('arrival-rate phases issue on a fixed schedule, late calls keep their sched
   expect(c.status().state).toBe('complete');
   expect(c.status().missedArrivals).toBe(9);
   c.close();
+});
+
+test('shards interleave their arrivals: together they keep the unsharded schedule', async () => {
+  const clock = fakeClock();
+  const whole = parsePlan({ phases: [{ name: 'arrive', durationSec: 24, arrivalPerSec: 0.25 }], mix: { tool_call: 1 } }, SCEN);
+  const start = clock.now();
+  const scheduled: number[] = [];
+  for (let index = 0; index < 3; index++) {
+    const c = new Conductor({ plan: shardShare(whole, index, 3), scenarios: SCEN, startAtMs: start, shard: { index, count: 3 }, seed: 1, defaults, clock: clock.now });
+    clock.advance(23_000); // near the phase's end: every arrival of the phase is due, none taken yet
+    for (let k = 0; k < 2; k++) {
+      const r = await c.request({ testIndex: k });
+      if (r.kind === 'go') scheduled.push(r.ticket.scheduledStartMs - start);
+    }
+    c.close();
+    clock.advance(-23_000);
+  }
+  expect(scheduled.sort((a, b) => a - b)).toEqual([0, 4000, 8000, 12_000, 16_000, 20_000]);
 });
 
 test('an error-rate stop ends the run: waiting and later requests are told why', async () => {

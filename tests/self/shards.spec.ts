@@ -19,7 +19,8 @@ const SHARDS = 3;
 /**
  * Arrivals fall on a fixed schedule, so the plan's call count is exact: 0.25
  * calls/s for 24 s is 6 calls unsharded (every 4 s), and each shard's third of
- * the rate is 2 calls (at 0 and 12 s).
+ * the rate is 2 calls, 12 s apart, the shards interleaved (shard 1 at 0 and
+ * 12 s, shard 2 at 4 and 16 s, shard 3 at 8 and 20 s): the same schedule.
  */
 const PLAN = { phases: [{ name: 'steady', durationSec: 24, arrivalPerSec: 0.25 }], mix: { quick_question: 1 } };
 const PLAN_CALLS = 6;
@@ -85,7 +86,7 @@ test('three shards run at once and merge to the plan\'s calls, agreeing with one
   test.setTimeout(8 * 60_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shards-'));
   // One start time for every shard, as the CI workflow computes it; far enough ahead for three processes to start on two cores.
-  const planStartMs = Math.ceil((Date.now() + 25_000) / 1000) * 1000;
+  const planStartMs = Math.ceil((Date.now() + 50_000) / 1000) * 1000;
   const planStartAt = new Date(planStartMs).toISOString();
 
   const shards = await Promise.all(Array.from({ length: SHARDS }, (_, k) => run(process.execPath, [CLI, 'test', '--shard', `${k + 1}/${SHARDS}`, '--workers', '2'], {
@@ -108,7 +109,7 @@ test('three shards run at once and merge to the plan\'s calls, agreeing with one
   expect(summary.verdict).toBe('pass');
   expect(new Set(calls.map((c) => /^call-s(\d)-/.exec(c.callId)?.[1]))).toEqual(new Set(['1', '2', '3']));
   expect(calls.map((c) => c.phases![0]!.startAtMs)).toEqual(calls.map(() => planStartMs));
-  expect(calls.map((c) => Math.round(c.scheduledStartMs! - planStartMs)).sort((a, b) => a - b)).toEqual([0, 0, 0, 12_000, 12_000, 12_000]);
+  expect(calls.map((c) => Math.round(c.scheduledStartMs! - planStartMs)).sort((a, b) => a - b)).toEqual([0, 4000, 8000, 12_000, 16_000, 20_000]);
   expect(summary.phases?.map((p) => [p.name, p.calls])).toEqual([['steady', PLAN_CALLS]]);
 
   // Exact merging: the merged histograms' figures are those of the raw samples themselves.

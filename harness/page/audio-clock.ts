@@ -1,0 +1,55 @@
+/** How often the audio clock is read against the page clock. */
+const READ_EVERY_MS = 20;
+/**
+ * How many recent readings the mapping takes its minimum over (300 ms): several
+ * render bursts, so one reading just after a burst is always among them, yet
+ * short enough that a permanent step (the audio device skipping callbacks
+ * under load, after which the audio clock runs behind for good) is followed
+ * within a third of a second instead of mapping samples too early for longer.
+ */
+const READINGS = 15;
+
+/**
+ * Maps an AudioContext's time to page time (performance.now() ms).
+ *
+ * currentTime advances in bursts, a render callback's worth at a time, so a
+ * single reading of (now - currentTime) lands anywhere within a callback
+ * period, later still if the main thread was busy. The smallest recent
+ * reading is the one taken just after a burst: it ties a sample's context time
+ * to the moment it was rendered without that jitter.
+ */
+export class AudioClock {
+  private readonly offsetsMs: number[] = [];
+  private timer: ReturnType<typeof setInterval> | null;
+
+  constructor(private readonly ctx: BaseAudioContext) {
+    this.timer = setInterval(() => this.read(), READ_EVERY_MS);
+    this.read();
+  }
+
+  /** Page time at which the graph renders context time `t` (seconds). */
+  pageTimeOf(t: number): number {
+    this.read();
+    // Before the context first runs there is no reading: the present is the best there is.
+    if (this.offsetsMs.length === 0) return performance.now() + (t - this.ctx.currentTime) * 1000;
+    return Math.min(...this.offsetsMs) + t * 1000;
+  }
+
+  /** Context time (seconds) that the graph renders at page time `atMs`: the inverse of pageTimeOf. */
+  contextTimeOf(atMs: number): number {
+    this.read();
+    if (this.offsetsMs.length === 0) return this.ctx.currentTime + (atMs - performance.now()) / 1000;
+    return (atMs - Math.min(...this.offsetsMs)) / 1000;
+  }
+
+  private read(): void {
+    if (this.ctx.state === 'closed') {
+      if (this.timer !== null) clearInterval(this.timer);
+      this.timer = null;
+      return;
+    }
+    if (this.ctx.state !== 'running') return;
+    this.offsetsMs.push(performance.now() - this.ctx.currentTime * 1000);
+    if (this.offsetsMs.length > READINGS) this.offsetsMs.shift();
+  }
+}
