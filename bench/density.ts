@@ -9,9 +9,10 @@ import { CORES, TreeSampler } from './lib/processes';
  * agent's ground truth <= 10 ms (calibrated on 1-call runs, see
  * bench/fidelity.ts), and the generator not flagged saturated. Levels run in
  * order and stop at the first that fails. Prints one JSON line per level (with
- * "pass"), and last the result for the largest passing level.
+ * "pass"), and last the result for the largest passing level. --keep-going
+ * runs every level even after one fails (for a table of the whole curve).
  */
-const { values } = parseArgs({ options: { levels: { type: 'string', default: '2,4,6,8,10,12' } } });
+const { values } = parseArgs({ options: { levels: { type: 'string', default: '2,4,6,8,10,12' }, 'keep-going': { type: 'boolean', default: false } } });
 const levels = values.levels.split(',').map(Number);
 if (levels.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--levels must be positive integers, got ${values.levels}`);
 
@@ -45,8 +46,10 @@ for (const c of levels) {
     saturated: g.saturated,
   };
   const pass = !result.saturated && result.pacingJitterP99Ms <= JITTER_LIMIT_MS && result.measurementErrorP99Ms <= ERROR_LIMIT_MS;
-  console.log(JSON.stringify({ ...result, pass, cpuCores: Math.round(usage.cores * 100) / 100, reasons: g.reasons }));
-  if (!pass) break;
-  best = result;
+  // Where the time went: each process kind's share of a core per call (renderer, audio, network, node, ...).
+  const perCallCores = Object.fromEntries(Object.entries(usage.cpuSecByKind).map(([k, v]) => [k, Math.round((v / usage.cpuSec) * usage.cores / c * 1000) / 1000]));
+  console.log(JSON.stringify({ ...result, pass, cpuCores: Math.round(usage.cores * 100) / 100, cpuCoresPerCallByProcess: perCallCores, reasons: g.reasons }));
+  if (pass) best = result;
+  else if (!values['keep-going']) break;
 }
 console.log(JSON.stringify(best ?? { concurrentCalls: 0, callsPerCore: 0, cpuBusyPct: 0, pacingJitterP99Ms: 0, measurementErrorP99Ms: 0, memoryMbPerCall: 0, saturated: true }));

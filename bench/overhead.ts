@@ -38,7 +38,7 @@ const client = await createClientServer({ port: 0 });
 const pageUrl = `${client.url}?ws=${encodeURIComponent(agent.wsUrl)}&scenario=quick_question`;
 const executablePath = resolveChromium().executablePath;
 
-async function variant(withHarness: boolean): Promise<{ cpuSec: number; peakRssMb: number }> {
+async function variant(withHarness: boolean): Promise<{ cpuSec: number; peakRssMb: number; cpuSecByKind: Record<string, number> }> {
   const args = [...CHROMIUM_ARGS, ...(withHarness ? [] : ['--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`])];
   const server: BrowserServer = await chromium.launchServer({ executablePath, args });
   const browser = await chromium.connect(server.wsEndpoint());
@@ -78,6 +78,8 @@ async function variant(withHarness: boolean): Promise<{ cpuSec: number; peakRssM
   return usage;
 }
 
+const rounded = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+
 const bare = await variant(false);
 const harness = await variant(true);
 await agent.close();
@@ -86,6 +88,6 @@ console.log(JSON.stringify({
   calls,
   cpuOverheadPct: Math.round(((harness.cpuSec - bare.cpuSec) / bare.cpuSec) * 1000) / 10,
   memoryOverheadPct: Math.round(((harness.peakRssMb - bare.peakRssMb) / bare.peakRssMb) * 1000) / 10,
-  bare: { cpuSec: Math.round(bare.cpuSec * 10) / 10, peakRssMb: Math.round(bare.peakRssMb) },
-  harness: { cpuSec: Math.round(harness.cpuSec * 10) / 10, peakRssMb: Math.round(harness.peakRssMb) },
+  bare: { cpuSec: Math.round(bare.cpuSec * 10) / 10, peakRssMb: Math.round(bare.peakRssMb), cpuSecByProcess: rounded(bare.cpuSecByKind) },
+  harness: { cpuSec: Math.round(harness.cpuSec * 10) / 10, peakRssMb: Math.round(harness.peakRssMb), cpuSecByProcess: rounded(harness.cpuSecByKind) },
 }));

@@ -38,6 +38,22 @@ function memoryMb(pid: number): number | null {
   }
 }
 
+/**
+ * What a process is, for a CPU breakdown: Chromium's --type (and utility
+ * sub-type: audio, network, ...), else the executable's name (node, ...).
+ */
+function kindOf(pid: number, cmd: string): string {
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const type = argv.find((a) => a.startsWith('--type='))?.slice(7);
+    if (!type) return /chrom/i.test(cmd) ? 'browser' : cmd;
+    const sub = argv.find((a) => a.startsWith('--utility-sub-type='))?.slice(19);
+    return sub ? sub.split('.')[0]! : type;
+  } catch {
+    return cmd;
+  }
+}
+
 function allProcs(): Proc[] {
   return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => readProc(Number(d))).filter((p): p is Proc => p !== null);
 }
@@ -64,7 +80,10 @@ export function tree(root: number, match?: RegExp): Proc[] {
  */
 export class TreeSampler {
   private readonly lastCpu = new Map<number, number>();
+  private readonly kinds = new Map<number, string>();
   private cpuSec = 0;
+  /** CPU seconds by process kind (renderer, audio, network, gpu-process, browser, node, ...). */
+  readonly cpuSecByKind: Record<string, number> = {};
   private baselineTaken = false;
   /** Peak of the tree's summed proportional set size (RSS where PSS is not available). */
   peakRssMb = 0;
@@ -84,19 +103,23 @@ export class TreeSampler {
     let rss = 0;
     for (const p of tree(root, this.match)) {
       // Processes already running at the first sample count from then; later ones from their start.
-      this.cpuSec += p.cpuSec - (this.lastCpu.get(p.pid) ?? (this.baselineTaken ? 0 : p.cpuSec));
+      const used = p.cpuSec - (this.lastCpu.get(p.pid) ?? (this.baselineTaken ? 0 : p.cpuSec));
+      this.cpuSec += used;
       this.lastCpu.set(p.pid, p.cpuSec);
+      if (!this.kinds.has(p.pid)) this.kinds.set(p.pid, kindOf(p.pid, p.cmd));
+      const kind = this.kinds.get(p.pid)!;
+      this.cpuSecByKind[kind] = (this.cpuSecByKind[kind] ?? 0) + used;
       rss += p.rssMb;
     }
     this.baselineTaken = true;
     this.peakRssMb = Math.max(this.peakRssMb, rss);
   }
 
-  stop(): { cpuSec: number; cores: number; peakRssMb: number } {
+  stop(): { cpuSec: number; cores: number; peakRssMb: number; cpuSecByKind: Record<string, number> } {
     clearInterval(this.timer);
     this.sample();
     const seconds = (Date.now() - this.startedMs) / 1000;
-    return { cpuSec: this.cpuSec, cores: this.cpuSec / seconds, peakRssMb: this.peakRssMb };
+    return { cpuSec: this.cpuSec, cores: this.cpuSec / seconds, peakRssMb: this.peakRssMb, cpuSecByKind: this.cpuSecByKind };
   }
 }
 
