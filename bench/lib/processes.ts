@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 
 /**
@@ -44,8 +45,14 @@ function memoryMb(pid: number): number | null {
  */
 function kindOf(pid: number, cmd: string): string {
   try {
-    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    // Chromium rewrites its process title, so its cmdline may be one space-joined string.
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
     const type = argv.find((a) => a.startsWith('--type='))?.slice(7);
+    if (!type && cmd === 'node') {
+      // node <flags> <script>: name it after the script (a fixture, a test worker, the runner).
+      const script = argv.slice(1).find((a) => /\.[cm]?[jt]s$/.test(a));
+      return script ? `node:${path.basename(script).replace(/\.[cm]?[jt]s$/, '')}` : cmd;
+    }
     if (!type) return /chrom/i.test(cmd) ? 'browser' : cmd;
     const sub = argv.find((a) => a.startsWith('--utility-sub-type='))?.slice(19);
     return sub ? sub.split('.')[0]! : type;
