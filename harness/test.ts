@@ -1,4 +1,4 @@
-import { test as base } from '@playwright/test';
+import { test as base, type TestInfo } from '@playwright/test';
 import { loadCallerTracks, type CallerTrack } from './audio/cache';
 import { scenariosWithFile, type Scenario } from './audio/scenarios';
 import { loadHarnessConfig, type HarnessConfig } from './config';
@@ -14,7 +14,7 @@ import { CALL_RECORD_ATTACHMENT, CallRecorder, type CallRecord, type GeneratorSt
 import { pageHarnessScript } from './page/bundle';
 import { loadMatchers } from './protocol/load-matchers';
 import type { PageEvent } from './page/types';
-import { reportEnd, takeTicket, type Ticket } from './plan/client';
+import { planClosed, reportEnd, takeTicket, type Ticket } from './plan/client';
 import { currentShard } from './plan/load';
 import { drawBetween, seededRandom } from './random';
 
@@ -24,6 +24,7 @@ export interface VoiceCall {
 }
 
 interface TestFixtures {
+  planOpen: boolean;
   ticket: Ticket;
   pageEvents: PageEventStream;
   voiceCall: VoiceCall;
@@ -68,11 +69,16 @@ function localTicket(config: HarnessConfig, testIndex: number): Ticket {
   };
 }
 
+function skipTest(testInfo: TestInfo, reply: { reason: string; stopped: boolean }): void {
+  testInfo.annotations.push({ type: reply.stopped ? 'load-stopped' : 'plan-complete', description: reply.reason });
+  testInfo.skip(true, reply.reason);
+}
+
 /**
- * Playwright fixtures for voice calls. Each test first takes its ticket from
- * the conductor (before any browser context opens: a test the plan does not
- * need is skipped cheaply); the in-page harness is installed in the context
- * before any page script runs; every call's record is attached to its test
+ * Playwright fixtures for voice calls. Each test first asks the conductor
+ * whether the plan still runs (a test it does not need is skipped before any
+ * browser context opens), then opens its page and waits for its ticket; the
+ * in-page harness is installed in the context before any page script runs; every call's record is attached to its test
  * result, passed or failed, for the reporter.
  */
 export const test = base.extend<TestFixtures, WorkerFixtures>({
@@ -88,7 +94,18 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   clientProfile: [async ({ harnessConfig }, use) => { await use(loadClientProfile(harnessConfig)); }, { scope: 'worker' }],
   pageEvents: async ({}, use) => { await use(new PageEventStream()); },
 
-  ticket: async ({ harnessConfig }, use, testInfo) => {
+  // Before any browser context opens: a test the finished (or stopped) plan does not need is skipped cheaply.
+  planOpen: async ({}, use, testInfo) => {
+    const conductor = process.env.HARNESS_CONDUCTOR_URL;
+    const closed = conductor ? await planClosed(conductor) : null;
+    if (closed) skipTest(testInfo, closed);
+    await use(true);
+  },
+
+  // The page is open before the ticket is asked for, so the call starts the moment the
+  // conductor says go: opening a context takes a second or more on a busy machine, and a
+  // plan's concurrency counts calls in progress, not pages being opened.
+  ticket: async ({ harnessConfig, planOpen: _open, page: _page }, use, testInfo) => {
     // Tests are titled "call NNNN"; the number is the test's index in the whole run.
     const testIndex = Number(/(\d+)\s*$/.exec(testInfo.title)?.[1] ?? '1') - 1;
     // Every test says which shard ran it, so a merged report can name a shard whose results are missing.
@@ -98,10 +115,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     if (!conductor) return void (await use(localTicket(harnessConfig, testIndex)));
     testInfo.setTimeout(TICKET_WAIT_MS);
     const reply = await takeTicket(conductor, testIndex, Date.now() + TICKET_WAIT_MS);
-    if (reply.kind === 'done') {
-      testInfo.annotations.push({ type: reply.stopped ? 'load-stopped' : 'plan-complete', description: reply.reason });
-      testInfo.skip(true, reply.reason);
-    }
+    if (reply.kind === 'done') skipTest(testInfo, reply);
     await use((reply as { ticket: Ticket }).ticket);
   },
 
@@ -129,6 +143,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     const cpu = new CpuSampler(1000).start();
     const lag = new LoopLag().start();
     let record: CallRecord | undefined;
+    let endReported = false;
     let failure: CallRecord['failure'];
     let track: CallerTrack | undefined;
     const meta = (): Omit<CallRecord, 'schemaVersion' | 'turns' | 'histograms' | 'fails' | 'counters' | 'ok' | 'endedAtMs'> => ({
@@ -184,7 +199,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
           if (!(e instanceof CallFailure)) rec.count(CALL_ERROR);
           throw e;
         }
-        record = rec.finish({ ...meta(), endedAtMs: Date.now(), ok: true, generator: await generatorStats() });
+        record = rec.finish({ ...meta(), endedAtMs: Date.now(), ok: true });
+        await endCall(record);
         return record;
       },
     });
@@ -192,10 +208,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     async function generatorStats(): Promise<GeneratorStats> {
       cpu.sample();
       cpu.stop();
-      const page_ = await page.evaluate(() => window.__harness?.generatorStats() ?? null).catch(() => null);
+      const { page_, timeOrigin } = await page.evaluate(() => ({ page_: window.__harness?.generatorStats() ?? null, timeOrigin: window.__harness?.timeOrigin ?? null }))
+        .catch(() => ({ page_: null, timeOrigin: null }));
       // From the call's socket opening on: a browser context starting up is busy by nature, not saturated.
       const open = pageEvents.events.find((e) => e.type === 'ws-open');
-      const timeOrigin = await page.evaluate(() => window.__harness?.timeOrigin ?? null).catch(() => null);
       const from = open && timeOrigin !== null ? timeOrigin + open.at : startedAtMs;
       const stats: GeneratorStats = { cpuBusyPct: cpu.since(from).map((v) => Math.round(v)), eventLoopLagP99Ms: Math.round(lag.p99Ms() * 10) / 10 };
       lag.stop();
@@ -205,23 +221,34 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       return stats;
     }
 
+    /**
+     * Frees the call's slot in the conductor the moment the call ends, then reads the
+     * generator's figures: a page on a loaded machine can take half a second to answer,
+     * and a slot held that long is concurrency the plan asked for and did not get.
+     */
+    async function endCall(r: CallRecord): Promise<void> {
+      const conductor = process.env.HARNESS_CONDUCTOR_URL;
+      if (conductor && !endReported) {
+        endReported = true;
+        await reportEnd(conductor, {
+          callId: r.callId, ok: r.ok, failureCode: r.failure?.code,
+          ttfbMs: r.turns.flatMap((t) => (t.ttfbMs === undefined ? [] : [t.ttfbMs])),
+          turnMs: r.turns.flatMap((t) => (t.turnMs === undefined ? [] : [t.turnMs])),
+          bargeMs: r.turns.flatMap((t) => (t.bargeMs === undefined ? [] : [t.bargeMs])),
+          counters: r.counters,
+        });
+      }
+      r.generator ??= await generatorStats();
+    }
+
     // Teardown runs even when the test timed out, so no call goes unreported.
     if (!record && !failure) {
       failure = { code: CALL_ERROR, message: `call did not finish (test ${testInfo.status ?? 'ended'})` };
       rec.count(CALL_ERROR);
     }
-    record ??= rec.finish({ ...meta(), endedAtMs: Date.now(), ok: false, failure, generator: await generatorStats() });
+    record ??= rec.finish({ ...meta(), endedAtMs: Date.now(), ok: false, failure });
+    await endCall(record);
     await testInfo.attach(CALL_RECORD_ATTACHMENT, { body: JSON.stringify(record), contentType: 'application/json' });
-    const conductor = process.env.HARNESS_CONDUCTOR_URL;
-    if (conductor) {
-      await reportEnd(conductor, {
-        callId: record.callId, ok: record.ok, failureCode: record.failure?.code,
-        ttfbMs: record.turns.flatMap((t) => (t.ttfbMs === undefined ? [] : [t.ttfbMs])),
-        turnMs: record.turns.flatMap((t) => (t.turnMs === undefined ? [] : [t.turnMs])),
-        bargeMs: record.turns.flatMap((t) => (t.bargeMs === undefined ? [] : [t.bargeMs])),
-        counters: record.counters,
-      });
-    }
     if (track && evidencePolicy.keep(record)) {
       try {
         const files = await captureEvidence(page, track, pageEvents.events, testInfo.outputPath('evidence'));

@@ -27,6 +27,21 @@ export async function takeTicket(conductorUrl: string, testIndex: number, deadli
   throw new Error('no ticket before the test\'s deadline');
 }
 
+/**
+ * Whether the conductor will still start calls: its "done" reply if not. A
+ * quick look, not a ticket; null when the conductor cannot be reached (the
+ * ticket request that follows reports that).
+ */
+export async function planClosed(conductorUrl: string): Promise<(TicketReply & { kind: 'done' }) | null> {
+  try {
+    const res = await fetch(new URL('/tickets', conductorUrl), { signal: AbortSignal.timeout(5000) });
+    const reply = (await res.json()) as TicketReply | { kind: 'open' };
+    return reply.kind === 'done' ? reply : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function reportEnd(conductorUrl: string, end: CallEnd): Promise<void> {
   try {
     await fetch(new URL(`/calls/${encodeURIComponent(end.callId)}/end`, conductorUrl), {
