@@ -6,6 +6,17 @@ import { callBudget, locustPlan, maxConcurrency, parseDurationSec, parsePlan, Pl
 /** The shortest call a plan is budgeted for (a one-turn call with a short answer). */
 export const SHORTEST_CALL_SEC = 6;
 
+/**
+ * Workers kept beyond the plan's peak concurrency. When a call ends its slot
+ * is free at once, but its worker needs a second or more to close the context
+ * and open the next page; a spare worker already waiting with its page open
+ * takes the slot meanwhile, so calls in progress stay at the target. Several
+ * calls can end within that second, hence one spare for every four calls.
+ */
+export function spareWorkers(peakConcurrency: number): number {
+  return peakConcurrency > 0 ? Math.ceil(peakConcurrency / 4) : 0;
+}
+
 export interface Shard {
   index: number;
   count: number;
@@ -83,7 +94,7 @@ export interface RunShape {
   sharePlan: LoadPlan | null;
   /** Tests in the whole run (every shard). */
   calls: number;
-  /** Workers this shard needs to meet its share of the plan. */
+  /** Workers this shard needs to meet its share of the plan: its peak concurrency plus spares. */
   workers: number;
 }
 
@@ -95,5 +106,6 @@ export function runShape(config: HarnessConfig, knownScenarios: readonly string[
   let perShard = 0;
   for (let i = 0; i < shard.count; i++) perShard = Math.max(perShard, callBudget(shardShare(plan, i, shard.count), SHORTEST_CALL_SEC));
   const calls = env.CALLS ? config.calls : perShard * shard.count;
-  return { plan, sharePlan, calls, workers: Math.max(1, maxConcurrency(sharePlan)) };
+  const peak = maxConcurrency(sharePlan);
+  return { plan, sharePlan, calls, workers: Math.max(1, peak + spareWorkers(peak)) };
 }

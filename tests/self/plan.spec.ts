@@ -58,9 +58,11 @@ test('PLAN and the Locust shortcuts come from the environment; errors name the v
   expect(locust.phases.map((p) => [p.name, p.durationSec, p.concurrency])).toEqual([['spawn', 3, [1, 6]], ['hold', 57, 6]]);
   expect(parseDurationSec('1h30m')).toBe(5400);
   expect(locustPlan(1, 1, 30, known).phases).toEqual([{ name: 'hold', durationSec: 30, concurrency: 1 }]);
-  // Workers follow the plan's peak; tests are enough to fill it.
+  // Workers follow the plan's peak plus spares that refill a slot while a finished call's worker
+  // opens its next page; tests are enough to fill it.
   const shape = runShape(loadHarnessConfig({ USERS: '6', SPAWN_RATE: '2', TIME: '1m' }), known, { index: 0, count: 1 }, {});
-  expect(shape.workers).toBe(6);
+  expect(shape.workers).toBe(6 + 2);
+  expect(runShape(loadHarnessConfig({ USERS: '40', SPAWN_RATE: '10', TIME: '1m' }), known, { index: 1, count: 2 }, {}).workers).toBe(20 + 5);
   expect(shape.calls).toBeGreaterThanOrEqual(6 * 10);
   expect(currentShard(['node', 'playwright', 'test', '--shard', '2/3'], {})).toEqual({ index: 1, count: 3 });
   expect(currentShard(['node', 'worker'], { HARNESS_SHARD: '3/3' })).toEqual({ index: 2, count: 3 });
