@@ -240,7 +240,8 @@ test('a tool-call turn waits on its slow tool before the reply', async () => {
   expect(start).toMatchObject({ name: 'lookup_claim', delayMs: 3000 });
   // Both ends are timers scheduled from the turn's end: a late first one shortens the gap a little.
   expect(end.atMs - start.atMs).toBeGreaterThanOrEqual(2950);
-  expect(truth.find((e) => e.event === 'first_frame_sent')!.atMs - typedAt).toBeGreaterThanOrEqual(3100);
+  // The log's clock (time origin + performance.now()) and Date.now() may differ by under a millisecond.
+  expect(truth.find((e) => e.event === 'first_frame_sent')!.atMs - typedAt).toBeGreaterThanOrEqual(3099);
 });
 
 test('unknown scenarios get generic replies; typed text is the user transcript', async () => {
