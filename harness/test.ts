@@ -78,8 +78,9 @@ function skipTest(testInfo: TestInfo, reply: { reason: string; stopped: boolean 
  * Playwright fixtures for voice calls. Each test first asks the conductor
  * whether the plan still runs (a test it does not need is skipped before any
  * browser context opens), then opens its page and waits for its ticket; the
- * in-page harness is installed in the context before any page script runs; every call's record is attached to its test
- * result, passed or failed, for the reporter.
+ * in-page harness is installed in the context before any page script runs;
+ * every call's record is attached to its test result, passed or failed, for
+ * the reporter.
  */
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   harnessConfig: [async ({}, use) => { await use(loadHarnessConfig()); }, { scope: 'worker' }],
