@@ -81,7 +81,8 @@ export function buildSummary(agg: RunAggregate, run: Omit<RunInfo, 'calls'>, gat
   const comparison = baseline ? compare(baseline.summary, metrics, baseline.file) : undefined;
   const gateResults = [...evaluateGates(gates, metrics), ...(comparison ? relativeGates(comparison) : [])];
   // No calls, or a shard's results missing from a merge: nothing here can be trusted to pass.
-  const verdict: Verdict = calls.total === 0 || run.missingShards?.length ? 'fail' : overallVerdict(gateResults);
+  // A stop criterion is an abort threshold (k6's abortOnFail): the run failed even if the calls it kept pass the gates.
+  const verdict: Verdict = calls.total === 0 || run.missingShards?.length || run.stopReason ? 'fail' : overallVerdict(gateResults);
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION, run: { ...run, calls }, metrics, gates: gateResults, verdict,
     ...(extra.phases?.length ? { phases: extra.phases } : {}),

@@ -74,6 +74,16 @@ test('a run with no calls has a failing verdict', () => {
   expect(s.verdict).toBe('fail');
 });
 
+test('a run a stop criterion ended fails, even when the calls it kept pass every gate', () => {
+  const agg = new RunAggregate();
+  agg.add(call('a', [800, 900]));
+  const run = { startedAt: 'x', durationMs: 1, target: 't', workers: 1, shards: 1 };
+  expect(buildSummary(agg, { ...run, incomplete: false }, DEFAULT_GATES).verdict).not.toBe('fail');
+  const stopped = buildSummary(agg, { ...run, incomplete: true, stopReason: 'load stopped: error rate 10.0% over the last 60 s (1 of 10 calls) is above 5%' }, DEFAULT_GATES);
+  expect(stopped.gates.every((g) => g.verdict !== 'fail')).toBe(true);
+  expect(stopped.verdict).toBe('fail');
+});
+
 test('adding encoded histograms directly equals decoding and adding them', async () => {
   const { addEncoded } = await import('../../harness/metrics/merge');
   const { encodeHistogram: enc } = await import('../../harness/metrics/histogram');

