@@ -18,7 +18,8 @@ test('the same calls give the same metrics in one run and as three shards merged
   const env = { CANNED_RECORDS: records };
 
   const single = await run(process.execPath, [CLI, 'test', '-c', CONFIG], { cwd: ROOT, env: { ...env, REPORT_DIR: path.join(dir, 'single') } });
-  const shards = await Promise.all([1, 2, 3].map((i) => run(process.execPath, [CLI, 'test', '-c', CONFIG, '--shard', `${i}/3`],
+  // Each process at once gets its own --output: each empties its output folder as it starts.
+  const shards = await Promise.all([1, 2, 3].map((i) => run(process.execPath, [CLI, 'test', '-c', CONFIG, '--shard', `${i}/3`, '--output', path.join(dir, `results-${i}`)],
     { cwd: ROOT, env: { ...env, PLAYWRIGHT_BLOB_OUTPUT_DIR: path.join(dir, `blob-${i}`) } })));
   for (const s of shards) expect(s.code, s.output).toBe(0);
   // CI gathers every shard's blob into one folder before merging.

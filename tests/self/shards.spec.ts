@@ -89,7 +89,8 @@ test('three shards run at once and merge to the plan\'s calls, agreeing with one
   const planStartMs = Math.ceil((Date.now() + 50_000) / 1000) * 1000;
   const planStartAt = new Date(planStartMs).toISOString();
 
-  const shards = await Promise.all(Array.from({ length: SHARDS }, (_, k) => run(process.execPath, [CLI, 'test', '--shard', `${k + 1}/${SHARDS}`, '--workers', '2'], {
+  // Processes at once in one folder each get their own --output: each empties its output folder as it starts.
+  const shards = await Promise.all(Array.from({ length: SHARDS }, (_, k) => run(process.execPath, [CLI, 'test', '--shard', `${k + 1}/${SHARDS}`, '--workers', '2', '--output', path.join(dir, `results-${k + 1}`)], {
     cwd: ROOT,
     env: { ...ENV, PLAN_START_AT: planStartAt, PLAYWRIGHT_BLOB_OUTPUT_DIR: path.join(dir, `blob-${k + 1}`), REPORT_DIR: path.join(dir, `shard-${k + 1}`) },
     timeoutMs: 4 * 60_000,
