@@ -4,7 +4,6 @@ import { ensureDefaultAudio, isDefaultPcmDir } from './audio/defaults';
 import { pickScenarios, scenariosWithFile } from './audio/scenarios';
 import { loadHarnessConfig } from './config';
 import { currentShard, runShape } from './plan/load';
-import { maxConcurrency } from './plan/plan';
 
 /**
  * Browser calls per core before the generator flags itself saturated, with the
@@ -36,7 +35,13 @@ export default async function globalSetup(_config: FullConfig): Promise<void> {
     throw new Error(`PCM_DIR=${config.pcmDir} has no audio for scenario(s) ${missing.join(', ')}; it has: ${[...have].join(', ') || 'none'}`);
   }
   if (shape.sharePlan) {
-    const peak = maxConcurrency(shape.sharePlan);
+    const peak = shape.peak;
+    if (shape.callLength) {
+      // Arrival-rate phases have no concurrency target: say what the worker count rests on.
+      const workers = Number(process.env.HARNESS_WORKERS ?? shape.workers);
+      console.log(`[plan] arrival phases sized for ${shape.callLength.basis}: about ${peak} calls in progress at the busiest, ` +
+        `${workers} worker${workers === 1 ? '' : 's'} (WORKERS or --workers to change)`);
+    }
     const cores = (await import('node:os')).cpus().length;
     const capacity = cores * CALLS_PER_CORE_ESTIMATE;
     if (peak > capacity) {

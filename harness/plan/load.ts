@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { HarnessConfig } from '../config';
 import { ConfigError } from '../config/options';
+import { estimateCallSec, type CallLengthEstimate } from './call-length';
 import { callBudget, locustPlan, maxConcurrency, parseDurationSec, parsePlan, PlanError, shardShare, type LoadPlan } from './plan';
 
 /** The shortest call a plan is budgeted for (a one-turn call with a short answer). */
@@ -94,18 +95,25 @@ export interface RunShape {
   sharePlan: LoadPlan | null;
   /** Tests in the whole run (every shard). */
   calls: number;
+  /** Calls in progress at this shard's busiest (arrival phases sized by `callLength`). */
+  peak: number;
   /** Workers this shard needs to meet its share of the plan: its peak concurrency plus spares. */
   workers: number;
+  /** The call length arrival-rate phases were sized with; null when the plan has none. */
+  callLength: CallLengthEstimate | null;
 }
 
 /** How many tests and workers the run needs. CALLS, when set, is the number of tests. */
 export function runShape(config: HarnessConfig, knownScenarios: readonly string[], shard: Shard, env: Record<string, string | undefined> = process.env): RunShape {
   const plan = loadPlan(config, knownScenarios);
-  if (!plan) return { plan, sharePlan: null, calls: config.calls, workers: Math.min(config.calls, 4) };
+  if (!plan) return { plan, sharePlan: null, calls: config.calls, peak: 0, workers: Math.min(config.calls, 4), callLength: null };
   const sharePlan = shardShare(plan, shard.index, shard.count);
   let perShard = 0;
   for (let i = 0; i < shard.count; i++) perShard = Math.max(perShard, callBudget(shardShare(plan, i, shard.count), SHORTEST_CALL_SEC));
   const calls = env.CALLS ? config.calls : perShard * shard.count;
-  const peak = maxConcurrency(sharePlan);
-  return { plan, sharePlan, calls, workers: Math.max(1, peak + spareWorkers(peak)) };
+  const callLength = plan.phases.some((p) => p.arrivalPerSec !== undefined)
+    ? estimateCallSec(config.pcmDir, plan.mix, config.turnsPerUser, plan.thinkTimeSec ? (plan.thinkTimeSec[0] + plan.thinkTimeSec[1]) / 2 : config.pauseBetweenTurnsSec)
+    : null;
+  const peak = maxConcurrency(sharePlan, callLength?.callSec ?? 0);
+  return { plan, sharePlan, calls, peak, workers: Math.max(1, peak + spareWorkers(peak)), callLength };
 }

@@ -200,8 +200,17 @@ export function planAt(plan: LoadPlan, tMs: number): { index: number; phase: Pha
   return null;
 }
 
-export function maxConcurrency(plan: LoadPlan): number {
-  return Math.max(0, ...plan.phases.map((p) => (p.concurrency === undefined ? 0 : typeof p.concurrency === 'number' ? p.concurrency : Math.max(...p.concurrency))));
+function peakTarget(p: PhaseSpec): number {
+  return p.concurrency === undefined ? 0 : typeof p.concurrency === 'number' ? p.concurrency : Math.max(...p.concurrency);
+}
+
+/**
+ * Calls in progress at the plan's busiest: a phase's concurrency target, or
+ * for an arrival rate the arrivals over one call's length (Little's law; a
+ * phase shorter than a call holds only the arrivals of its own duration).
+ */
+export function maxConcurrency(plan: LoadPlan, callSec: number): number {
+  return Math.max(0, ...plan.phases.map((p) => peakTarget(p) + (p.arrivalPerSec === undefined ? 0 : Math.ceil(p.arrivalPerSec * Math.min(callSec, p.durationSec)))));
 }
 
 /**
@@ -211,7 +220,7 @@ export function maxConcurrency(plan: LoadPlan): number {
 export function callBudget(plan: LoadPlan, shortestCallSec: number): number {
   let calls = 0;
   for (const p of plan.phases) {
-    const c = p.concurrency === undefined ? 0 : typeof p.concurrency === 'number' ? p.concurrency : Math.max(...p.concurrency);
+    const c = peakTarget(p);
     calls += c * Math.ceil(p.durationSec / shortestCallSec) + c;
     if (p.arrivalPerSec !== undefined) calls += Math.ceil(p.arrivalPerSec * p.durationSec) + 1;
   }
