@@ -16,6 +16,7 @@ import { loadMatchers } from './protocol/load-matchers';
 import type { PageEvent } from './page/types';
 import { planClosed, reportEnd, takeTicket, type Ticket } from './plan/client';
 import { currentShard } from './plan/load';
+import { MISSED_ARRIVALS_ANNOTATION } from './plan/ticket';
 import { drawBetween, seededRandom } from './random';
 
 export interface VoiceCall {
@@ -69,8 +70,13 @@ function localTicket(config: HarnessConfig, testIndex: number): Ticket {
   };
 }
 
-function skipTest(testInfo: TestInfo, reply: { reason: string; stopped: boolean }): void {
+function skipTest(testInfo: TestInfo, reply: { reason: string; stopped: boolean; missedArrivals?: number }): void {
   testInfo.annotations.push({ type: reply.stopped ? 'load-stopped' : 'plan-complete', description: reply.reason });
+  // The conductor's count so far; the reporter keeps the largest per shard (each shard has its own conductor).
+  if (reply.missedArrivals) {
+    const shard = currentShard();
+    testInfo.annotations.push({ type: MISSED_ARRIVALS_ANNOTATION, description: `${reply.missedArrivals} ${shard.index + 1}/${shard.count}` });
+  }
   testInfo.skip(true, reply.reason);
 }
 

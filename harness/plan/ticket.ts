@@ -18,10 +18,14 @@ export interface Ticket {
   phases: Array<PhaseWindow & { startAtMs: number; endAtMs: number }>;
 }
 
+/** Test annotation: "<missed arrivals> <shard i/n>", on tests the finished plan skipped. */
+export const MISSED_ARRIVALS_ANNOTATION = 'missed-arrivals';
+
 export type TicketReply =
   | { kind: 'go'; ticket: Ticket }
   | { kind: 'wait' }
-  | { kind: 'done'; reason: string; stopped: boolean };
+  /** `missedArrivals`: planned arrivals no free worker took, so far (they never start). */
+  | { kind: 'done'; reason: string; stopped: boolean; missedArrivals?: number };
 
 /** What a call reports when it ends: enough for stop criteria, live figures and /metrics. */
 export interface CallEnd {

@@ -168,6 +168,7 @@ svg .grid{stroke:#eee}svg .tick,svg .legend{font-size:11px;fill:#555}svg .label{
 <p>Started ${escapeHtml(run.startedAt)} · ${(run.durationMs / 1000).toFixed(1)} s · target ${escapeHtml(run.target)} · ${run.workers} workers · ${run.shards} shard(s)
  · calls ${run.calls.total} (${run.calls.passed} passed, ${run.calls.failed} failed)${run.incomplete ? ' · <b>incomplete run</b>' : ''}</p>
 ${run.stopReason ? `<p class="alert">Stopped early: ${escapeHtml(run.stopReason)}</p>` : ''}
+${run.missedArrivals ? `<p class="alert">${run.missedArrivals} planned arrival(s) found no free worker and never started: the plan's load was not applied in full</p>` : ''}
 ${run.missingShards ? `<p class="alert">Incomplete: no results from shard(s) ${run.missingShards.join(', ')} of ${run.shards}</p>` : ''}
 <h2>Gates</h2>${gates}${baseline}${groupsTable(summary)}${phasesTable(summary)}${generatorBox(summary)}
 <h2>Charts</h2>${charts.join('\n') || '<p>No latency samples.</p>'}

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import { loadHarnessConfig, type HarnessConfig } from '../config';
 import { CALL_RECORD_ATTACHMENT, CALL_RECORD_SCHEMA, type CallRecord } from '../metrics/record';
+import { MISSED_ARRIVALS_ANNOTATION } from '../plan/ticket';
 import { redactUrl } from '../redact';
 import { RunAggregate } from './aggregate';
 import { readBaseline } from './baseline';
@@ -36,6 +37,8 @@ export default class VoiceHarnessReporter implements Reporter {
   /** Shard count and the shards whose tests reached this reporter (from each test's "shard" annotation). */
   private shardCount = 1;
   private readonly shardsSeen = new Set<number>();
+  /** Planned arrivals no worker took, by shard (1-based): each shard's conductor counts its own. */
+  private readonly missedByShard = new Map<number, number>();
   private live: LiveProgress | undefined;
   private readonly outputDir: string;
   private readonly config: HarnessConfig;
@@ -68,6 +71,8 @@ export default class VoiceHarnessReporter implements Reporter {
       // The plan did not need this call, or a stop criterion ended the run.
       const stopped = test.annotations.find((a) => a.type === 'load-stopped');
       if (stopped) this.stopReason ??= stopped.description;
+      const missed = /^(\d+) (\d+)\/\d+$/.exec(test.annotations.find((a) => a.type === MISSED_ARRIVALS_ANNOTATION)?.description ?? '');
+      if (missed) this.missedByShard.set(Number(missed[2]), Math.max(this.missedByShard.get(Number(missed[2])) ?? 0, Number(missed[1])));
       return;
     }
     // A browser test carries one call; a protocol batch carries many.
@@ -125,6 +130,7 @@ export default class VoiceHarnessReporter implements Reporter {
       ...this.missingShards(),
       incomplete: result.status === 'interrupted' || result.status === 'timedout' || this.stopReason !== undefined || this.missingShards().missingShards !== undefined,
       ...(this.stopReason ? { stopReason: this.stopReason } : {}),
+      ...(this.missedByShard.size ? { missedArrivals: [...this.missedByShard.values()].reduce((a, b) => a + b, 0) } : {}),
     }, gatesFrom(this.config.gates), baseline, {
       phases: attempt('phases', () => summarizePhases(planPhases(this.agg.records), this.agg.records, this.byPhase)),
       generator: attempt('generator', () => summarizeGenerator(this.agg.records)),

@@ -25,6 +25,8 @@ export interface RunInfo {
   stopReason?: string;
   /** Shards (1-based) with no results in a merged report: their calls are missing, not zero. */
   missingShards?: number[];
+  /** Planned arrivals that found no free worker and never started (k6's dropped iterations). */
+  missedArrivals?: number;
 }
 
 export interface Summary {

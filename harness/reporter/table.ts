@@ -56,6 +56,7 @@ export function formatGates(summary: Summary): string {
     'Gates:',
     ...lines,
     ...(summary.run.stopReason ? [`Run stopped early (incomplete): ${summary.run.stopReason}`] : []),
+    ...(summary.run.missedArrivals ? [`WARNING: ${summary.run.missedArrivals} planned arrival(s) found no free worker and never started: the plan's load was not applied in full (raise WORKERS or --workers)`] : []),
     ...(summary.run.missingShards ? [`INCOMPLETE: no results from shard(s) ${summary.run.missingShards.join(', ')} of ${summary.run.shards}: their calls are missing from every figure`] : []),
     `Calls: ${c.total} total, ${c.passed} passed, ${c.failed} failed.  Verdict: ${summary.verdict.toUpperCase()}`,
   ].join('\n');

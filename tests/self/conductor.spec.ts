@@ -39,7 +39,7 @@ test('concurrency phases: tickets wait for a free slot; the plan\'s end releases
   expect(c.status()).toMatchObject({ state: 'running', phase: { name: 'b' }, targetConcurrency: 3, active: 3, issued: 4, ended: 1 });
   clock.advance(10_000);
   const late = await c.request({ testIndex: 4 });
-  expect(late).toEqual({ kind: 'done', reason: 'the load plan is complete', stopped: false });
+  expect(late).toEqual({ kind: 'done', reason: 'the load plan is complete', stopped: false, missedArrivals: 0 });
   await Promise.all(asks);
   c.close();
 });
@@ -56,6 +56,8 @@ test('arrival-rate phases issue on a fixed schedule, late calls keep their sched
   await settle();
   expect(c.status().state).toBe('complete');
   expect(c.status().missedArrivals).toBe(9);
+  // Tests the finished plan turns away carry the count to the report.
+  expect(await c.request({ testIndex: 1 })).toEqual({ kind: 'done', reason: 'the load plan is complete', stopped: false, missedArrivals: 9 });
   c.close();
 });
 

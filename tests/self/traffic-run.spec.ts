@@ -77,6 +77,26 @@ test('an agent that stalls every reply trips the error-rate stop: the run ends e
   expect(run.output).toContain('Run stopped early (incomplete)');
 });
 
+test('an arrival-rate plan without --workers gets workers for its calls in progress; arrivals no worker could take are reported', async () => {
+  // 0.2 calls/s for 30 s of one-turn calls (about 14 s each): about 3 in progress at once.
+  const arrivals = (durationSec: number) => JSON.stringify({ phases: [{ name: 'steady', durationSec, arrivalPerSec: 0.2 }], mix: { quick_question: 1 } });
+  const run = await runLoad({ PLAN: arrivals(30), TURNS_PER_USER: '1' });
+  expect(run.code, run.output.slice(-2000)).toBe(0);
+  expect(run.output).toMatch(/\[plan\] arrival phases sized for about 1\d s per call.*: about 3 calls in progress at the busiest, 4 workers/);
+  expect(run.summary.run.workers).toBe(4);
+  // Every arrival was taken, close to its time.
+  expect(run.summary.run.calls).toEqual({ total: 6, passed: 6, failed: 0 });
+  expect(run.summary.run.missedArrivals).toBeUndefined();
+  const late = run.summary.metrics['call/late'];
+  expect(late?.kind === 'latency' ? late.maxMs : undefined, JSON.stringify(late)).toBeLessThan(2000);
+  // One worker for the same rate: arrivals wait for the one call in progress, and those still
+  // waiting when the phase ends never start. The report says so instead of a smaller, clean run.
+  const starved = await runLoad({ PLAN: arrivals(20), TURNS_PER_USER: '1' }, ['--workers', '1']);
+  expect(starved.summary.run.calls.total + starved.summary.run.missedArrivals!).toBe(4);
+  expect(starved.summary.run.missedArrivals).toBeGreaterThan(0);
+  expect(starved.output).toContain(`WARNING: ${starved.summary.run.missedArrivals} planned arrival(s) found no free worker and never started`);
+});
+
 test('more calls than the machine holds flag the generator as saturated; one call does not', async () => {
   // One call sits at two thirds of the 15 ms send-jitter limit by the client's capture
   // cadence alone, so a single audio-path stall of this shared host can flag it (README,
