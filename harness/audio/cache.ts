@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { callerOf, readManifest, variantOf, type ManifestEntry } from './manifest';
+import { manifestTracks, readManifest } from './manifest';
 import { AudioFormatError, CALLER_SAMPLE_RATE_HZ, decodeCallerAudio, durationMs } from './pcm';
 import { measureSpeechExtent } from './vad';
 
@@ -26,37 +26,23 @@ export interface CallerTrack {
 }
 
 /**
- * Loads a cache written by this harness or by the Locust suite. A track is one
- * scenario, caller and variant; turn order is the manifest's `turn_index`
- * within it (Locust caches record `turn_count` equal to the index, so it is
- * not trusted for ordering). Files without speech bounds get them measured
- * here, by the same VAD the generator uses.
+ * Loads a cache written by this harness or by the Locust suite, one track per
+ * scenario, caller and variant (`manifestTracks`). Files without speech bounds
+ * get them measured here, by the same VAD the generator uses.
  */
 export async function loadCallerTracks(dir: string): Promise<CallerTrack[]> {
   const manifestFile = path.join(dir, 'manifest.jsonl');
   if (!fs.existsSync(manifestFile)) throw new Error(`no manifest.jsonl in ${path.resolve(dir)} (set PCM_DIR to an audio cache, or run \`npm run audio\`)`);
   const entries = readManifest(dir);
-  const groups = new Map<string, ManifestEntry[]>();
   for (const e of entries) {
     if (e.sample_rate !== CALLER_SAMPLE_RATE_HZ && !/\.wav$/i.test(e.filename)) {
       throw new AudioFormatError(path.join(dir, e.filename), `manifest says ${e.sample_rate} Hz; raw PCM must be ${CALLER_SAMPLE_RATE_HZ} Hz (use a WAV file to have it resampled)`);
     }
-    const key = [e.scenario, callerOf(e), variantOf(e)].join('\u0000');
-    const list = groups.get(key) ?? [];
-    list.push(e);
-    groups.set(key, list);
   }
   const tracks: CallerTrack[] = [];
-  for (const list of groups.values()) {
-    // Latest entry wins when a turn was regenerated.
-    const byTurn = new Map<number, ManifestEntry>();
-    for (const e of list) {
-      const prev = byTurn.get(e.turn_index);
-      if (!prev || String(e.created_at ?? '') >= String(prev.created_at ?? '')) byTurn.set(e.turn_index, e);
-    }
-    const ordered = [...byTurn.values()].sort((a, b) => a.turn_index - b.turn_index);
+  for (const track of manifestTracks(entries)) {
     const turns: CallerTurnAudio[] = [];
-    for (const e of ordered) {
+    for (const e of track.turns) {
       const file = path.join(dir, e.filename);
       if (!fs.existsSync(file)) throw new AudioFormatError(file, 'listed in manifest.jsonl but missing');
       const samples = decodeCallerAudio(fs.readFileSync(file), file);
@@ -66,7 +52,7 @@ export async function loadCallerTracks(dir: string): Promise<CallerTrack[]> {
       if (!bounds) throw new AudioFormatError(file, 'no speech detected');
       turns.push({ turnIndex: e.turn_index, text: e.text, file, samples, durationMs: durationMs(samples), ...bounds });
     }
-    tracks.push({ scenario: list[0]!.scenario, voice: callerOf(list[0]!), variant: variantOf(list[0]!), turns });
+    tracks.push({ scenario: track.scenario, voice: track.caller, variant: track.variant, turns });
   }
   const order = (t: CallerTrack) => [t.scenario, t.voice, t.variant].join('\u0000');
   return tracks.sort((a, b) => order(a).localeCompare(order(b)));

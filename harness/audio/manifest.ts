@@ -59,6 +59,35 @@ export function callerOf(e: ManifestEntry): string {
   return String(e.caller ?? e.voice ?? '');
 }
 
+/** One scenario spoken by one caller in one listening condition: its lines in turn order. */
+export interface ManifestTrack {
+  scenario: string;
+  caller: string;
+  variant: string;
+  turns: ManifestEntry[];
+}
+
+/**
+ * Groups manifest lines into tracks by scenario, caller and variant; a turn
+ * regenerated since keeps only its latest line (by `created_at`). Turn order is
+ * `turn_index` (Locust caches record `turn_count` equal to the index, so it is
+ * not trusted for ordering).
+ */
+export function manifestTracks(entries: readonly ManifestEntry[]): ManifestTrack[] {
+  const groups = new Map<string, Map<number, ManifestEntry>>();
+  for (const e of entries) {
+    const key = [e.scenario, callerOf(e), variantOf(e)].join('\u0000');
+    const byTurn = groups.get(key) ?? new Map<number, ManifestEntry>();
+    const prev = byTurn.get(e.turn_index);
+    if (!prev || String(e.created_at ?? '') >= String(prev.created_at ?? '')) byTurn.set(e.turn_index, e);
+    groups.set(key, byTurn);
+  }
+  return [...groups.values()].map((byTurn) => {
+    const turns = [...byTurn.values()].sort((a, b) => a.turn_index - b.turn_index);
+    return { scenario: turns[0]!.scenario, caller: callerOf(turns[0]!), variant: variantOf(turns[0]!), turns };
+  });
+}
+
 export class ManifestError extends Error {
   constructor(readonly file: string, readonly line: number, detail: string) {
     super(`${file}:${line}: ${detail}`);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readManifest } from '../audio/manifest';
+import { manifestTracks, readManifest } from '../audio/manifest';
 
 /**
  * What a turn costs besides the caller's own words: the agent's end-of-speech
@@ -29,26 +29,18 @@ export function estimateCallSec(pcmDir: string, mix: Record<string, number>, tur
   if (!fs.existsSync(path.join(pcmDir, 'manifest.jsonl'))) {
     return { callSec: FALLBACK_CALL_SEC, basis: `no audio cache in ${pcmDir} yet: ${FALLBACK_CALL_SEC} s assumed` };
   }
-  // Seconds of caller audio per turn, per scenario and voice (the latest entry of a regenerated turn wins by order).
-  const turnSec = new Map<string, Map<number, number>>();
-  for (const e of readManifest(pcmDir)) {
-    const key = `${e.scenario}\u0000${e.caller ?? e.voice}\u0000${e.variant ?? ''}`;
-    const turns = turnSec.get(key) ?? new Map<number, number>();
-    turns.set(e.turn_index, e.duration_seconds);
-    turnSec.set(key, turns);
-  }
+  const tracks = manifestTracks(readManifest(pcmDir));
   let weighted = 0;
   let weights = 0;
   for (const [scenario, weight] of Object.entries(mix)) {
-    if (!(weight > 0)) continue;
-    const tracks = [...turnSec.entries()].filter(([k]) => k.startsWith(`${scenario}\u0000`)).map(([, t]) => t);
-    if (!tracks.length) continue;
+    const spoken = tracks.filter((t) => t.scenario === scenario);
+    if (!(weight > 0) || !spoken.length) continue;
     let sum = 0;
-    for (const t of tracks) {
-      const spoken = [...t.entries()].sort((a, b) => a[0] - b[0]).slice(0, turnsPerUser > 0 ? turnsPerUser : undefined).map(([, s]) => s);
-      sum += GREETING_SEC + spoken.reduce((acc, s) => acc + s + AGENT_TURN_SEC + thinkTimeSec, 0);
+    for (const t of spoken) {
+      const turns = turnsPerUser > 0 ? t.turns.slice(0, turnsPerUser) : t.turns;
+      sum += GREETING_SEC + turns.reduce((acc, e) => acc + e.duration_seconds + AGENT_TURN_SEC + thinkTimeSec, 0);
     }
-    weighted += (weight * sum) / tracks.length;
+    weighted += (weight * sum) / spoken.length;
     weights += weight;
   }
   if (!weights) return { callSec: FALLBACK_CALL_SEC, basis: `no audio for the plan's scenarios in ${pcmDir} yet: ${FALLBACK_CALL_SEC} s assumed` };
