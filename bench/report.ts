@@ -11,7 +11,7 @@ import { hgrmFiles } from '../harness/reporter/hgrm';
 import { renderHtml } from '../harness/reporter/html';
 import { buildSummary } from '../harness/reporter/summary';
 import { formatStatsTable } from '../harness/reporter/table';
-import { cannedCalls } from '../tests/self/helpers/canned';
+import { cannedCalls } from '../tests/helpers/canned';
 
 /**
  * `npm run --silent bench:report -- --calls 10000`: builds realistic call

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readTruth, replySentBefore, type TruthEvent } from '../../tests/self/helpers/ground-truth';
-import { runLoad, type LoadRun } from '../../tests/self/helpers/run-load';
+import { readTruth, replySentBefore, type TruthEvent } from '../../tests/helpers/ground-truth';
+import { runLoad, type LoadRun } from '../../tests/helpers/run-load';
 
 /**
  * The harness's figures against the reference agent's ground truth, turn by

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { chromium } from 'playwright';
 import { CHROMIUM_ARGS, resolveChromium } from '../../harness/browser/resolve';
-import { latency, runLoad } from './helpers/run-load';
+import { latency, runLoad } from '../helpers/run-load';
 
 const quick = { CALLS: '2', SCENARIOS: 'quick_question', TURNS_PER_USER: '2', AGENT_ENDPOINT_SILENCE_MS: '500' };
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { parse } from 'yaml';
 import { harnessOptions } from '../../harness/config';
-import { ROOT } from './helpers/run-load';
+import { ROOT } from '../helpers/run-load';
 
 /**
  * The sharded CI workflow, read with a real YAML parser: the matrix and the

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { readTruth, replySentBefore } from './helpers/ground-truth';
-import { latency, runLoad } from './helpers/run-load';
+import { readTruth, replySentBefore } from '../helpers/ground-truth';
+import { latency, runLoad } from '../helpers/run-load';
 
 /** Real runs: the reference client in each transport and in its legacy build; protocol-level and hybrid load. */
 

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { expect, test } from '@playwright/test';
-import { latency, runLoad } from './helpers/run-load';
+import { latency, runLoad } from '../helpers/run-load';
 
 /** Real load runs: fixtures on port 0, real Chromium, the real reporter; assertions on its files. */
 

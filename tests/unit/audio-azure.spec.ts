@@ -10,8 +10,8 @@ import { ensureCallerAudio, type GenerateOptions } from '../../harness/audio/gen
 import { readManifest } from '../../harness/audio/manifest';
 import { builtInScenarios, pickScenarios } from '../../harness/audio/scenarios';
 import { spellDigits } from '../../harness/audio/text';
-import { ROOT } from './helpers/run-load';
-import { tempDir } from './audio-signals';
+import { ROOT } from '../helpers/run-load';
+import { tempDir } from '../helpers/audio-signals';
 
 /**
  * Azure cannot be reached from here, so the SDK's synthesizer is replaced by a

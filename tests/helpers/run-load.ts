@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Summary } from '../../../harness/reporter/summary';
-import type { CallRecord } from '../../../harness/metrics/record';
+import type { Summary } from '../../harness/reporter/summary';
+import type { CallRecord } from '../../harness/metrics/record';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PLAYWRIGHT_CLI = path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js');
 
 export interface LoadRun {

@@ -5,7 +5,7 @@ import { floatToInt16, int16ToFloat } from '../../harness/audio/pcm';
 import { createRng } from '../../harness/random';
 import { activeRms, applyTransform, DEFAULT_REALISM, drawTransform, renderScene, type TransformParams } from '../../harness/audio/realism';
 import { measureSpeechExtent } from '../../harness/audio/vad';
-import { knownSpeech, msOf, powerDb, RATE_HZ, samplesOf, tone } from './audio-signals';
+import { knownSpeech, msOf, powerDb, RATE_HZ, samplesOf, tone } from '../helpers/audio-signals';
 
 const params = (over: Partial<TransformParams>): TransformParams => ({
   seed: 1, noiseSeed: 7, noise: 'none', snrDb: null, telephone: 'none', levelDbfs: -24, leadSilenceMs: 700, trailSilenceMs: 900, ...over,

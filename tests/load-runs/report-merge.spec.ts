@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Summary } from '../../harness/reporter/summary';
-import { cannedCalls } from './helpers/canned';
-import { ROOT } from './helpers/run-load';
-import { run } from './helpers/spawn';
+import { cannedCalls } from '../helpers/canned';
+import { ROOT } from '../helpers/run-load';
+import { run } from '../helpers/spawn';
 
 const CLI = path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js');
 const CONFIG = path.join(ROOT, 'tests', 'reporter-fixture', 'playwright.config.ts');

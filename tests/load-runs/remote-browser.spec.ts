@@ -7,7 +7,7 @@ import { chromium } from 'playwright';
 import { parseHeaders, remoteBrowser } from '../../harness/browser/remote';
 import { CHROMIUM_ARGS, resolveChromium } from '../../harness/browser/resolve';
 import { ConfigError, loadHarnessConfig } from '../../harness/config';
-import { latency, ROOT, runLoad } from './helpers/run-load';
+import { latency, ROOT, runLoad } from '../helpers/run-load';
 
 /**
  * Calls through a remote browser: `npx playwright run-server` runs in its own

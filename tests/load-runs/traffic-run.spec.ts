@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { ROOT, runLoad } from './helpers/run-load';
+import { ROOT, runLoad } from '../helpers/run-load';
 
 /** Real load runs under the conductor: plans, stop criteria, /metrics and the generator's health. */
 

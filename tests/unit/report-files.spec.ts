@@ -7,7 +7,7 @@ import { DEFAULT_GATES } from '../../harness/reporter/gates';
 import { hgrmFiles } from '../../harness/reporter/hgrm';
 import { buildSummary } from '../../harness/reporter/summary';
 import { classifyBrowserConversation } from '../../harness/protocol/browser-conversation';
-import { cannedCalls, lcg } from './helpers/canned';
+import { cannedCalls, lcg } from '../helpers/canned';
 
 function aggregate(n: number) {
   const agg = new RunAggregate();

@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 import type { Summary } from '../../harness/reporter/summary';
 import { formatGates, formatRateLimits, formatStatsTable } from '../../harness/reporter/table';
 
-const example = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'data', 'example-summary.json'), 'utf8')) as Summary;
+const example = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'data', 'example-summary.json'), 'utf8')) as Summary;
 
 test('the stats table has Locust\'s columns and one row per latency or counter metric', () => {
   const lines = formatStatsTable(example).split('\n');

@@ -1,4 +1,4 @@
-import { CallRecorder, type CallRecord } from '../../../harness/metrics/record';
+import { CallRecorder, type CallRecord } from '../../harness/metrics/record';
 
 /** Deterministic pseudo-random values (no flaky seeds). */
 export function lcg(seed: number): () => number {

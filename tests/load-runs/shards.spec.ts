@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Summary } from '../../harness/reporter/summary';
-import { latency, ROOT, runLoad } from './helpers/run-load';
-import { run, type Spawned } from './helpers/spawn';
+import { latency, ROOT, runLoad } from '../helpers/run-load';
+import { run, type Spawned } from '../helpers/spawn';
 
 /**
  * The README's sharding commands, for real: three `playwright test --shard i/3`

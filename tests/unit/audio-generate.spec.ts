@@ -6,8 +6,8 @@ import { loadCallerTracks } from '../../harness/audio/cache';
 import { clearCallerAudio, ensureCallerAudio } from '../../harness/audio/generate';
 import { ManifestError, readManifest } from '../../harness/audio/manifest';
 import { builtInScenarios, pickScenarios } from '../../harness/audio/scenarios';
-import { ROOT } from './helpers/run-load';
-import { snapshot, tempDir } from './audio-signals';
+import { ROOT } from '../helpers/run-load';
+import { snapshot, tempDir } from '../helpers/audio-signals';
 
 const scenarios = builtInScenarios();
 const quick = pickScenarios(scenarios, ['quick_question']);

@@ -1,0 +1,17 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * The fast tier (`npm test`, with typecheck and lint): unit tests, the fixtures
+ * on port 0 driven by real clients, and one real browser call end to end.
+ * These tests mostly wait on real-time audio, so several run at once; the
+ * browser call runs last, alone, so it has the cores to itself.
+ */
+export default defineConfig({
+  timeout: 2 * 60_000,
+  workers: 4,
+  reporter: [['list']],
+  projects: [
+    { name: 'unit', testDir: 'unit', fullyParallel: true, testIgnore: /browser-call\.spec\.ts$/ },
+    { name: 'browser-call', testDir: 'unit', testMatch: /browser-call\.spec\.ts$/, dependencies: ['unit'], workers: 1 },
+  ],
+});
