@@ -1,73 +1,25 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { parse } from 'yaml';
 import { harnessOptions } from '../../harness/config';
 import { ROOT } from '../helpers/run-load';
+import { commandsOf, glob, type Job, needs, readWorkflow, runStep, step, uses } from '../helpers/workflow';
 
 /**
- * The sharded CI workflow, read with a real YAML parser: the matrix and the
- * merge job wired together, and every command it runs documented in the README.
+ * The sharded load workflow, read with a real YAML parser: the matrix and the
+ * merge job wired together, and every command it runs documented.
  */
 
-interface Step {
-  id?: string;
-  name?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, string>;
-}
-interface Job {
-  needs?: string | string[];
-  if?: string;
-  outputs?: Record<string, string>;
-  strategy?: { 'fail-fast'?: boolean; matrix?: Record<string, unknown> };
-  env?: Record<string, string>;
-  steps: Step[];
-}
-interface Workflow {
-  on: { workflow_dispatch: { inputs: Record<string, { default?: string }> } };
-  jobs: Record<string, Job>;
-}
-
-const FILE = path.join(ROOT, '.github', 'workflows', 'load.yml');
-const text = fs.readFileSync(FILE, 'utf8');
-const workflow = parse(text) as Workflow;
+const { text, workflow } = readWorkflow('load.yml');
 const { setup, load, merge } = workflow.jobs as { setup: Job; load: Job; merge: Job };
-const needs = (job: Job) => [job.needs ?? []].flat();
-const step = (job: Job, match: (s: Step) => boolean, what: string): Step => {
-  const found = job.steps.filter(match);
-  expect(found, what).toHaveLength(1);
-  return found[0]!;
-};
-const uses = (action: string) => (s: Step) => s.uses?.split('@')[0] === action;
-
-/** Runs a step's script as GitHub's runner does (bash -e) with the given environment; returns what it wrote to GITHUB_OUTPUT. */
-function runStep(s: Step, env: Record<string, string>): { code: number | null; stdout: string; values: Record<string, string> } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-step-'));
-  const output = path.join(dir, 'output');
-  fs.writeFileSync(output, '');
-  const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', s.run!], { env: { PATH: process.env.PATH, ...env, GITHUB_OUTPUT: output }, encoding: 'utf8' });
-  const values = Object.fromEntries(fs.readFileSync(output, 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { code: r.status, stdout: r.stdout, values };
-}
-
-/** A GitHub glob (`*` within a name) as a RegExp. */
-function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
-}
+const dispatch = workflow.on.workflow_dispatch as { inputs: Record<string, { default?: string }> };
 
 test('the workflow is valid YAML with the inputs the README names, dispatched by hand', () => {
   expect(Object.keys(workflow.on)).toEqual(['workflow_dispatch']);
-  expect(Object.keys(workflow.on.workflow_dispatch.inputs)).toEqual(expect.arrayContaining(['ws_url', 'shards', 'workers', 'plan', 'baseline']));
+  expect(Object.keys(dispatch.inputs)).toEqual(expect.arrayContaining(['ws_url', 'shards', 'workers', 'plan', 'baseline']));
   expect(Object.keys(workflow.jobs)).toEqual(['setup', 'load', 'merge']);
   // The plan input's default is a plan in the repository.
-  expect(fs.existsSync(path.join(ROOT, workflow.on.workflow_dispatch.inputs.plan!.default!))).toBe(true);
+  expect(fs.existsSync(path.join(ROOT, dispatch.inputs.plan!.default!))).toBe(true);
 });
 
 test('the matrix counts the shards through the setup job, and every shard gets the same plan start', () => {
@@ -90,6 +42,10 @@ test('the matrix counts the shards through the setup job, and every shard gets t
   expect(startMs % 60_000).toBe(0);
   expect(startMs - Date.now()).toBeGreaterThan(5 * 60_000);
   expect(startMs - Date.now()).toBeLessThanOrEqual(7 * 60_000);
+  // One shard is a matrix of one: its blob report is still written (playwright.config.ts), uploaded and merged.
+  const one = runStep(shape, { SHARDS: '1', START_DELAY_MINUTES: '0' });
+  expect(one.code).toBe(0);
+  expect(JSON.parse(one.values['shard-indexes']!)).toEqual([1]);
   for (const bad of ['0', '257', 'three', '']) {
     const r = runStep(shape, { SHARDS: bad, START_DELAY_MINUTES: '5' });
     expect(r.code, `shards=${bad}`).not.toBe(0);
@@ -147,7 +103,7 @@ test('each shard uploads its blob report under a name the merge job downloads, a
 });
 
 test('every expression refers to something that exists: inputs, needed jobs\' outputs, earlier steps\' outputs', () => {
-  const inputs = Object.keys(workflow.on.workflow_dispatch.inputs);
+  const inputs = Object.keys(dispatch.inputs);
   for (const [name, job] of Object.entries(workflow.jobs)) {
     const jobText = JSON.stringify(job);
     for (const [, input] of jobText.matchAll(/inputs\.([\w-]+)/g)) expect(inputs, `${name}: inputs.${input}`).toContain(input);
@@ -168,16 +124,16 @@ test('every expression refers to something that exists: inputs, needed jobs\' ou
   for (const job of Object.values(workflow.jobs)) for (const s of job.steps) if (s.uses) expect(s.uses).toMatch(/^actions\/[\w-]+@v\d+$/);
 });
 
-test('the commands the workflow runs are the ones the README documents', () => {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const commands = [load, merge].flatMap((job) => job.steps.map((s) => s.run).filter((r): r is string => r !== undefined && !r.trim().includes('\n')));
+test('the commands the workflow runs are the ones docs/scaling.md documents', () => {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'scaling.md'), 'utf8');
+  const commands = [load, merge].flatMap(commandsOf);
   expect(commands.length).toBeGreaterThanOrEqual(4);
   for (const command of commands) {
-    // A workflow expression stands for a value the README writes out (1/3 for the shard).
-    const pattern = command.trim().split(/\$\{\{[^}]*\}\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\S+');
-    expect(readme, command).toMatch(new RegExp(`(^|[\\s\`])${pattern}($|[\\s\`])`, 'm'));
+    // A workflow expression stands for a value the page writes out (1/3 for the shard).
+    const pattern = command.split(/\$\{\{[^}]*\}\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\S+');
+    expect(doc, command).toMatch(new RegExp(`(^|[\\s\`])${pattern}($|[\\s\`])`, 'm'));
   }
-  // The README points at the workflow.
-  expect(readme).toContain('.github/workflows/load.yml');
-  expect(text).toContain('Beyond one machine');
+  // The page points at the workflow, and the workflow at the page.
+  expect(doc).toContain('.github/workflows/load.yml');
+  expect(text).toContain('docs/scaling.md');
 });
