@@ -33,8 +33,10 @@ function workersFromArgv(argv = process.argv): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+// Any --shard, 1/1 too (a CI matrix of one), writes the blob report that merge-reports reads.
+const sharded = shard.count > 1 || process.argv.some((a) => a === '--shard' || a.startsWith('--shard='));
 const reporters: ReporterDescription[] = [
-  [shard.count > 1 ? 'blob' : 'list'],
+  [sharded ? 'blob' : 'list'],
   ['./harness/reporter/index.ts', { outputDir: harness.reportDir }],
 ];
 

@@ -160,3 +160,26 @@ test('three shards run at once and merge to the plan\'s calls, agreeing with one
   expect(partial.output).toContain('no results from shard(s) 2 of 3');
   for (const d of [dir, single.reportDir]) fs.rmSync(d, { recursive: true, force: true });
 });
+
+test('one shard (--shard 1/1, a CI matrix of one) writes its blob report, and merging it gives its calls', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'one-shard-'));
+  const env = { CALLS: '1', TURNS_PER_USER: '1', AGENT_REPLY_DELAY_MS: '300' };
+  const shard = await run(process.execPath, [CLI, 'test', '--shard', '1/1', '--output', path.join(dir, 'results')], {
+    cwd: ROOT,
+    env: { ...env, PLAYWRIGHT_BLOB_OUTPUT_DIR: path.join(dir, 'blob'), REPORT_DIR: path.join(dir, 'shard') },
+    timeoutMs: 3 * 60_000,
+  });
+  expect(shard.code, shard.output.slice(-3000)).toBe(0);
+  expect(fs.readdirSync(path.join(dir, 'blob')).filter((f) => f.endsWith('.zip'))).toHaveLength(1);
+  const merged = await run(process.execPath, [CLI, 'merge-reports', '--reporter', REPORTER, path.join(dir, 'blob')], {
+    cwd: ROOT, env: { ...env, REPORT_DIR: path.join(dir, 'merged') }, timeoutMs: 120_000,
+  });
+  expect(merged.code, merged.output.slice(-3000)).toBe(0);
+  const { summary, calls } = readReport(path.join(dir, 'merged'));
+  expect(summary.run.calls).toEqual({ total: 1, passed: 1, failed: 0 });
+  expect(summary.run.shards).toBe(1);
+  expect(summary.run.missingShards).toBeUndefined();
+  expect(summary.verdict).toBe('pass');
+  expect(calls.map((c) => c.turns.length)).toEqual([1]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
