@@ -23,7 +23,9 @@ test('bench:agent streams 20 ms frames both ways and prints one JSON line with t
   expect(Number(r.framesIn)).toBeGreaterThan(1800);
   expect(Number(r.framesIn)).toBeLessThan(2200);
   expect(Number(r.framesOut)).toBeGreaterThan(1200);
-  expect(Number(r.sendJitterP99Ms)).toBeGreaterThanOrEqual(0);
+  // Ten sessions are nothing to the agent: its sends keep their 20 ms schedule, less than a frame late.
+  expect(Number(r.sendJitterP99Ms)).toBeGreaterThan(0);
+  expect(Number(r.sendJitterP99Ms)).toBeLessThan(20);
   expect(Number(r.cpuCoresUsed)).toBeGreaterThan(0);
   expect(Number(r.rssMb)).toBeGreaterThan(20);
 });

@@ -49,7 +49,11 @@ test('a compressed six-phase plan: measured concurrency within one call of each 
   // The whole plan ran; a saturated machine may fail a call, which the gates report, but not more.
   expect(run.summary.run.incomplete, run.output.slice(-3000)).toBe(false);
   expect(run.summary.run.calls.failed, run.calls.filter((c) => !c.ok).map((c) => `${c.callId}: ${c.failure?.message}`).join('\n')).toBeLessThanOrEqual(1);
-  expect(run.output).toMatch(/Verdict: (PASS|WARN|FAIL)/);
+  // The verdict is the worst gate's (no stop criterion tripped), printed as such, and it sets the exit code.
+  const worst = (['fail', 'warn'] as const).find((v) => run.summary.gates.some((g) => g.verdict === v)) ?? 'pass';
+  expect(run.summary.verdict).toBe(worst);
+  expect(run.output).toContain(`Verdict: ${worst.toUpperCase()}`);
+  expect(run.code).toBe(worst === 'fail' ? 1 : 0);
   const phases = run.summary.phases!;
   expect(phases.map((p) => p.name)).toEqual(['baseline', 'ramp', 'stress', 'spike', 'soak', 'recovery']);
   for (const p of phases) {
