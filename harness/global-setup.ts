@@ -8,7 +8,7 @@ import { currentShard, runShape } from './plan/load';
 /**
  * Browser calls per core before the generator flags itself saturated, with the
  * reference client (bench:density on a 2-core machine: 2 calls at the edge,
- * see README "Performance"). Only a warning's threshold: heavier clients hold fewer.
+ * see docs/results.md#density). Only a warning's threshold: heavier clients hold fewer.
  */
 const CALLS_PER_CORE_ESTIMATE = 1;
 

@@ -7,7 +7,7 @@ const END = [{ role: 'button', name: 'End conversation with agent' }];
  * Built-in client profiles. The reference client comes in its three
  * transports and in a legacy build (ScriptProcessorNode capture at 16 kHz,
  * AudioBufferSourceNode playback at 48 kHz); `accelerator` is the real React
- * client described in DESIGN section 5 (CLIENT_URL must point at it).
+ * client described in docs/design.md#the-real-browser-client (CLIENT_URL must point at it).
  */
 export const BUILTIN_PROFILES: Record<string, ClientProfile> = {
   reference: {

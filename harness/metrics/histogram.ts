@@ -1,6 +1,6 @@
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 
-/** DESIGN section 3: 1 ms .. 10 min, 3 significant digits, merged by addition. */
+/** docs/design.md#histograms: 1 ms .. 10 min, 3 significant digits, merged by addition. */
 export const HISTOGRAM_LOWEST_MS = 1;
 export const HISTOGRAM_HIGHEST_MS = 600_000;
 export const HISTOGRAM_DIGITS = 3;

@@ -17,7 +17,7 @@ export function isAggregate(name: string): boolean {
   return /^(ttfb|ttfa|turn|barge|barge_ack)$/.test(name);
 }
 
-/** Per-call latency metrics (DESIGN section 3). */
+/** Per-call latency metrics (docs/design.md#per-call-latencies). */
 export const CALL_SETUP = 'call/setup';
 export const WS_CONNECT = 'ws/connect';
 export const CALL_GREETING = 'call/greeting';

@@ -14,7 +14,7 @@ function field(obj: Json, name: string): unknown {
 const ACS_RATE_HZ = 16000;
 
 /**
- * Azure Communication Services media streaming (DESIGN section 5): AudioData
+ * Azure Communication Services media streaming (docs/design.md#acs-media-transport): AudioData
  * with base64 PCM16 out, StopAudio on barge-in; `kind` in any case. A phone
  * line has no end-of-response marker: responses end on a quiet gap.
  */

@@ -7,7 +7,7 @@ import { createRealtimeClassifier } from './realtime';
 export type Protocol = 'browser' | 'acs' | 'realtime';
 export const PROTOCOLS: readonly Protocol[] = ['browser', 'acs', 'realtime'];
 
-/** The transport a socket speaks, from its URL path (DESIGN section 5's endpoints). */
+/** The transport a socket speaks, from its URL path (the endpoints in docs/design.md#wire-protocols). */
 export function detectProtocol(url: string): Protocol {
   let path = url;
   try {

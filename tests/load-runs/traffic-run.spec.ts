@@ -103,8 +103,8 @@ test('an arrival-rate plan without --workers gets workers for its calls in progr
 
 test('more calls than the machine holds flag the generator as saturated; one call does not', async () => {
   // One call sits at two thirds of the 15 ms send-jitter limit by the client's capture
-  // cadence alone, so a single audio-path stall of this shared host can flag it (README,
-  // Performance). Up to three light runs: at least one must come out unflagged.
+  // cadence alone, so a single audio-path stall of this shared host can flag it
+  // (docs/results.md#density). Up to three light runs: at least one must come out unflagged.
   const flagged: string[] = [];
   for (let attempt = 0; attempt < 3; attempt++) {
     const light = await runLoad({ CALLS: '1', SCENARIOS: 'quick_question' });

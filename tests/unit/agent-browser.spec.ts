@@ -7,7 +7,7 @@ import { REPLIES } from '../../fixtures/agent/voice';
 import { RecordingClient, binaryPcm, callerSpeech, concat, quietNoise, silence, stream, type Received } from '../../bench/agent-clients';
 import { synthesizeWithFlite } from '../../harness/audio/flite';
 
-/** Conformance of the browser conversation transport (DESIGN section 5) with real ws clients. */
+/** Conformance of the browser conversation transport (docs/design.md#browser-conversation-transport) with real ws clients. */
 
 // The 5 ms ground-truth checks share one Node process between agent and client
 // on a machine shared with other work: one retry; a real regression fails both.
