@@ -24,7 +24,7 @@ export interface GateResult {
   verdict: Verdict | 'no-data';
 }
 
-/** DESIGN section 4 (from the load-testing targets): target = pass, acceptable = warn. */
+/** docs/design.md#gates (from the load-testing targets): target = pass, acceptable = warn. */
 export const DEFAULT_GATES: readonly GateSpec[] = [
   { name: 'TTFB p95', metric: 'ttfb', stat: 'p95Ms', op: '<', pass: 2000, warn: 3000 },
   { name: 'barge-in p95', metric: 'barge', stat: 'p95Ms', op: '<', pass: 500, warn: 1000 },

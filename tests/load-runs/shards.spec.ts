@@ -30,7 +30,7 @@ const ENV = { PLAN: JSON.stringify(PLAN), TURNS_PER_USER: String(TURNS), AGENT_R
 /**
  * Medians of two separate runs on this shared 2-core machine: each run's ttfb
  * median lands within 60 ms of the agent's fixed delay plus its hang-over
- * (tests/self/load-run.spec.ts), so two runs differ by less than 120 ms when
+ * (tests/load-runs/load-run.spec.ts), so two runs differ by less than 120 ms when
  * neither is disturbed; turn and ttfa add the client's playback path, which the
  * sharded run (three browsers at once) loads a little more.
  */
