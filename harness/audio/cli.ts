@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { azureCredentialsFromEnv, redactSecret } from './azure';
+import { ConfigError } from '../config/options';
 import { CliError, cliHelp, parseCliArgs, type CliOptions } from './cli-options';
 import { PROJECT_ROOT } from './defaults';
 import { clearCallerAudio, ensureCallerAudio, type GenerateResult } from './generate';
@@ -21,8 +22,9 @@ export async function runAudioCli(argv: readonly string[], env: Record<string, s
   const engine = opts.engine;
   const credentials = engine === 'offline' ? null : azureCredentialsFromEnv(env);
   const all = scenariosWithFile(opts.scenariosFile || undefined);
-  const scenarios = pickScenarios(all, opts.scenarios ?? [...all.keys()]);
-  const voices = opts.voices ?? defaultVoices(engine, credentials !== null);
+  // An empty list is the declared default: every known scenario, and the voices the engine speaks.
+  const scenarios = pickScenarios(all, opts.scenarios.length ? opts.scenarios : [...all.keys()]);
+  const voices = opts.voices.length ? opts.voices : defaultVoices(engine, credentials !== null);
   checkVoices(voices, engine);
   if (engine === 'azure' && !credentials) throw new CliError('--engine azure needs AZURE_SPEECH_KEY and AZURE_SPEECH_REGION to be set');
   const dir = path.resolve(opts.dir || env.PCM_DIR || path.join(PROJECT_ROOT, 'audio_cache'));
@@ -72,7 +74,7 @@ if (isMain) {
   } catch (e) {
     const message = scrub((e as Error).message);
     console.error(`npm run audio: ${message}`);
-    if (e instanceof CliError) console.error('(npm run audio -- --help lists the options)');
+    if (e instanceof CliError || e instanceof ConfigError) console.error('(npm run audio -- --help lists the options)');
     process.exitCode = 1;
   }
 }

@@ -37,7 +37,7 @@ export function loadClientProfile(config: HarnessConfig): ClientProfile {
     profile = readProfileFile(name);
   }
   if (config.clientUrl && !profile.referencePage) profile.url = config.clientUrl;
-  if (config.clientAnimationFps !== undefined && config.clientAnimationFps !== '') profile.animationFps = Number(config.clientAnimationFps) || undefined;
+  if (config.clientAnimationFps > 0) profile.animationFps = config.clientAnimationFps;
   return profile;
 }
 

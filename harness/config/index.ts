@@ -14,7 +14,10 @@ export const harnessOptions = defineOptions({
   clientEndSteps: { env: 'CLIENT_END_STEPS', kind: 'string', default: 'button:End conversation with agent?', doc: 'generic profile: steps that end a call' },
   clientSocketMatch: { env: 'CLIENT_SOCKET_MATCH', kind: 'string', default: '', doc: 'generic profile: substring of the call socket URL; empty = every socket the page opens' },
   clientGreeting: { env: 'CLIENT_GREETING', kind: 'bool', default: true, doc: 'generic profile: the agent greets when the call opens' },
-  clientAnimationFps: { env: 'CLIENT_ANIMATION_FPS', kind: 'optional-string', doc: 'cap the page\'s requestAnimationFrame rate (frames/s; 0 = leave it); the accelerator profile uses 1' },
+  clientAnimationFps: {
+    env: 'CLIENT_ANIMATION_FPS', kind: 'number', default: 0, min: 0, max: 1000, unit: 'frames/s',
+    doc: 'cap the page\'s requestAnimationFrame rate; 0 = leave it to the profile (the accelerator profile uses 1)',
+  },
   pipeline: { env: 'PIPELINE', kind: 'enum', values: ['cascade', 'voicelive'], default: 'cascade', doc: 'the backend pipeline, as in the Locust suite: cascade (STT -> LLM -> TTS) or voicelive' },
   protocol: { env: 'PROTOCOL', kind: 'enum', values: ['auto', 'browser', 'acs', 'realtime'], default: 'auto', doc: 'how server messages are read; auto = from the call socket\'s URL' },
   protocolMatchers: { env: 'PROTOCOL_MATCHERS', kind: 'optional-string', doc: 'extra message rules (JSON array or file): {"when": {"type": "tts_chunk"}, "kind": "audio", "data": "audio", "sampleRateHz": 24000}' },
@@ -62,8 +65,11 @@ export const harnessOptions = defineOptions({
 
 export type HarnessConfig = OptionValues<typeof harnessOptions>;
 
+/** The variable naming the harness's JSON config file. */
+export const HARNESS_CONFIG_VARIABLE = 'HARNESS_CONFIG';
+
 export function loadHarnessConfig(env: Record<string, string | undefined> = process.env): HarnessConfig {
-  const config = readOptions(harnessOptions, { env, ...readConfigFile('HARNESS_CONFIG', env) });
+  const config = readOptions(harnessOptions, { env, ...readConfigFile(HARNESS_CONFIG_VARIABLE, env) });
   try {
     gatesFrom(config.gates);
   } catch (e) {

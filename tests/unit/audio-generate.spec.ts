@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { loadCallerTracks } from '../../harness/audio/cache';
+import { CLI_OPTIONS, cliHelp, parseCliArgs } from '../../harness/audio/cli-options';
+import { ConfigError } from '../../harness/config/options';
 import { clearCallerAudio, ensureCallerAudio } from '../../harness/audio/generate';
 import { ManifestError, readManifest } from '../../harness/audio/manifest';
 import { builtInScenarios, pickScenarios } from '../../harness/audio/scenarios';
@@ -168,6 +170,38 @@ test('the CLI names unknown scenarios, voices and bad values with what is allowe
     expect(r.stderr).toMatch(message);
   }
   expect(fs.readdirSync(dir)).toEqual([]);
+});
+
+test('the CLI reads its flags with the shared option specs: lists, --opt=value, bool flags, the same errors', () => {
+  const argv = ['--voices', 'flite-slt,flite-rms', 'flite-awb', '--seed=7', '--clear-cache', '--snr-db', '-5'];
+  const opts = parseCliArgs(argv);
+  expect(opts.voices).toEqual(['flite-slt', 'flite-rms', 'flite-awb']);
+  expect([opts.seed, opts.clearCache, opts.snrDb, opts.help]).toEqual([7, true, -5, false]);
+  expect(parseCliArgs([]).scenarios).toEqual([]); // empty = every known scenario
+  expect(parseCliArgs(['--lead-silence-ms=200']).leadSilenceMs).toEqual([200, 200]);
+  expect(parseCliArgs(['--clear-cache=false']).clearCache).toBe(false);
+  const cases: Array<[string[], RegExp]> = [
+    [['--voices'], /^--voices "" is not valid: expected one or more names separated by commas or spaces \(caller/],
+    [['--voices', '--seed', '2'], /^--voices ""/],
+    [['--dir'], /^--dir "" is not valid: expected a string \(cache directory/],
+    [['--clear-cache=maybe'], /^--clear-cache "maybe" is not valid: expected true or false/],
+    [['--snr-db', '99'], /^--snr-db "99" is not valid: expected a number from -10 to 60 dB \(speech-to-noise/],
+    [['--seed', '1.5'], /^--seed "1.5" is not valid: expected an integer from 0 to 2147483647/],
+  ];
+  for (const [args, message] of cases) {
+    let error: unknown;
+    try {
+      parseCliArgs(args);
+    } catch (e) {
+      error = e;
+    }
+    expect(error, args.join(' ')).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+  }
+  expect(() => parseCliArgs(['quick_question'])).toThrow(/unexpected argument "quick_question": values follow/);
+  const help = cliHelp();
+  for (const spec of Object.values(CLI_OPTIONS)) expect(help).toContain(spec.flag);
+  expect(help).toContain('(default 150-450 ms)');
 });
 
 test('--scenarios-file adds the user\'s scenarios (same format as scenarios.json); a bad one is named with scenario and turn', () => {
