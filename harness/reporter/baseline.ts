@@ -1,6 +1,8 @@
 import fs from 'node:fs';
-import { judge, type GateResult } from './gates';
-import type { MetricSummary, Summary } from './summary';
+import { judge } from './gates';
+import {
+  SUMMARY_SCHEMA_VERSION, type BaselineReport, type Comparison, type GateResult, type MetricSummary, type Summary,
+} from './schema';
 
 /** Relative gates (docs/design.md#regression-check-against-a-baseline): p95 under 1.5x baseline passes, up to 2x warns, beyond fails. */
 export const RELATIVE_PASS_RATIO = 1.5;
@@ -10,20 +12,6 @@ export const REGRESSION_FLAG_PCT = 10;
 /** Aggregates that get a relative gate; per-turn metrics get a regression line only. */
 const GATED = ['ttfb', 'ttfa', 'turn', 'barge', 'barge_ack', 'call/setup', 'call/greeting'];
 
-export interface Comparison {
-  metric: string;
-  baselineP95Ms: number;
-  p95Ms: number;
-  changePct: number;
-  regression: boolean;
-}
-
-export interface BaselineReport {
-  file: string;
-  startedAt: string;
-  comparisons: Comparison[];
-}
-
 export function readBaseline(file: string): Summary {
   let parsed: unknown;
   try {
@@ -32,7 +20,9 @@ export function readBaseline(file: string): Summary {
     throw new Error(`BASELINE=${file}: cannot read a summary.json there (${(e as Error).message})`);
   }
   const s = parsed as Partial<Summary>;
-  if (s?.schemaVersion !== 1 || typeof s.metrics !== 'object') throw new Error(`BASELINE=${file}: not a summary.json of schema version 1`);
+  if (s?.schemaVersion !== SUMMARY_SCHEMA_VERSION || typeof s.metrics !== 'object') {
+    throw new Error(`BASELINE=${file}: not a summary.json of schema version ${SUMMARY_SCHEMA_VERSION}`);
+  }
   return s as Summary;
 }
 

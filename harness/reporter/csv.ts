@@ -1,7 +1,7 @@
 import { newHistogram, type Histogram } from '../metrics/histogram';
 import { isAggregate, isFailureCounter } from '../metrics/names';
 import type { RunAggregate } from './aggregate';
-import type { Summary } from './summary';
+import type { Summary } from './schema';
 
 /** Locust's percentile columns in stats.csv. */
 const PERCENTILES = [50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100];

@@ -1,7 +1,4 @@
-import type { MetricSummary } from './summary';
-
-export type Verdict = 'pass' | 'warn' | 'fail';
-export type GateStat = 'minMs' | 'meanMs' | 'p50Ms' | 'p90Ms' | 'p95Ms' | 'p99Ms' | 'maxMs' | 'pct' | 'count' | 'p95Ratio';
+import type { GateResult, GateStat, MetricSummary, Verdict } from './schema';
 
 /** A threshold as data: value `op` pass -> pass; else value `op` warn -> warn; else fail. */
 export interface GateSpec {
@@ -11,17 +8,6 @@ export interface GateSpec {
   op: '<' | '>';
   pass: number;
   warn: number;
-}
-
-export interface GateResult {
-  name: string;
-  metric: string;
-  stat: GateStat;
-  value: number | null;
-  pass: string;
-  warn: string;
-  /** 'no-data' when the run produced no sample for the metric; it does not decide the verdict. */
-  verdict: Verdict | 'no-data';
 }
 
 /** docs/design.md#gates (from the load-testing targets): target = pass, acceptable = warn. */

@@ -1,18 +1,6 @@
 import { SATURATION } from '../generator/health';
 import type { CallRecord } from '../metrics/record';
-
-export interface GeneratorSummary {
-  /** p95 of the machine's CPU busy %, sampled every second in every call. */
-  cpuBusyPctP95: number;
-  /** p99 across calls of each call's worker event-loop lag p99. */
-  eventLoopLagP99Ms: number;
-  /** The same for the page main thread, and for the client's audio send pacing. */
-  pageEventLoopLagP99Ms: number;
-  pacingJitterP99Ms: number;
-  /** True when any figure crossed its threshold: the run's latencies may be the generator's own. */
-  saturated: boolean;
-  reasons: string[];
-}
+import type { GeneratorSummary } from './schema';
 
 function percentile(values: number[], p: number): number {
   if (!values.length) return 0;

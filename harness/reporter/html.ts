@@ -1,6 +1,6 @@
 import type { Histogram } from '../metrics/histogram';
 import type { RunAggregate } from './aggregate';
-import type { Summary } from './summary';
+import type { Summary } from './schema';
 import { escapeHtml, lineChart, type Series } from './svg';
 
 export interface EvidenceLink {

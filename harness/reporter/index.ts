@@ -15,7 +15,8 @@ import { LiveProgress } from './live';
 import { planPhases, summarizePhases } from './phases';
 import { hgrmFiles } from './hgrm';
 import { renderHtml, type EvidenceLink } from './html';
-import { buildSummary, summarizeMetrics, type Summary } from './summary';
+import type { Summary } from './schema';
+import { buildSummary, summarizeMetrics } from './summary';
 import { formatBaseline, formatGates, formatGenerator, formatGroups, formatPhases, formatRateLimits, formatStatsTable } from './table';
 
 export interface HarnessReporterOptions {

@@ -1,19 +1,7 @@
 import type { CallRecord, PhaseRef } from '../metrics/record';
 import type { RunAggregate } from './aggregate';
-import { summarizeMetrics, type MetricSummary } from './summary';
-
-export interface PhaseSummary {
-  name: string;
-  /** ms since the plan started. */
-  startMs: number;
-  endMs: number;
-  targetConcurrency: number | null;
-  /** Time-weighted mean of calls in progress during the phase (every shard's calls). */
-  measuredConcurrency: number;
-  /** Calls that started in the phase; their metrics follow. */
-  calls: number;
-  metrics: Record<string, MetricSummary>;
-}
+import { summarizeMetrics } from './summary';
+import type { PhaseSummary } from './schema';
 
 /** The plan's phases, as recorded in the calls (every record of a run carries the same list). */
 export function planPhases(records: readonly CallRecord[]): PhaseRef[] {

@@ -1,48 +1,10 @@
-import { statsOf, type LatencyStats } from '../metrics/histogram';
+import { statsOf } from '../metrics/histogram';
 import type { RunAggregate } from './aggregate';
-import { compare, relativeGates, type BaselineReport } from './baseline';
-import { evaluateGates, overallVerdict, type GateResult, type GateSpec, type Verdict } from './gates';
-import type { GeneratorSummary } from './generator';
-import type { PhaseSummary } from './phases';
-
-export const SUMMARY_SCHEMA_VERSION = 1;
-
-export interface LatencyMetricSummary extends LatencyStats { kind: 'latency'; fails: number }
-export interface CounterMetricSummary { kind: 'counter'; count: number }
-/** Success ratios (connection, turn): attempts, successes, percent. */
-export interface RatioMetricSummary { kind: 'ratio'; count: number; successes: number; pct: number }
-export type MetricSummary = LatencyMetricSummary | CounterMetricSummary | RatioMetricSummary;
-
-export interface RunInfo {
-  startedAt: string;
-  durationMs: number;
-  target: string;
-  workers: number;
-  shards: number;
-  calls: { total: number; passed: number; failed: number };
-  incomplete: boolean;
-  /** Why the run ended early (a stop criterion), when it did. */
-  stopReason?: string;
-  /** Shards (1-based) with no results in a merged report: their calls are missing, not zero. */
-  missingShards?: number[];
-  /** Planned arrivals that found no free worker and never started (k6's dropped iterations). */
-  missedArrivals?: number;
-}
-
-export interface Summary {
-  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
-  run: RunInfo;
-  metrics: Record<string, MetricSummary>;
-  gates: GateResult[];
-  verdict: Verdict;
-  /** Per phase of the load plan (runs with a plan). */
-  phases?: PhaseSummary[];
-  /** Browser calls and protocol-level calls, apart (runs with protocol callers). */
-  groups?: Record<string, Record<string, MetricSummary>>;
-  generator?: GeneratorSummary;
-  /** Present when the run was compared with a stored baseline summary. */
-  baseline?: BaselineReport;
-}
+import { compare, relativeGates } from './baseline';
+import { evaluateGates, overallVerdict, type GateSpec } from './gates';
+import {
+  SUMMARY_SCHEMA_VERSION, type MetricSummary, type RatioMetricSummary, type RunInfo, type Summary, type Verdict,
+} from './schema';
 
 export const CONNECTION_SUCCESS = 'success/connection';
 export const TURN_SUCCESS = 'success/turn';

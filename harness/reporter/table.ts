@@ -1,5 +1,5 @@
 import { isFailureCounter } from '../metrics/names';
-import type { Summary } from './summary';
+import type { Summary } from './schema';
 
 const COLUMNS = ['Name', '# reqs', 'Avg', 'Min', 'p50', 'p95', 'p99', 'Max', 'Fails'];
 

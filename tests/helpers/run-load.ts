@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Summary } from '../../harness/reporter/summary';
+import type { Summary } from '../../harness/reporter/schema';
 import type { CallRecord } from '../../harness/metrics/record';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

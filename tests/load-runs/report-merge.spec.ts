@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { Summary } from '../../harness/reporter/summary';
+import type { Summary } from '../../harness/reporter/schema';
 import { cannedCalls } from '../helpers/canned';
 import { ROOT } from '../helpers/run-load';
 import { run } from '../helpers/spawn';

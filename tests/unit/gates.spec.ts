@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { loadHarnessConfig, ConfigError } from '../../harness/config';
 import { compare, relativeGates } from '../../harness/reporter/baseline';
 import { DEFAULT_GATES, evaluateGates, gatesFrom, parseGate } from '../../harness/reporter/gates';
-import type { MetricSummary, Summary } from '../../harness/reporter/summary';
+import { SUMMARY_SCHEMA_VERSION, type MetricSummary, type Summary } from '../../harness/reporter/schema';
 
 const latency = (p95Ms: number, count = 10): MetricSummary => ({ kind: 'latency', count, fails: 0, minMs: 1, meanMs: p95Ms, p50Ms: p95Ms, p90Ms: p95Ms, p95Ms, p99Ms: p95Ms, maxMs: p95Ms });
 
@@ -31,7 +31,8 @@ test('a bad GATES value stops the run with a message naming GATES', () => {
 });
 
 test('relative gates: under 1.5x the baseline p95 passes, up to 2x warns, beyond fails; +10% is a regression', () => {
-  const baseline = { schemaVersion: 1, metrics: { ttfb: latency(1000), turn: latency(4000), 'ttfb/01': latency(900), barge: latency(300) } } as unknown as Summary;
+  const metrics = { ttfb: latency(1000), turn: latency(4000), 'ttfb/01': latency(900), barge: latency(300) };
+  const baseline = { schemaVersion: SUMMARY_SCHEMA_VERSION, metrics } as unknown as Summary;
   const report = compare(baseline, { ttfb: latency(2500), turn: latency(4300), 'ttfb/01': latency(985), barge: latency(500) }, 'base.json');
   expect(report.comparisons).toEqual([
     { metric: 'ttfb', baselineP95Ms: 1000, p95Ms: 2500, changePct: 150, regression: true },

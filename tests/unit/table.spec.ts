@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import type { Summary } from '../../harness/reporter/summary';
+import type { Summary } from '../../harness/reporter/schema';
 import { formatGates, formatRateLimits, formatStatsTable } from '../../harness/reporter/table';
 
 const example = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'data', 'example-summary.json'), 'utf8')) as Summary;

@@ -1,0 +1,104 @@
+/**
+ * The shape of summary.json, in one place. Tools outside the harness read the
+ * file (baselines, dashboards, CI), so the reporter's steps share these types
+ * rather than each declaring its own part, and this module imports no step.
+ */
+import type { LatencyStats } from '../metrics/histogram';
+
+/** Bump on any change a reader of an older summary.json would misread; baselines of another version are refused. */
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export interface LatencyMetricSummary extends LatencyStats { kind: 'latency'; fails: number }
+export interface CounterMetricSummary { kind: 'counter'; count: number }
+/** Success ratios (connection, turn): attempts, successes, percent. */
+export interface RatioMetricSummary { kind: 'ratio'; count: number; successes: number; pct: number }
+export type MetricSummary = LatencyMetricSummary | CounterMetricSummary | RatioMetricSummary;
+
+export interface RunInfo {
+  startedAt: string;
+  durationMs: number;
+  target: string;
+  workers: number;
+  shards: number;
+  calls: { total: number; passed: number; failed: number };
+  incomplete: boolean;
+  /** Why the run ended early (a stop criterion), when it did. */
+  stopReason?: string;
+  /** Shards (1-based) with no results in a merged report: their calls are missing, not zero. */
+  missingShards?: number[];
+  /** Planned arrivals that found no free worker and never started (k6's dropped iterations). */
+  missedArrivals?: number;
+}
+
+export type Verdict = 'pass' | 'warn' | 'fail';
+export type GateStat =
+  'minMs' | 'meanMs' | 'p50Ms' | 'p90Ms' | 'p95Ms' | 'p99Ms' | 'maxMs' | 'pct' | 'count' | 'p95Ratio';
+
+export interface GateResult {
+  name: string;
+  metric: string;
+  stat: GateStat;
+  value: number | null;
+  pass: string;
+  warn: string;
+  /** 'no-data' when the run produced no sample for the metric; it does not decide the verdict. */
+  verdict: Verdict | 'no-data';
+}
+
+export interface PhaseSummary {
+  name: string;
+  /** ms since the plan started. */
+  startMs: number;
+  endMs: number;
+  targetConcurrency: number | null;
+  /** Time-weighted mean of calls in progress during the phase (every shard's calls). */
+  measuredConcurrency: number;
+  /** Calls that started in the phase; their metrics follow. */
+  calls: number;
+  metrics: Record<string, MetricSummary>;
+}
+
+export interface GeneratorSummary {
+  /** p95 of the machine's CPU busy %, sampled every second in every call. */
+  cpuBusyPctP95: number;
+  /** p99 across calls of each call's worker event-loop lag p99. */
+  eventLoopLagP99Ms: number;
+  /** The same for the page main thread, and for the client's audio send pacing. */
+  pageEventLoopLagP99Ms: number;
+  pacingJitterP99Ms: number;
+  /** True when any figure crossed its threshold: the run's latencies may be the generator's own. */
+  saturated: boolean;
+  reasons: string[];
+}
+
+export interface Comparison {
+  metric: string;
+  baselineP95Ms: number;
+  p95Ms: number;
+  changePct: number;
+  regression: boolean;
+}
+
+export interface BaselineReport {
+  file: string;
+  startedAt: string;
+  comparisons: Comparison[];
+}
+
+export interface Summary {
+  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
+  run: RunInfo;
+  metrics: Record<string, MetricSummary>;
+  gates: GateResult[];
+  verdict: Verdict;
+  /** Per phase of the load plan (runs with a plan). */
+  phases?: PhaseSummary[];
+  /** Browser calls and protocol-level calls, apart (runs with protocol callers). */
+  groups?: Record<string, Record<string, MetricSummary>>;
+  generator?: GeneratorSummary;
+  /** Present when the run was compared with a stored baseline summary. */
+  baseline?: BaselineReport;
+}
+
+/** What the run measured, before any gate judged it: judging adds gates, verdict and baseline. */
+export type SummaryFigures = Omit<Summary, 'gates' | 'verdict' | 'baseline'>;
