@@ -6,11 +6,12 @@ import { parseArgs } from 'node:util';
 import type { CallRecord } from '../harness/metrics/record';
 import { RunAggregate } from '../harness/reporter/aggregate';
 import { exceptionsCsv, failuresCsv, statsCsv } from '../harness/reporter/csv';
+import { buildFigures } from '../harness/reporter/figures';
 import { DEFAULT_GATES } from '../harness/reporter/gates';
 import { hgrmFiles } from '../harness/reporter/hgrm';
 import { renderHtml } from '../harness/reporter/html';
-import { buildSummary } from '../harness/reporter/summary';
 import { formatStatsTable } from '../harness/reporter/table';
+import { judgeSummary } from '../harness/reporter/verdict';
 import { cannedCalls } from '../tests/helpers/canned';
 
 /**
@@ -40,7 +41,11 @@ for (const body of bodies) agg.add(JSON.parse(body) as CallRecord);
 const mergeMs = performance.now() - t0;
 
 const t1 = performance.now();
-const summary = buildSummary(agg, { startedAt: new Date().toISOString(), durationMs: 3_600_000, target: 'bench', workers: 20, shards: 1, incomplete: false }, DEFAULT_GATES);
+const run = {
+  startedAt: new Date().toISOString(), durationMs: 3_600_000, target: 'bench',
+  workers: 20, shards: 1, incomplete: false,
+};
+const summary = judgeSummary(buildFigures(agg, run), DEFAULT_GATES);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
 fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
 fs.writeFileSync(path.join(dir, 'calls.jsonl'), agg.records.map(({ histograms: _h, ...rest }) => JSON.stringify(rest)).join('\n'));

@@ -9,6 +9,7 @@ import { RunAggregate } from './aggregate';
 import { readBaseline } from './baseline';
 import { exceptionsCsv, failuresCsv, statsCsv } from './csv';
 import { collectEvidence, type EvidenceCandidate } from './evidence';
+import { buildFigures, summarizeMetrics } from './figures';
 import { gatesFrom } from './gates';
 import { summarizeGenerator } from './generator';
 import { LiveProgress } from './live';
@@ -16,8 +17,8 @@ import { planPhases, summarizePhases } from './phases';
 import { hgrmFiles } from './hgrm';
 import { renderHtml, type EvidenceLink } from './html';
 import type { Summary } from './schema';
-import { buildSummary, summarizeMetrics } from './summary';
 import { formatBaseline, formatGates, formatGenerator, formatGroups, formatPhases, formatRateLimits, formatStatsTable } from './table';
+import { judgeSummary } from './verdict';
 
 export interface HarnessReporterOptions {
   /** Directory for summary.json and the other report files (default: REPORT_DIR or reports). */
@@ -122,7 +123,7 @@ export default class VoiceHarnessReporter implements Reporter {
     const baseline = this.config.baseline
       ? attempt('baseline', () => ({ summary: readBaseline(this.config.baseline!), file: this.config.baseline! }))
       : undefined;
-    const summary = buildSummary(this.agg, {
+    const figures = buildFigures(this.agg, {
       startedAt: this.startedAt.toISOString(),
       durationMs: Math.round(result.duration ?? Date.now() - this.startedAt.getTime()),
       target: redactUrl(this.config.wsUrl ?? process.env.HARNESS_AGENT_WS_URL ?? 'unknown'),
@@ -132,12 +133,13 @@ export default class VoiceHarnessReporter implements Reporter {
       incomplete: result.status === 'interrupted' || result.status === 'timedout' || this.stopReason !== undefined || this.missingShards().missingShards !== undefined,
       ...(this.stopReason ? { stopReason: this.stopReason } : {}),
       ...(this.missedByShard.size ? { missedArrivals: [...this.missedByShard.values()].reduce((a, b) => a + b, 0) } : {}),
-    }, gatesFrom(this.config.gates), baseline, {
+    }, {
       phases: attempt('phases', () => summarizePhases(planPhases(this.agg.records), this.agg.records, this.byPhase)),
       generator: attempt('generator', () => summarizeGenerator(this.agg.records)),
       // Groups appear once protocol-level calls ran beside (or instead of) browser calls.
       groups: this.byGroup.has('protocol') ? Object.fromEntries([...this.byGroup].map(([g, a]) => [g, summarizeMetrics(a)])) : undefined,
     });
+    const summary = judgeSummary(figures, gatesFrom(this.config.gates), baseline);
 
     // Each output on its own: one failing must never cost the others.
     fs.mkdirSync(this.outputDir, { recursive: true });

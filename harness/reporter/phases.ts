@@ -1,6 +1,6 @@
 import type { CallRecord, PhaseRef } from '../metrics/record';
 import type { RunAggregate } from './aggregate';
-import { summarizeMetrics } from './summary';
+import { summarizeMetrics } from './figures';
 import type { PhaseSummary } from './schema';
 
 /** The plan's phases, as recorded in the calls (every record of a run carries the same list). */

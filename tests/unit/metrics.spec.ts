@@ -2,8 +2,15 @@ import { expect, test } from '@playwright/test';
 import { decodeHistogram, encodeHistogram, newHistogram, recordMs, statsOf } from '../../harness/metrics/histogram';
 import { CallRecorder } from '../../harness/metrics/record';
 import { RunAggregate } from '../../harness/reporter/aggregate';
+import { buildFigures } from '../../harness/reporter/figures';
 import { DEFAULT_GATES } from '../../harness/reporter/gates';
-import { buildSummary } from '../../harness/reporter/summary';
+import type { Summary } from '../../harness/reporter/schema';
+import { judgeSummary } from '../../harness/reporter/verdict';
+
+/** Built and judged against the default gates, as the reporter does at the end of a run. */
+function summarize(agg: RunAggregate, run: Parameters<typeof buildFigures>[1]): Summary {
+  return judgeSummary(buildFigures(agg, run), DEFAULT_GATES);
+}
 
 /** Deterministic pseudo-random values (no flaky seeds). */
 function lcg(seed: number) {
@@ -51,7 +58,7 @@ test('the summary counts samples and fails per turn, aggregates turns, and compu
   agg.add(call('a', [800, 900]));
   agg.add(call('b', [1000], { failTurn: 2 }));
   agg.add(call('c', [], { connected: false }));
-  const s = buildSummary(agg, { startedAt: 'x', durationMs: 1, target: 't', workers: 1, shards: 1, incomplete: false }, DEFAULT_GATES);
+  const s = summarize(agg, { startedAt: 'x', durationMs: 1, target: 't', workers: 1, shards: 1, incomplete: false });
   expect(s.run.calls).toEqual({ total: 3, passed: 1, failed: 2 });
   expect(s.metrics['ttfb/01']).toMatchObject({ kind: 'latency', count: 2, fails: 0 });
   expect(s.metrics['ttfb/02']).toMatchObject({ kind: 'latency', count: 1, fails: 1, minMs: 900 });
@@ -70,7 +77,8 @@ test('the summary counts samples and fails per turn, aggregates turns, and compu
 });
 
 test('a run with no calls has a failing verdict', () => {
-  const s = buildSummary(new RunAggregate(), { startedAt: 'x', durationMs: 1, target: 't', workers: 1, shards: 1, incomplete: false }, DEFAULT_GATES);
+  const run = { startedAt: 'x', durationMs: 1, target: 't', workers: 1, shards: 1, incomplete: false };
+  const s = summarize(new RunAggregate(), run);
   expect(s.verdict).toBe('fail');
 });
 
@@ -78,8 +86,9 @@ test('a run a stop criterion ended fails, even when the calls it kept pass every
   const agg = new RunAggregate();
   agg.add(call('a', [800, 900]));
   const run = { startedAt: 'x', durationMs: 1, target: 't', workers: 1, shards: 1 };
-  expect(buildSummary(agg, { ...run, incomplete: false }, DEFAULT_GATES).verdict).not.toBe('fail');
-  const stopped = buildSummary(agg, { ...run, incomplete: true, stopReason: 'load stopped: error rate 10.0% over the last 60 s (1 of 10 calls) is above 5%' }, DEFAULT_GATES);
+  expect(summarize(agg, { ...run, incomplete: false }).verdict).not.toBe('fail');
+  const stopReason = 'load stopped: error rate 10.0% over the last 60 s (1 of 10 calls) is above 5%';
+  const stopped = summarize(agg, { ...run, incomplete: true, stopReason });
   expect(stopped.gates.every((g) => g.verdict !== 'fail')).toBe(true);
   expect(stopped.verdict).toBe('fail');
 });

@@ -3,9 +3,10 @@ import { EvidencePolicy } from '../../harness/driver/evidence';
 import { redactText, redactUrl } from '../../harness/redact';
 import { RunAggregate } from '../../harness/reporter/aggregate';
 import { exceptionsCsv, failuresCsv, statsCsv } from '../../harness/reporter/csv';
+import { buildFigures } from '../../harness/reporter/figures';
 import { DEFAULT_GATES } from '../../harness/reporter/gates';
 import { hgrmFiles } from '../../harness/reporter/hgrm';
-import { buildSummary } from '../../harness/reporter/summary';
+import { judgeSummary } from '../../harness/reporter/verdict';
 import { classifyBrowserConversation } from '../../harness/protocol/browser-conversation';
 import { cannedCalls, lcg } from '../helpers/canned';
 
@@ -13,7 +14,8 @@ function aggregate(n: number) {
   const agg = new RunAggregate();
   for (const r of cannedCalls(n)) agg.add(r);
   agg.addUnrecorded('call 0099', 'browser crashed');
-  const summary = buildSummary(agg, { startedAt: '2026-01-01T00:00:00.000Z', durationMs: 60_000, target: 't', workers: 2, shards: 1, incomplete: false }, DEFAULT_GATES);
+  const run = { startedAt: '2026-01-01T00:00:00.000Z', durationMs: 60_000, target: 't', workers: 2, shards: 1 };
+  const summary = judgeSummary(buildFigures(agg, { ...run, incomplete: false }), DEFAULT_GATES);
   return { agg, summary };
 }
 

@@ -1,9 +1,7 @@
 import { statsOf } from '../metrics/histogram';
 import type { RunAggregate } from './aggregate';
-import { compare, relativeGates } from './baseline';
-import { evaluateGates, overallVerdict, type GateSpec } from './gates';
 import {
-  SUMMARY_SCHEMA_VERSION, type MetricSummary, type RatioMetricSummary, type RunInfo, type Summary, type Verdict,
+  SUMMARY_SCHEMA_VERSION, type MetricSummary, type RatioMetricSummary, type RunInfo, type SummaryFigures,
 } from './schema';
 
 export const CONNECTION_SUCCESS = 'success/connection';
@@ -38,20 +36,13 @@ function ratio(r: { attempts: number; successes: number }): RatioMetricSummary {
   return { kind: 'ratio', count: r.attempts, successes: r.successes, pct: r.attempts ? Math.round((10000 * r.successes) / r.attempts) / 100 : 0 };
 }
 
-export function buildSummary(agg: RunAggregate, run: Omit<RunInfo, 'calls'>, gates: readonly GateSpec[],
-  baseline?: { summary: Summary; file: string }, extra: Pick<Summary, 'phases' | 'generator' | 'groups'> = {}): Summary {
-  const metrics = summarizeMetrics(agg);
-  const calls = agg.calls;
-  const comparison = baseline ? compare(baseline.summary, metrics, baseline.file) : undefined;
-  const gateResults = [...evaluateGates(gates, metrics), ...(comparison ? relativeGates(comparison) : [])];
-  // No calls, or a shard's results missing from a merge: nothing here can be trusted to pass.
-  // A stop criterion is an abort threshold (k6's abortOnFail): the run failed even if the calls it kept pass the gates.
-  const verdict: Verdict = calls.total === 0 || run.missingShards?.length || run.stopReason ? 'fail' : overallVerdict(gateResults);
+/** The run's figures; phases, groups and generator are summarized by their own modules and passed in. */
+export function buildFigures(agg: RunAggregate, run: Omit<RunInfo, 'calls'>,
+  extra: Pick<SummaryFigures, 'phases' | 'generator' | 'groups'> = {}): SummaryFigures {
   return {
-    schemaVersion: SUMMARY_SCHEMA_VERSION, run: { ...run, calls }, metrics, gates: gateResults, verdict,
+    schemaVersion: SUMMARY_SCHEMA_VERSION, run: { ...run, calls: agg.calls }, metrics: summarizeMetrics(agg),
     ...(extra.phases?.length ? { phases: extra.phases } : {}),
     ...(extra.groups ? { groups: extra.groups } : {}),
     ...(extra.generator ? { generator: extra.generator } : {}),
-    ...(comparison ? { baseline: comparison } : {}),
   };
 }
