@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Page, TestInfo } from '@playwright/test';
 import type { CallerTrack } from '../audio/cache';
 import { encodeWav } from '../audio/pcm';
 import type { CallRecord } from '../metrics/record';
@@ -69,4 +69,16 @@ export async function captureEvidence(page: Page, track: CallerTrack, events: re
   fs.writeFileSync(wav, encodeWav(stereo, RATE_HZ, 2));
   out.push({ name: 'conversation.wav', path: wav, contentType: 'audio/wav' });
   return out;
+}
+
+/** Captures a call's evidence into the test's output and attaches it to the test's result. */
+export async function attachEvidence(testInfo: TestInfo, page: Page, track: CallerTrack, events: readonly PageEvent[]): Promise<void> {
+  try {
+    const files = await captureEvidence(page, track, events, testInfo.outputPath('evidence'));
+    for (const f of files) await testInfo.attach(f.name, { path: f.path, contentType: f.contentType });
+  } catch (e) {
+    // Evidence is a convenience; a closed page must not turn a measured call into an error.
+    const reason = (e as Error).message.split('\n')[0];
+    testInfo.annotations.push({ type: 'evidence', description: `not captured: ${reason}` });
+  }
 }
