@@ -37,7 +37,7 @@ export function loadClientProfile(config: HarnessConfig): ClientProfile {
     profile = readProfileFile(name);
   }
   if (config.clientUrl && !profile.referencePage) profile.url = config.clientUrl;
-  if (config.clientAnimationFps > 0) profile.animationFps = config.clientAnimationFps;
+  if (config.clientAnimationFps !== undefined) profile.animationFps = config.clientAnimationFps || undefined;
   return profile;
 }
 

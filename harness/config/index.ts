@@ -15,8 +15,8 @@ export const harnessOptions = defineOptions({
   clientSocketMatch: { env: 'CLIENT_SOCKET_MATCH', kind: 'string', default: '', doc: 'generic profile: substring of the call socket URL; empty = every socket the page opens' },
   clientGreeting: { env: 'CLIENT_GREETING', kind: 'bool', default: true, doc: 'generic profile: the agent greets when the call opens' },
   clientAnimationFps: {
-    env: 'CLIENT_ANIMATION_FPS', kind: 'number', default: 0, min: 0, max: 1000, unit: 'frames/s',
-    doc: 'cap the page\'s requestAnimationFrame rate; 0 = leave it to the profile (the accelerator profile uses 1)',
+    env: 'CLIENT_ANIMATION_FPS', kind: 'optional-number', min: 0, max: 1000, unit: 'frames/s',
+    doc: 'cap the page\'s requestAnimationFrame rate; unset = the profile\'s cap (the accelerator profile uses 1); 0 = no cap',
   },
   pipeline: { env: 'PIPELINE', kind: 'enum', values: ['cascade', 'voicelive'], default: 'cascade', doc: 'the backend pipeline, as in the Locust suite: cascade (STT -> LLM -> TTS) or voicelive' },
   protocol: { env: 'PROTOCOL', kind: 'enum', values: ['auto', 'browser', 'acs', 'realtime'], default: 'auto', doc: 'how server messages are read; auto = from the call socket\'s URL' },

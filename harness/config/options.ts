@@ -15,6 +15,8 @@ interface BaseSpec {
 }
 export interface IntSpec extends BaseSpec { kind: 'int'; default: number; min?: number; max?: number }
 export interface NumberSpec extends BaseSpec { kind: 'number'; default: number; min?: number; max?: number }
+/** A number whose absence means something of its own (unset leaves the choice to someone else). */
+export interface OptionalNumberSpec extends BaseSpec { kind: 'optional-number'; min?: number; max?: number }
 /** On the command line a bool flag alone means true; `--flag=false` also works. */
 export interface BoolSpec extends BaseSpec { kind: 'bool'; default: boolean }
 export interface StringSpec extends BaseSpec { kind: 'string'; default: string }
@@ -29,7 +31,16 @@ export interface ListSpec extends BaseSpec {
 export interface RangeSpec extends BaseSpec { kind: 'range'; default: readonly [number, number]; min: number; max: number }
 
 export type OptionSpec =
-  IntSpec | NumberSpec | BoolSpec | StringSpec | OptionalStringSpec | UrlSpec | EnumSpec | ListSpec | RangeSpec;
+  | IntSpec
+  | NumberSpec
+  | OptionalNumberSpec
+  | BoolSpec
+  | StringSpec
+  | OptionalStringSpec
+  | UrlSpec
+  | EnumSpec
+  | ListSpec
+  | RangeSpec;
 export type OptionTable = Record<string, OptionSpec>;
 /** Options read from the environment and a config file: each has an env name. */
 export type EnvOptionTable = Record<string, OptionSpec & { env: string }>;
@@ -38,6 +49,7 @@ export type FlagOptionTable = Record<string, OptionSpec & { flag: `--${string}` 
 
 type ValueOf<S extends OptionSpec> =
   S extends IntSpec | NumberSpec ? number :
+  S extends OptionalNumberSpec ? number | undefined :
   S extends BoolSpec ? boolean :
   S extends StringSpec ? string :
   S extends OptionalStringSpec | UrlSpec ? string | undefined :
@@ -112,6 +124,7 @@ export function readOptions<T extends EnvOptionTable>(table: T, sources: OptionS
 export function defaultOf(spec: OptionSpec): unknown {
   switch (spec.kind) {
     case 'optional-string':
+    case 'optional-number':
     case 'url':
       return undefined;
     case 'list':
@@ -127,6 +140,7 @@ export function defaultOf(spec: OptionSpec): unknown {
 export function defaultText(spec: OptionSpec): string {
   switch (spec.kind) {
     case 'optional-string':
+    case 'optional-number':
     case 'url':
       return '';
     case 'list':
@@ -142,7 +156,8 @@ export function defaultText(spec: OptionSpec): string {
 export function allowedOf(spec: OptionSpec): string {
   switch (spec.kind) {
     case 'int':
-    case 'number': {
+    case 'number':
+    case 'optional-number': {
       const what = spec.kind === 'int' ? 'an integer' : 'a number';
       if (spec.min !== undefined && spec.max !== undefined) return `${what} from ${spec.min} to ${spec.max}`;
       if (spec.min !== undefined) return `${what} >= ${spec.min}`;
@@ -168,7 +183,7 @@ export function allowedOf(spec: OptionSpec): string {
 
 /** The "expected ..." of an error: what is allowed, in the option's unit, and what the option is for. */
 export function expectedOf(spec: OptionSpec): string {
-  const numeric = spec.kind === 'int' || spec.kind === 'number' || spec.kind === 'range';
+  const numeric = spec.kind === 'int' || spec.kind === 'number' || spec.kind === 'optional-number' || spec.kind === 'range';
   return `${allowedOf(spec)}${numeric && spec.unit ? ` ${spec.unit}` : ''} (${spec.doc})`;
 }
 
@@ -178,9 +193,10 @@ export function parseOption(spec: OptionSpec, raw: unknown, origin: string): unk
   const text = typeof raw === 'string' ? raw.trim() : raw;
   switch (spec.kind) {
     case 'int':
-    case 'number': {
+    case 'number':
+    case 'optional-number': {
       const n = typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? Number(text) : NaN;
-      const ok = Number.isFinite(n) && (spec.kind === 'number' || Number.isInteger(n))
+      const ok = Number.isFinite(n) && (spec.kind !== 'int' || Number.isInteger(n))
         && (spec.min === undefined || n >= spec.min) && (spec.max === undefined || n <= spec.max);
       if (!ok) throw bad();
       return n;

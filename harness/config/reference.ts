@@ -34,7 +34,7 @@ function code(text: string): string {
 function defaultCell(spec: OptionSpec): string {
   const text = defaultText(spec);
   if (text !== '') return code(text);
-  if (spec.kind === 'optional-string' || spec.kind === 'url') return 'unset';
+  if (spec.kind === 'optional-string' || spec.kind === 'optional-number' || spec.kind === 'url') return 'unset';
   return spec.kind === 'list' ? 'none' : 'empty';
 }
 

@@ -52,11 +52,12 @@ test('environment beats the config file, which beats the default', () => {
   expect(() => loadHarnessConfig({ HARNESS_CONFIG: file })).toThrow(/CALS=7 \(from .*harness\.json\).*known options: WS_URL/);
 });
 
-test('CLIENT_ANIMATION_FPS caps the page\'s frame rate; 0 leaves the profile\'s own', () => {
+test('CLIENT_ANIMATION_FPS caps the page\'s frame rate; unset keeps the profile\'s own, 0 removes it', () => {
   expect(loadClientProfile(loadHarnessConfig({ CLIENT_ANIMATION_FPS: '30' })).animationFps).toBe(30);
   expect(loadClientProfile(loadHarnessConfig({})).animationFps).toBeUndefined();
   const accelerator = { CLIENT_PROFILE: 'accelerator', CLIENT_URL: 'http://x/' };
-  expect(loadClientProfile(loadHarnessConfig({ ...accelerator, CLIENT_ANIMATION_FPS: '0' })).animationFps).toBe(1);
+  expect(loadClientProfile(loadHarnessConfig(accelerator)).animationFps).toBe(1);
+  expect(loadClientProfile(loadHarnessConfig({ ...accelerator, CLIENT_ANIMATION_FPS: '0' })).animationFps).toBeUndefined();
   expect(loadClientProfile(loadHarnessConfig({ ...accelerator, CLIENT_ANIMATION_FPS: '2.5' })).animationFps).toBe(2.5);
 });
 
@@ -73,7 +74,7 @@ test('docs/configuration.md is the reference generated from the option tables, a
   expect(missing).toEqual([]);
   // The code's own meaning, kind and default, not a hand-written paraphrase.
   expect(rows.get('SEED')).toBe(`| \`SEED\` | an integer >= 0 |  | \`1\` | ${harnessOptions.seed.doc} |`);
-  expect(rows.get('CLIENT_ANIMATION_FPS')).toContain('| a number from 0 to 1000 | frames/s | `0` |');
+  expect(rows.get('CLIENT_ANIMATION_FPS')).toContain('| a number from 0 to 1000 | frames/s | unset |');
   expect(rows.get('GATES')).toContain('ttfb:p95<2000\\|3000'); // a pipe would split the cell
   expect(rows.get('--lead-silence-ms')).toContain('| ms | `150-450` |');
   expect(fresh).toMatch(/environment variable, then the JSON file named by `HARNESS_CONFIG`, then the default/);
