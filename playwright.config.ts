@@ -6,6 +6,7 @@ import { loadClientProfile } from './harness/clients/load';
 import { loadMatchers } from './harness/protocol/load-matchers';
 import { loadHarnessConfig } from './harness/config';
 import { currentShard, runShape } from './harness/plan/load';
+import { formatShard } from './harness/plan/shard';
 import { READY_PATTERN } from './fixtures/ready';
 
 // These throw before anything starts when a value is wrong or no browser exists.
@@ -18,7 +19,7 @@ const shape = runShape(harness, [...scenariosWithFile(harness.scenariosFile).key
 loadClientProfile(harness);
 loadMatchers(harness.protocolMatchers);
 // The workers and the fixture process do not see --shard on their command lines.
-if (shard.count > 1) process.env.HARNESS_SHARD = `${shard.index + 1}/${shard.count}`;
+if (shard.count > 1) process.env.HARNESS_SHARD = formatShard(shard);
 
 // WORKERS (a CI input), else enough workers for the plan's peak concurrency (each worker carries
 // one browser call at a time), plus one per batch of protocol-level calls; --workers wins.

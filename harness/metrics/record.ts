@@ -1,3 +1,4 @@
+import type { Shard } from '../plan/shard';
 import { encodeHistogram, newHistogram, recordMs, type Histogram } from './histogram';
 
 /** Version of the per-call record attached to each test result. */
@@ -62,6 +63,8 @@ export interface CallRecord {
   group: 'browser' | 'protocol';
   /** The agent's session id for this call, to match it with the agent's own logs. */
   sessionId?: string;
+  /** The shard that ran the call; absent in records from before shards were recorded (read as 1/1). */
+  shard?: Shard;
   startedAtMs: number;
   endedAtMs: number;
   /** When the plan meant the call to start, and the phase it started in (runs with a plan). */

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import type { HarnessConfig } from '../config';
 import { ConfigError } from '../config/options';
 import { estimateCallSec, type CallLengthEstimate } from './call-length';
+import { parseShard, WHOLE_RUN, type Shard } from './shard';
 import { callBudget, locustPlan, maxConcurrency, parseDurationSec, parsePlan, PlanError, shardShare, type LoadPlan } from './plan';
+
+export type { Shard };
 
 /** The shortest call a plan is budgeted for (a one-turn call with a short answer). */
 export const SHORTEST_CALL_SEC = 6;
@@ -18,11 +21,6 @@ export function spareWorkers(peakConcurrency: number): number {
   return peakConcurrency > 0 ? Math.ceil(peakConcurrency / 4) : 0;
 }
 
-export interface Shard {
-  index: number;
-  count: number;
-}
-
 /**
  * This process's shard (0-based index): Playwright's `--shard i/n` on the
  * command line, else HARNESS_SHARD, which playwright.config.ts sets from it
@@ -31,8 +29,7 @@ export interface Shard {
 export function currentShard(argv: readonly string[] = process.argv, env: Record<string, string | undefined> = process.env): Shard {
   const i = argv.findIndex((a) => a === '--shard' || a.startsWith('--shard='));
   const value = i >= 0 ? (argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1]) : env.HARNESS_SHARD;
-  const m = value ? /^(\d+)\/(\d+)$/.exec(value) : null;
-  return m ? { index: Number(m[1]) - 1, count: Number(m[2]) } : { index: 0, count: 1 };
+  return parseShard(value) ?? { ...WHOLE_RUN };
 }
 
 /**

@@ -3,12 +3,13 @@ import type { CallerTrack } from '../audio/cache';
 import type { Scenario } from '../audio/scenarios';
 import { sleep } from '../clock';
 import type { HarnessConfig } from '../config';
-import { CallFailure } from '../driver/errors';
+import { failureOf } from '../driver/errors';
 import { PageEventStream } from '../driver/page-events';
 import { CpuSampler, LoopLag } from '../generator/health';
 import { CALL_ERROR } from '../metrics/names';
 import { CALL_RECORD_ATTACHMENT, CallRecorder, type CallRecord } from '../metrics/record';
 import { currentShard } from '../plan/load';
+import { formatShard, SHARD_ANNOTATION } from '../plan/shard';
 import { drawBetween, seededRandom } from '../random';
 import { runProtocolCall } from './call';
 import { StreamPump } from './stream';
@@ -33,7 +34,7 @@ export interface BatchOptions {
 export async function runProtocolBatch(o: BatchOptions): Promise<CallRecord[]> {
   const { config } = o;
   const shard = currentShard();
-  o.testInfo.annotations.push({ type: 'shard', description: `${shard.index + 1}/${shard.count}` });
+  o.testInfo.annotations.push({ type: SHARD_ANNOTATION, description: formatShard(shard) });
   const pump = new StreamPump();
   const cpu = new CpuSampler(1000).start();
   const lag = new LoopLag().start();
@@ -66,11 +67,13 @@ export async function runProtocolBatch(o: BatchOptions): Promise<CallRecord[]> {
         tokens: { response: config.responseTokens, end: config.endTokens },
       }, pump, new PageEventStream(), rec);
     } catch (e) {
-      failure = e instanceof CallFailure ? { code: e.code, message: e.message } : { code: CALL_ERROR, message: (e as Error).message.split('\n')[0]! };
-      if (!(e instanceof CallFailure)) rec.count(CALL_ERROR);
+      const { unexpected, ...known } = failureOf(e);
+      failure = known;
+      if (unexpected) rec.count(CALL_ERROR);
     }
     const record = rec.finish({
-      callId, sessionId: callId, scenario: scenarioName, voice: track?.voice ?? '', group: 'protocol', startedAtMs, endedAtMs: Date.now(),
+      callId, sessionId: callId, shard, scenario: scenarioName, voice: track?.voice ?? '', group: 'protocol',
+      startedAtMs, endedAtMs: Date.now(),
       ok: !failure, ...(failure ? { failure } : {}),
       generator: { cpuBusyPct: cpu.samplesPct.map((v) => Math.round(v)), eventLoopLagP99Ms: Math.round(lag.p99Ms() * 10) / 10 },
     });

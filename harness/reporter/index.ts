@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import { loadHarnessConfig, type HarnessConfig } from '../config';
 import { CALL_RECORD_ATTACHMENT, CALL_RECORD_SCHEMA, type CallRecord } from '../metrics/record';
-import { MISSED_ARRIVALS_ANNOTATION } from '../plan/ticket';
+import { MISSED_ARRIVALS_ANNOTATION, parseMissedArrivals, parseShard, SHARD_ANNOTATION } from '../plan/shard';
 import { redactUrl } from '../redact';
 import { RunAggregate } from './aggregate';
 import { readBaseline } from './baseline';
@@ -64,17 +64,21 @@ export default class VoiceHarnessReporter implements Reporter {
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
-    const shard = /^(\d+)\/(\d+)$/.exec([...test.annotations, ...result.annotations].find((a) => a.type === 'shard')?.description ?? '');
+    const annotations = [...test.annotations, ...result.annotations];
+    const shard = parseShard(annotations.find((a) => a.type === SHARD_ANNOTATION)?.description);
     if (shard) {
-      this.shardsSeen.add(Number(shard[1]));
-      this.shardCount = Math.max(this.shardCount, Number(shard[2]));
+      this.shardsSeen.add(shard.index + 1);
+      this.shardCount = Math.max(this.shardCount, shard.count);
     }
     if (result.status === 'skipped') {
       // The plan did not need this call, or a stop criterion ended the run.
       const stopped = test.annotations.find((a) => a.type === 'load-stopped');
       if (stopped) this.stopReason ??= stopped.description;
-      const missed = /^(\d+) (\d+)\/\d+$/.exec(test.annotations.find((a) => a.type === MISSED_ARRIVALS_ANNOTATION)?.description ?? '');
-      if (missed) this.missedByShard.set(Number(missed[2]), Math.max(this.missedByShard.get(Number(missed[2])) ?? 0, Number(missed[1])));
+      const missed = parseMissedArrivals(annotations.find((a) => a.type === MISSED_ARRIVALS_ANNOTATION)?.description);
+      if (missed) {
+        const key = missed.shard.index + 1;
+        this.missedByShard.set(key, Math.max(this.missedByShard.get(key) ?? 0, missed.missed));
+      }
       return;
     }
     // A browser test carries one call; a protocol batch carries many.

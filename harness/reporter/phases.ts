@@ -1,4 +1,5 @@
 import type { CallRecord, PhaseRef } from '../metrics/record';
+import { shardOf } from '../plan/shard';
 import type { RunAggregate } from './aggregate';
 import { summarizeMetrics } from './figures';
 import type { PhaseSummary } from './schema';
@@ -9,11 +10,11 @@ export function planPhases(records: readonly CallRecord[]): PhaseRef[] {
   if (!withPlan) return [];
   // Shards share phase names and times; their targets add up.
   const byName = new Map<string, PhaseRef>();
-  const shardsSeen = new Map<string, Set<string>>();
+  const shardsSeen = new Map<string, Set<number>>();
   for (const r of records) {
-    const shardKey = /^call-(s\d+)-/.exec(r.callId)?.[1] ?? 's1';
+    const shardKey = shardOf(r).index;
     for (const p of r.phases ?? []) {
-      const seen = shardsSeen.get(p.name) ?? new Set<string>();
+      const seen = shardsSeen.get(p.name) ?? new Set<number>();
       if (!byName.has(p.name)) byName.set(p.name, { ...p });
       else if (!seen.has(shardKey) && p.targetConcurrency !== null) {
         const cur = byName.get(p.name)!;

@@ -27,8 +27,12 @@ for (let first = 0; first < config.protocolCalls; first += config.protocolBatch)
   });
 }
 
+// Each test's index in the whole run, as a fixture option: without a plan it picks the call's scenario and voice.
 for (let i = 0; i < calls; i++) {
-  test(`call ${String(i + 1).padStart(4, '0')}`, async ({ voiceCall }) => {
-    await voiceCall.run();
+  test.describe(() => {
+    test.use({ callIndex: i });
+    test(`call ${String(i + 1).padStart(4, '0')}`, async ({ voiceCall }) => {
+      await voiceCall.run();
+    });
   });
 }

@@ -1,0 +1,117 @@
+import type { Page } from '@playwright/test';
+import type { CallerTrack } from '../audio/cache';
+import { CallHealth } from '../generator/stats';
+import { CALL_ERROR } from '../metrics/names';
+import { CallRecorder, type CallRecord } from '../metrics/record';
+import type { PageEvent } from '../page/types';
+import { reportEnd } from '../plan/client';
+import { callEndOf, type Ticket } from '../plan/ticket';
+import { failureOf, unfinishedFailure } from './errors';
+import type { PageEventStream } from './page-events';
+
+/** What a browser call's record says about the call itself, beside its measurements and outcome. */
+export type CallMeta = Omit<CallRecord, MeasuredFields>;
+/** What the recorder fills in, and what only the call's end decides. */
+type MeasuredFields = 'schemaVersion' | 'turns' | 'histograms' | 'fails' | 'counters' | 'ok' | 'endedAtMs';
+
+/** The agent's id for the call, from the call socket's URL (to match the agent's own logs). */
+export function sessionOf(events: readonly PageEvent[]): { sessionId?: string } {
+  const created = events.find((e): e is Extract<PageEvent, { type: 'ws-created' }> => e.type === 'ws-created');
+  if (!created) return {};
+  try {
+    const q = new URL(created.url).searchParams;
+    const id = q.get('session_id') ?? q.get('call_connection_id');
+    return id ? { sessionId: id } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** `voice` is empty when the call failed before its audio was chosen. */
+export function callMeta(ticket: Ticket, voice: string, startedAtMs: number, events: readonly PageEvent[]): CallMeta {
+  return {
+    callId: ticket.callId,
+    scenario: ticket.scenario,
+    voice,
+    group: 'browser',
+    shard: ticket.shard,
+    startedAtMs,
+    ...sessionOf(events),
+    // Only runs with a plan have a schedule and phases to report against.
+    ...(ticket.phases.length
+      ? { scheduledStartMs: ticket.scheduledStartMs, phase: ticket.phase, phases: ticket.phases }
+      : {}),
+  };
+}
+
+export interface CallOutcomeOptions {
+  /** The run's conductor (HARNESS_CONDUCTOR_URL), told when the call ends; none outside playwright.config.ts. */
+  conductorUrl?: string;
+  /** The client profile's own send cadence jitter, for the generator figures. */
+  pacingJitterLimitMs?: number;
+}
+
+/**
+ * One browser call's record, made exactly once whatever happens: the call
+ * finishes, throws, or its test ends (a timeout) first. The conductor hears
+ * of the end once, as soon as it is known.
+ */
+export class CallOutcome {
+  readonly rec = new CallRecorder();
+  readonly startedAtMs = Date.now();
+  /** The caller audio, once chosen (none if the call failed before). */
+  track: CallerTrack | undefined;
+  private readonly health = new CallHealth(this.startedAtMs);
+  private failure: CallRecord['failure'];
+  private record: CallRecord | undefined;
+  private endReported = false;
+
+  constructor(
+    private readonly ticket: Ticket,
+    private readonly page: Page,
+    private readonly events: PageEventStream,
+    private readonly opts: CallOutcomeOptions,
+  ) {}
+
+  /** The call threw: why, as its record will say. */
+  failed(e: unknown): void {
+    const { unexpected, ...failure } = failureOf(e);
+    this.failure = failure;
+    if (unexpected) this.rec.count(CALL_ERROR);
+  }
+
+  /** The call ran to its end: its record, the conductor told. */
+  async finished(): Promise<CallRecord> {
+    this.record = this.make(true);
+    await this.end(this.record);
+    return this.record;
+  }
+
+  /** At the test's teardown: the record of a call that finished, failed, or was cut short by its test. */
+  async settle(testStatus: string | undefined): Promise<CallRecord> {
+    if (!this.record && !this.failure) {
+      this.failure = unfinishedFailure(testStatus);
+      this.rec.count(CALL_ERROR);
+    }
+    this.record ??= this.make(false);
+    await this.end(this.record);
+    return this.record;
+  }
+
+  private make(ok: boolean): CallRecord {
+    const meta = callMeta(this.ticket, this.track?.voice ?? '', this.startedAtMs, this.events.events);
+    return this.rec.finish({ ...meta, endedAtMs: Date.now(), ok, ...(ok ? {} : { failure: this.failure }) });
+  }
+
+  /**
+   * The conductor first: a page on a loaded machine can take half a second to give its
+   * figures, and a slot held that long is concurrency the plan asked for and did not get.
+   */
+  private async end(record: CallRecord): Promise<void> {
+    if (this.opts.conductorUrl && !this.endReported) {
+      this.endReported = true;
+      await reportEnd(this.opts.conductorUrl, callEndOf(record));
+    }
+    record.generator ??= await this.health.finish(this.page, this.events.events, this.opts.pacingJitterLimitMs);
+  }
+}
