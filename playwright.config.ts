@@ -13,7 +13,9 @@ import { READY_PATTERN } from './fixtures/ready';
 const harness = loadHarnessConfig();
 // With a remote browser (BROWSER_WS_ENDPOINT) nothing is launched here, so no local Chromium is needed.
 const remote = remoteBrowser(harness);
-const launchOptions = remote ? remote.launchOptions : { executablePath: resolveChromium().executablePath, args: CHROMIUM_ARGS };
+const launchOptions = remote
+  ? remote.launchOptions
+  : { executablePath: resolveChromium().executablePath, args: CHROMIUM_ARGS };
 const shard = currentShard();
 const shape = runShape(harness, [...scenariosWithFile(harness.scenariosFile).keys()], shard);
 loadClientProfile(harness);
@@ -23,7 +25,8 @@ if (shard.count > 1) process.env.HARNESS_SHARD = formatShard(shard);
 
 // WORKERS (a CI input), else enough workers for the plan's peak concurrency (each worker carries
 // one browser call at a time), plus one per batch of protocol-level calls; --workers wins.
-const workers = workersFromArgv() ?? (harness.workers || shape.workers + Math.ceil(harness.protocolCalls / harness.protocolBatch));
+const workers =
+  workersFromArgv() ?? (harness.workers || shape.workers + Math.ceil(harness.protocolCalls / harness.protocolBatch));
 // The fixture process launches the shared browsers: it needs to know how many workers will connect.
 process.env.HARNESS_WORKERS = String(workers);
 

@@ -30,7 +30,11 @@ export class RecordingClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
       const atMs = epochMs();
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+      const buf = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data as ArrayBuffer);
       const r: Received = { atMs };
       if (isBinary) r.binary = buf;
       else {
@@ -38,7 +42,9 @@ export class RecordingClient {
         try {
           const v: unknown = JSON.parse(r.text);
           if (v && typeof v === 'object' && !Array.isArray(v)) r.json = v as Record<string, unknown>;
-        } catch { /* malformed frames are kept as text */ }
+        } catch {
+          /* malformed frames are kept as text */
+        }
       }
       this.received.push(r);
       this.wake();
@@ -47,7 +53,9 @@ export class RecordingClient {
       this.closed = { code, reason: reason.toString(), atMs: epochMs() };
       this.wake();
     });
-    ws.on('error', () => { /* reported through 'close' */ });
+    ws.on('error', () => {
+      /* reported through 'close' */
+    });
   }
 
   static open(url: string, opts: ClientOptions = {}): Promise<RecordingClient> {
@@ -55,7 +63,9 @@ export class RecordingClient {
       const ws = new WebSocket(url, opts.protocols ?? [], { headers: opts.headers });
       const client = new RecordingClient(ws);
       ws.once('open', () => resolve(client));
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`handshake refused: HTTP ${res.statusCode}`), { status: res.statusCode })));
+      ws.once('unexpected-response', (_req, res) =>
+        reject(Object.assign(new Error(`handshake refused: HTTP ${res.statusCode}`), { status: res.statusCode })),
+      );
       ws.once('error', reject);
     });
   }
@@ -68,17 +78,26 @@ export class RecordingClient {
   }
 
   /** Resolves with the first received message (from index `from`) that matches; rejects after timeoutMs. */
-  async waitFor(match: (r: Received) => boolean, timeoutMs: number, from = 0, what = 'a matching message'): Promise<Received> {
+  async waitFor(
+    match: (r: Received) => boolean,
+    timeoutMs: number,
+    from = 0,
+    what = 'a matching message',
+  ): Promise<Received> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.received.slice(from).find(match);
       if (found) return found;
-      if (this.closed) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting for ${what}`);
+      if (this.closed)
+        throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting for ${what}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms; got ${this.received.length} messages`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
-        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
   }
@@ -93,7 +112,10 @@ export class RecordingClient {
       if (Date.now() > deadline) throw new Error(`socket still open after ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deadline - Date.now());
-        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
     return this.closed;
@@ -117,19 +139,35 @@ export type Encoder = (chunk: Int16Array) => string | Buffer;
 /** Browser conversation: raw PCM16 binary frames. */
 export const binaryPcm: Encoder = (chunk) => Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 /** ACS media streaming: AudioData JSON with base64 PCM16. */
-export const acsAudioData: Encoder = (chunk) => JSON.stringify({
-  kind: 'AudioData',
-  audioData: { timestamp: new Date().toISOString(), participantRawID: '8:acs:caller', data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'), silent: false },
-});
+export const acsAudioData: Encoder = (chunk) =>
+  JSON.stringify({
+    kind: 'AudioData',
+    audioData: {
+      timestamp: new Date().toISOString(),
+      participantRawID: '8:acs:caller',
+      data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
+      silent: false,
+    },
+  });
 /** Realtime: input_audio_buffer.append with base64 PCM16. */
-export const realtimeAppend: Encoder = (chunk) => JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64') });
+export const realtimeAppend: Encoder = (chunk) =>
+  JSON.stringify({
+    type: 'input_audio_buffer.append',
+    audio: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
+  });
 
 /**
  * Sends `samples` in frames of `frameSamples`, paced in real time from the
  * start (frame k at start + k * frame duration). Returns the epoch ms at which
  * each frame was sent.
  */
-export async function stream(ws: WebSocket, samples: Int16Array, frameSamples: number, rateHz: number, encode: Encoder): Promise<number[]> {
+export async function stream(
+  ws: WebSocket,
+  samples: Int16Array,
+  frameSamples: number,
+  rateHz: number,
+  encode: Encoder,
+): Promise<number[]> {
   const frameMs = (frameSamples * 1000) / rateHz;
   const start = epochMs();
   const sentAt: number[] = [];
@@ -146,7 +184,10 @@ export async function stream(ws: WebSocket, samples: Int16Array, frameSamples: n
 const speechCache = new Map<string, Int16Array>();
 
 /** Caller speech (offline TTS, 16 kHz) framed by silence, and where the speech sits in it. */
-export async function callerSpeech(text: string, opts: { voice?: FliteVoice; leadMs?: number; trailMs?: number } = {}): Promise<Int16Array> {
+export async function callerSpeech(
+  text: string,
+  opts: { voice?: FliteVoice; leadMs?: number; trailMs?: number } = {},
+): Promise<Int16Array> {
   const key = `${opts.voice ?? 'flite-slt'}|${text}`;
   let speech = speechCache.get(key);
   if (!speech) {

@@ -19,7 +19,6 @@ import { quietNoise } from './agent-clients';
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FRAME_MS = 20;
-const FRAME_SAMPLES = 320;
 
 interface Args {
   sessions: number;
@@ -36,26 +35,61 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sessions: 100, seconds: 20, rampSec: -1, churn: false, holdMinMs: 500, holdMaxMs: 3000, sampleSec: -1, truthSessions: 500, pin: false, agentNodeArgs: [] };
+  const args: Args = {
+    sessions: 100,
+    seconds: 20,
+    rampSec: -1,
+    churn: false,
+    holdMinMs: 500,
+    holdMaxMs: 3000,
+    sampleSec: -1,
+    truthSessions: 500,
+    pin: false,
+    agentNodeArgs: [],
+  };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
-    if (v === undefined || !Number.isFinite(n) || n < min) throw new Error(`${flag} needs a number >= ${min} (got ${v ?? 'nothing'})`);
+    if (v === undefined || !Number.isFinite(n) || n < min)
+      throw new Error(`${flag} needs a number >= ${min} (got ${v ?? 'nothing'})`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     switch (flag) {
-      case '--sessions': args.sessions = Math.round(num(flag, argv[++i], 1)); break;
-      case '--seconds': args.seconds = num(flag, argv[++i], 1); break;
-      case '--ramp-sec': args.rampSec = num(flag, argv[++i], 0); break;
-      case '--churn': args.churn = true; break;
-      case '--hold-min-ms': args.holdMinMs = num(flag, argv[++i], 20); break;
-      case '--hold-max-ms': args.holdMaxMs = num(flag, argv[++i], 20); break;
-      case '--sample-sec': args.sampleSec = num(flag, argv[++i], 0.5); break;
-      case '--truth-sessions': args.truthSessions = Math.round(num(flag, argv[++i], 1)); break;
-      case '--pin': args.pin = true; break;
-      case '--agent-node-arg': args.agentNodeArgs.push(argv[++i] ?? ''); break;
-      default: throw new Error(`unknown flag ${flag}; flags: --sessions N --seconds S [--ramp-sec R] [--churn] [--hold-min-ms] [--hold-max-ms] [--sample-sec] [--truth-sessions] [--pin] [--agent-node-arg FLAG]`);
+      case '--sessions':
+        args.sessions = Math.round(num(flag, argv[++i], 1));
+        break;
+      case '--seconds':
+        args.seconds = num(flag, argv[++i], 1);
+        break;
+      case '--ramp-sec':
+        args.rampSec = num(flag, argv[++i], 0);
+        break;
+      case '--churn':
+        args.churn = true;
+        break;
+      case '--hold-min-ms':
+        args.holdMinMs = num(flag, argv[++i], 20);
+        break;
+      case '--hold-max-ms':
+        args.holdMaxMs = num(flag, argv[++i], 20);
+        break;
+      case '--sample-sec':
+        args.sampleSec = num(flag, argv[++i], 0.5);
+        break;
+      case '--truth-sessions':
+        args.truthSessions = Math.round(num(flag, argv[++i], 1));
+        break;
+      case '--pin':
+        args.pin = true;
+        break;
+      case '--agent-node-arg':
+        args.agentNodeArgs.push(argv[++i] ?? '');
+        break;
+      default:
+        throw new Error(
+          `unknown flag ${flag}; flags: --sessions N --seconds S [--ramp-sec R] [--churn] [--hold-min-ms] [--hold-max-ms] [--sample-sec] [--truth-sessions] [--pin] [--agent-node-arg FLAG]`,
+        );
     }
   }
   if (args.rampSec < 0) args.rampSec = Math.min(10, Math.max(1, args.sessions / 100));
@@ -66,14 +100,34 @@ function parseArgs(argv: string[]): Args {
 
 const log = (line: string) => process.stderr.write(`[bench:agent] ${line}\n`);
 
-interface Agent { child: ChildProcess; url: string; wsUrl: string }
+interface Agent {
+  child: ChildProcess;
+  url: string;
+  wsUrl: string;
+}
 
 async function startAgent(args: Args, pinCpu: number | undefined): Promise<Agent> {
   const env = {
-    ...process.env, AGENT_PORT: '0', AGENT_HOST: '127.0.0.1', AGENT_FRAME_MS: String(FRAME_MS), AGENT_PROFILE: 'fast', AGENT_IDLE_TIMEOUT_SEC: '0',
-    AGENT_LOG_LEVEL: 'warn', AGENT_GROUND_TRUTH_SESSIONS: String(args.truthSessions), AGENT_GROUND_TRUTH_DIR: '', AGENT_FAULTS: '', AGENT_MAX_SESSIONS: '0',
+    ...process.env,
+    AGENT_PORT: '0',
+    AGENT_HOST: '127.0.0.1',
+    AGENT_FRAME_MS: String(FRAME_MS),
+    AGENT_PROFILE: 'fast',
+    AGENT_IDLE_TIMEOUT_SEC: '0',
+    AGENT_LOG_LEVEL: 'warn',
+    AGENT_GROUND_TRUTH_SESSIONS: String(args.truthSessions),
+    AGENT_GROUND_TRUTH_DIR: '',
+    AGENT_FAULTS: '',
+    AGENT_MAX_SESSIONS: '0',
   };
-  const node = [process.execPath, '--expose-gc', ...args.agentNodeArgs, '--import', 'tsx', path.join(ROOT, 'fixtures/agent/main.ts')];
+  const node = [
+    process.execPath,
+    '--expose-gc',
+    ...args.agentNodeArgs,
+    '--import',
+    'tsx',
+    path.join(ROOT, 'fixtures/agent/main.ts'),
+  ];
   const cmd = pinCpu === undefined ? node : ['taskset', '-c', String(pinCpu), ...node];
   const child = spawn(cmd[0]!, cmd.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
@@ -90,8 +144,16 @@ async function startAgent(args: Args, pinCpu: number | undefined): Promise<Agent
 }
 
 type AgentStats = {
-  activeSessions: number; sessionsOpened: number; framesIn: number; framesOut: number; windowMs: number;
-  sendLateness: { count: number; p50Ms: number; p99Ms: number; maxMs: number }; cpuCoresUsed: number; cpuSystemCores: number; rssBytes: number; heapUsedBytes: number;
+  activeSessions: number;
+  sessionsOpened: number;
+  framesIn: number;
+  framesOut: number;
+  windowMs: number;
+  sendLateness: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
+  cpuCoresUsed: number;
+  cpuSystemCores: number;
+  rssBytes: number;
+  heapUsedBytes: number;
 };
 
 async function agentStats(agent: Agent, gc = false): Promise<AgentStats> {
@@ -111,10 +173,12 @@ class Pacer {
   private timer: NodeJS.Timeout | undefined;
   readonly lag = new LatenessHistogram();
   framesSent = 0;
-  private readonly frames = Array.from({ length: 8 }, (_, i) => Buffer.from(quietNoise(FRAME_MS, 40, 16000, i + 1).buffer));
+  private readonly frames = Array.from({ length: 8 }, (_, i) =>
+    Buffer.from(quietNoise(FRAME_MS, 40, 16000, i + 1).buffer),
+  );
   private slot = 0;
 
-  constructor(private readonly t0 = epochMs()) {
+  constructor(t0 = epochMs()) {
     for (let b = 0; b < FRAME_MS; b++) this.next.push(t0 + b);
   }
 
@@ -132,7 +196,7 @@ class Pacer {
       for (let b = 0; b < FRAME_MS; b++) {
         while (this.next[b]! <= now) {
           this.lag.record(now - this.next[b]!);
-          const frame = this.frames[(this.next[b]! / FRAME_MS) % this.frames.length | 0]!;
+          const frame = this.frames[((this.next[b]! / FRAME_MS) % this.frames.length) | 0]!;
           for (const ws of this.buckets[b]!) {
             if (ws.readyState !== WebSocket.OPEN) continue;
             ws.send(frame);
@@ -155,9 +219,17 @@ const AUDIO_PREFIX = Buffer.from('{"type":"audio_data"');
 const FINAL = Buffer.from('"is_final":true');
 
 /** One bench session: streams through the pacer and asks for another reply as each one ends. */
-function openSession(agent: Agent, pacer: Pacer, id: string, counters: { framesReceived: number; open: number; failed: number }): Promise<WebSocket | undefined> {
+function openSession(
+  agent: Agent,
+  pacer: Pacer,
+  id: string,
+  counters: { framesReceived: number; open: number; failed: number },
+): Promise<WebSocket | undefined> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${agent.wsUrl}?session_id=${id}&streaming_mode=realtime`, { skipUTF8Validation: true, perMessageDeflate: false });
+    const ws = new WebSocket(`${agent.wsUrl}?session_id=${id}&streaming_mode=realtime`, {
+      skipUTF8Validation: true,
+      perMessageDeflate: false,
+    });
     let opened = false;
     ws.on('open', () => {
       opened = true;
@@ -204,10 +276,20 @@ async function throughput(args: Args, agent: Agent): Promise<Record<string, unkn
   pacer.stop();
   for (const ws of sockets) ws.terminate();
   return {
-    sessions: args.sessions, connected, framesIn: s.framesIn, framesOut: s.framesOut,
-    sendJitterP99Ms: s.sendLateness.p99Ms, cpuCoresUsed: s.cpuCoresUsed, rssMb: mb(s.rssBytes),
-    mode: 'throughput', seconds: Math.round(s.windowMs / 100) / 10, sendJitterMaxMs: s.sendLateness.maxMs, cpuSystemCores: s.cpuSystemCores,
-    framesReceived: counters.framesReceived - received0, clientSendLagP99Ms: pacer.lag.percentile(99), connectFailures: counters.failed,
+    sessions: args.sessions,
+    connected,
+    framesIn: s.framesIn,
+    framesOut: s.framesOut,
+    sendJitterP99Ms: s.sendLateness.p99Ms,
+    cpuCoresUsed: s.cpuCoresUsed,
+    rssMb: mb(s.rssBytes),
+    mode: 'throughput',
+    seconds: Math.round(s.windowMs / 100) / 10,
+    sendJitterMaxMs: s.sendLateness.maxMs,
+    cpuSystemCores: s.cpuSystemCores,
+    framesReceived: counters.framesReceived - received0,
+    clientSendLagP99Ms: pacer.lag.percentile(99),
+    connectFailures: counters.failed,
   };
 }
 
@@ -232,14 +314,23 @@ async function churn(args: Args, agent: Agent): Promise<Record<string, unknown>>
       // Half hang up cleanly, half vanish (TCP reset, no close frame).
       if (made % 4 < 2) ws.terminate();
       else ws.close(1000);
-      await new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve())));
+      await new Promise<void>((resolve) =>
+        ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()),
+      );
     }
   };
   const sampler = (async () => {
     while (Date.now() < deadline) {
       const s = await agentStats(agent, true);
-      samples.push({ atSec: (Date.now() - t0) / 1000, heapMb: mb(s.heapUsedBytes), rssMb: mb(s.rssBytes), active: s.activeSessions });
-      log(`t=${Math.round((Date.now() - t0) / 1000)} s active=${s.activeSessions} opened=${s.sessionsOpened} heap=${mb(s.heapUsedBytes)} MB rss=${mb(s.rssBytes)} MB`);
+      samples.push({
+        atSec: (Date.now() - t0) / 1000,
+        heapMb: mb(s.heapUsedBytes),
+        rssMb: mb(s.rssBytes),
+        active: s.activeSessions,
+      });
+      log(
+        `t=${Math.round((Date.now() - t0) / 1000)} s active=${s.activeSessions} opened=${s.sessionsOpened} heap=${mb(s.heapUsedBytes)} MB rss=${mb(s.rssBytes)} MB`,
+      );
       await sleep(args.sampleSec * 1000);
     }
   })();
@@ -251,16 +342,32 @@ async function churn(args: Args, agent: Agent): Promise<Record<string, unknown>>
     await sleep(200);
     s = await agentStats(agent, true);
   }
-  samples.push({ atSec: (Date.now() - t0) / 1000, heapMb: mb(s.heapUsedBytes), rssMb: mb(s.rssBytes), active: s.activeSessions });
+  samples.push({
+    atSec: (Date.now() - t0) / 1000,
+    heapMb: mb(s.heapUsedBytes),
+    rssMb: mb(s.rssBytes),
+    active: s.activeSessions,
+  });
   // Warm-up (ground-truth store filling, JIT, caches) is excluded: the slope is fitted from 20% of the run on.
   const steady = samples.filter((x) => x.atSec >= args.seconds * 0.2);
   const fit = steady.length >= 2 ? slope(steady.map((x) => [x.atSec / 60, x.heapMb])) : 0;
   return {
-    sessions: args.sessions, connected: counters.open, framesIn: s.framesIn, framesOut: s.framesOut,
-    sendJitterP99Ms: s.sendLateness.p99Ms, cpuCoresUsed: s.cpuCoresUsed, rssMb: mb(s.rssBytes),
-    mode: 'churn', seconds: args.seconds, sessionsOpened: s.sessionsOpened, activeAfter: s.activeSessions,
-    heapStartMb: steady[0]?.heapMb ?? null, heapEndMb: mb(s.heapUsedBytes), heapSlopeMbPerMin: Math.round(fit * 100) / 100,
-    rssStartMb: steady[0]?.rssMb ?? null, rssEndMb: mb(s.rssBytes),
+    sessions: args.sessions,
+    connected: counters.open,
+    framesIn: s.framesIn,
+    framesOut: s.framesOut,
+    sendJitterP99Ms: s.sendLateness.p99Ms,
+    cpuCoresUsed: s.cpuCoresUsed,
+    rssMb: mb(s.rssBytes),
+    mode: 'churn',
+    seconds: args.seconds,
+    sessionsOpened: s.sessionsOpened,
+    activeAfter: s.activeSessions,
+    heapStartMb: steady[0]?.heapMb ?? null,
+    heapEndMb: mb(s.heapUsedBytes),
+    heapSlopeMbPerMin: Math.round(fit * 100) / 100,
+    rssStartMb: steady[0]?.rssMb ?? null,
+    rssEndMb: mb(s.rssBytes),
   };
 }
 
@@ -280,22 +387,28 @@ async function main(): Promise<void> {
   const canPin = args.pin && cores >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   if (canPin) spawnSync('taskset', ['-a', '-cp', `1-${cores - 1}`, String(process.pid)], { stdio: 'ignore' });
   const agent = await startAgent(args, canPin ? 0 : undefined);
-  log(`agent at ${agent.url}${canPin ? ' pinned to cpu 0, clients on the others' : ' (not pinned)'}; ${args.sessions} sessions, ${args.seconds} s${args.churn ? ', churn' : ''}`);
+  log(
+    `agent at ${agent.url}${canPin ? ' pinned to cpu 0, clients on the others' : ' (not pinned)'}; ${args.sessions} sessions, ${args.seconds} s${args.churn ? ', churn' : ''}`,
+  );
   const loadBefore = os.loadavg()[0]!;
-  if (loadBefore > cores * 0.5) log(`warning: load average ${loadBefore.toFixed(2)} on ${cores} cores: other work will show up as send jitter`);
+  if (loadBefore > cores * 0.5)
+    log(`warning: load average ${loadBefore.toFixed(2)} on ${cores} cores: other work will show up as send jitter`);
   try {
     const result = args.churn ? await churn(args, agent) : await throughput(args, agent);
     // Other processes' load shows up as jitter: report it next to the figures.
     result.loadAvg1 = Math.round(Math.max(loadBefore, os.loadavg()[0]!) * 100) / 100;
     result.cpus = cores;
-    process.stdout.write(JSON.stringify(result) + '\n');
+    process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     agent.child.kill('SIGTERM');
     await new Promise((resolve) => agent.child.once('exit', resolve));
   }
 }
 
-main().then(() => process.exit(0), (e: Error) => {
-  process.stderr.write(`[bench:agent] ${e.message}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    process.stderr.write(`[bench:agent] ${e.message}\n`);
+    process.exit(1);
+  },
+);

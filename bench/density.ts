@@ -12,9 +12,12 @@ import { CORES, TreeSampler } from './lib/processes';
  * "pass"), and last the result for the largest passing level. --keep-going
  * runs every level even after one fails (for a table of the whole curve).
  */
-const { values } = parseArgs({ options: { levels: { type: 'string', default: '2,4,6,8,10,12' }, 'keep-going': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { levels: { type: 'string', default: '2,4,6,8,10,12' }, 'keep-going': { type: 'boolean', default: false } },
+});
 const levels = values.levels.split(',').map(Number);
-if (levels.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--levels must be positive integers, got ${values.levels}`);
+if (levels.some((n) => !Number.isInteger(n) || n < 1))
+  throw new Error(`--levels must be positive integers, got ${values.levels}`);
 
 const JITTER_LIMIT_MS = 15;
 const ERROR_LIMIT_MS = 10;
@@ -23,15 +26,22 @@ const one = await level(1, 8);
 const calib = calibrate(one.samples);
 
 interface Result {
-  concurrentCalls: number; callsPerCore: number; cpuBusyPct: number; pacingJitterP99Ms: number;
-  measurementErrorP99Ms: number; memoryMbPerCall: number; saturated: boolean;
+  concurrentCalls: number;
+  callsPerCore: number;
+  cpuBusyPct: number;
+  pacingJitterP99Ms: number;
+  measurementErrorP99Ms: number;
+  memoryMbPerCall: number;
+  saturated: boolean;
 }
 let best: Result | null = null;
 for (const c of levels) {
   let pid: number | undefined;
   const sampler = new TreeSampler(() => pid).start();
   // Two waves of calls at this concurrency.
-  const r = await level(c, c * 2, (p) => { pid = p; });
+  const r = await level(c, c * 2, (p) => {
+    pid = p;
+  });
   const usage = sampler.stop();
   const g = r.run.summary.generator!;
   const e = errors(r.samples, calib);
@@ -45,13 +55,40 @@ for (const c of levels) {
     memoryMbPerCall: Math.round(usage.peakRssMb / c),
     saturated: g.saturated,
   };
-  const pass = !result.saturated && result.pacingJitterP99Ms <= JITTER_LIMIT_MS && result.measurementErrorP99Ms <= ERROR_LIMIT_MS;
+  const pass =
+    !result.saturated && result.pacingJitterP99Ms <= JITTER_LIMIT_MS && result.measurementErrorP99Ms <= ERROR_LIMIT_MS;
   // Where the time went: each process kind's share of a core per call (renderer, audio, network, node, ...).
-  const perCallCores = Object.fromEntries(Object.entries(usage.cpuSecByKind).map(([k, v]) => [k, Math.round((v / usage.cpuSec) * usage.cores / c * 1000) / 1000]));
+  const perCallCores = Object.fromEntries(
+    Object.entries(usage.cpuSecByKind).map(([k, v]) => [
+      k,
+      Math.round((((v / usage.cpuSec) * usage.cores) / c) * 1000) / 1000,
+    ]),
+  );
   // The ttfb error is first-audio error (the harness's own) plus speech-end deviation (mostly the agent VAD's noise): print the first part alone too.
   const firstAudioErrorP99Ms = Math.round(pct(e.firstAudio, 99) * 10) / 10;
-  console.log(JSON.stringify({ ...result, pass, firstAudioErrorP99Ms, cpuCores: Math.round(usage.cores * 100) / 100, cpuCoresPerCallByProcess: perCallCores, reasons: g.reasons }));
+  console.log(
+    JSON.stringify({
+      ...result,
+      pass,
+      firstAudioErrorP99Ms,
+      cpuCores: Math.round(usage.cores * 100) / 100,
+      cpuCoresPerCallByProcess: perCallCores,
+      reasons: g.reasons,
+    }),
+  );
   if (pass) best = result;
   else if (!values['keep-going']) break;
 }
-console.log(JSON.stringify(best ?? { concurrentCalls: 0, callsPerCore: 0, cpuBusyPct: 0, pacingJitterP99Ms: 0, measurementErrorP99Ms: 0, memoryMbPerCall: 0, saturated: true }));
+console.log(
+  JSON.stringify(
+    best ?? {
+      concurrentCalls: 0,
+      callsPerCore: 0,
+      cpuBusyPct: 0,
+      pacingJitterP99Ms: 0,
+      measurementErrorP99Ms: 0,
+      memoryMbPerCall: 0,
+      saturated: true,
+    },
+  ),
+);

@@ -19,18 +19,26 @@ import { calibrate, errors, level, pct } from './lib/fidelity';
  * the same way from the interrupted answer's last frame and the barge onset.
  * Prints one JSON line per level; the last is the rated level.
  */
-const { values } = parseArgs({ options: { concurrency: { type: 'string', default: '4' }, 'calls-per-level': { type: 'string', default: '' } } });
+const { values } = parseArgs({
+  options: { concurrency: { type: 'string', default: '4' }, 'calls-per-level': { type: 'string', default: '' } },
+});
 const rated = Number(values.concurrency);
-if (!Number.isInteger(rated) || rated < 1) throw new Error(`--concurrency must be a positive integer, got ${values.concurrency}`);
+if (!Number.isInteger(rated) || rated < 1)
+  throw new Error(`--concurrency must be a positive integer, got ${values.concurrency}`);
 const perLevel = Number(values['calls-per-level'] || 0);
 
 const round = (x: number) => Math.round(x * 10) / 10;
 function figures(concurrency: number, e: ReturnType<typeof errors>, generator: unknown) {
   return {
-    concurrency, turns: e.ttfb.length,
-    ttfbErrorP50Ms: round(pct(e.ttfb, 50)), ttfbErrorP99Ms: round(pct(e.ttfb, 99)), ttfbErrorMaxMs: round(Math.max(0, ...e.ttfb)),
+    concurrency,
+    turns: e.ttfb.length,
+    ttfbErrorP50Ms: round(pct(e.ttfb, 50)),
+    ttfbErrorP99Ms: round(pct(e.ttfb, 99)),
+    ttfbErrorMaxMs: round(Math.max(0, ...e.ttfb)),
     bargeErrorP99Ms: round(pct(e.barge, 99)),
-    firstAudioErrorP99Ms: round(pct(e.firstAudio, 99)), bargeTurns: e.barge.length, generator,
+    firstAudioErrorP99Ms: round(pct(e.firstAudio, 99)),
+    bargeTurns: e.barge.length,
+    generator,
   };
 }
 

@@ -19,7 +19,9 @@ import { TreeSampler } from './lib/processes';
  * playing the same audio, probes, output tap, trackers), side by side in one
  * run. Measures the browsers' CPU and peak memory. Prints one JSON line last.
  */
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '4' }, seconds: { type: 'string', default: '30' } } });
+const { values } = parseArgs({
+  options: { calls: { type: 'string', default: '4' }, seconds: { type: 'string', default: '30' } },
+});
 const calls = Number(values.calls);
 const seconds = Number(values.seconds);
 
@@ -38,8 +40,13 @@ const client = await createClientServer({ port: 0 });
 const pageUrl = `${client.url}?ws=${encodeURIComponent(agent.wsUrl)}&scenario=quick_question`;
 const executablePath = resolveChromium().executablePath;
 
-async function variant(withHarness: boolean): Promise<{ cpuSec: number; peakRssMb: number; cpuSecByKind: Record<string, number> }> {
-  const args = [...CHROMIUM_ARGS, ...(withHarness ? [] : ['--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`])];
+async function variant(
+  withHarness: boolean,
+): Promise<{ cpuSec: number; peakRssMb: number; cpuSecByKind: Record<string, number> }> {
+  const args = [
+    ...CHROMIUM_ARGS,
+    ...(withHarness ? [] : ['--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`]),
+  ];
   const server: BrowserServer = await chromium.launchServer({ executablePath, args });
   const browser = await chromium.connect(server.wsEndpoint());
   const sampler = new TreeSampler(() => server.process().pid).start();
@@ -49,21 +56,38 @@ async function variant(withHarness: boolean): Promise<{ cpuSec: number; peakRssM
       const context = await browser.newContext({ permissions: ['microphone'] });
       if (withHarness) {
         await context.exposeBinding('__harnessEmit', () => undefined);
-        await context.addInitScript({ content: pageHarnessScript({
-          socketUrlIncludes: '/conversation', quietMs: 400, protocol: 'auto', tokens: { response: [], end: ['completed'] }, matchers: [],
-          animationFps: null, outputThreshold: 0.003, outputSilenceHoldMs: 100, recordOutput: true,
-        }) });
+        await context.addInitScript({
+          content: pageHarnessScript({
+            socketUrlIncludes: '/conversation',
+            quietMs: 400,
+            protocol: 'auto',
+            tokens: { response: [], end: ['completed'] },
+            matchers: [],
+            animationFps: null,
+            outputThreshold: 0.003,
+            outputSilenceHoldMs: 100,
+            recordOutput: true,
+          }),
+        });
       }
       const page = await context.newPage();
       await page.goto(pageUrl);
       if (withHarness) {
         await page.evaluate((t) => window.__harness!.loadTurns([t]), {
-          pcmBase64: Buffer.from(loop.buffer).toString('base64'), speechStartMs: turn.speechStartMs, speechEndMs: turn.speechEndMs,
+          pcmBase64: Buffer.from(loop.buffer).toString('base64'),
+          speechStartMs: turn.speechStartMs,
+          speechEndMs: turn.speechEndMs,
         });
       }
       await page.getByRole('button', { name: 'Start talking to agent' }).click();
       if (withHarness) {
-        const speak = () => void page.evaluate(() => { window.__harness!.expectResponse(1); return window.__harness!.speak(0); }).catch(() => undefined);
+        const speak = () =>
+          void page
+            .evaluate(() => {
+              window.__harness!.expectResponse(1);
+              return window.__harness!.speak(0);
+            })
+            .catch(() => undefined);
         speak();
         timers.push(setInterval(speak, loopMs));
       }
@@ -78,16 +102,27 @@ async function variant(withHarness: boolean): Promise<{ cpuSec: number; peakRssM
   return usage;
 }
 
-const rounded = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+const rounded = (o: Record<string, number>) =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
 
 const bare = await variant(false);
 const harness = await variant(true);
 await agent.close();
 await client.close();
-console.log(JSON.stringify({
-  calls,
-  cpuOverheadPct: Math.round(((harness.cpuSec - bare.cpuSec) / bare.cpuSec) * 1000) / 10,
-  memoryOverheadPct: Math.round(((harness.peakRssMb - bare.peakRssMb) / bare.peakRssMb) * 1000) / 10,
-  bare: { cpuSec: Math.round(bare.cpuSec * 10) / 10, peakRssMb: Math.round(bare.peakRssMb), cpuSecByProcess: rounded(bare.cpuSecByKind) },
-  harness: { cpuSec: Math.round(harness.cpuSec * 10) / 10, peakRssMb: Math.round(harness.peakRssMb), cpuSecByProcess: rounded(harness.cpuSecByKind) },
-}));
+console.log(
+  JSON.stringify({
+    calls,
+    cpuOverheadPct: Math.round(((harness.cpuSec - bare.cpuSec) / bare.cpuSec) * 1000) / 10,
+    memoryOverheadPct: Math.round(((harness.peakRssMb - bare.peakRssMb) / bare.peakRssMb) * 1000) / 10,
+    bare: {
+      cpuSec: Math.round(bare.cpuSec * 10) / 10,
+      peakRssMb: Math.round(bare.peakRssMb),
+      cpuSecByProcess: rounded(bare.cpuSecByKind),
+    },
+    harness: {
+      cpuSec: Math.round(harness.cpuSec * 10) / 10,
+      peakRssMb: Math.round(harness.peakRssMb),
+      cpuSecByProcess: rounded(harness.cpuSecByKind),
+    },
+  }),
+);

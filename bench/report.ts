@@ -21,16 +21,27 @@ import { cannedCalls } from '../tests/helpers/canned';
  * every output. The records are made by a child process so that the peak
  * memory reported is the reporter's alone. Prints one JSON line last.
  */
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '10000' }, 'write-records': { type: 'string' } } });
+const { values } = parseArgs({
+  options: { calls: { type: 'string', default: '10000' }, 'write-records': { type: 'string' } },
+});
 const calls = Number(values.calls);
 if (!Number.isInteger(calls) || calls < 1) throw new Error(`--calls must be a positive integer, got ${values.calls}`);
 
 if (values['write-records']) {
-  fs.writeFileSync(values['write-records'], cannedCalls(calls, 7).map((r) => JSON.stringify(r)).join('\n'));
+  fs.writeFileSync(
+    values['write-records'],
+    cannedCalls(calls, 7)
+      .map((r) => JSON.stringify(r))
+      .join('\n'),
+  );
   process.exit(0);
 }
 const recordsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-records-')), 'records.jsonl');
-const made = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--calls', String(calls), '--write-records', recordsFile], { stdio: 'inherit' });
+const made = spawnSync(
+  process.execPath,
+  [...process.execArgv, process.argv[1]!, '--calls', String(calls), '--write-records', recordsFile],
+  { stdio: 'inherit' },
+);
 if (made.status !== 0) throw new Error('making the call records failed');
 const bodies = fs.readFileSync(recordsFile, 'utf8').split('\n');
 fs.rmSync(path.dirname(recordsFile), { recursive: true, force: true });
@@ -42,13 +53,20 @@ const mergeMs = performance.now() - t0;
 
 const t1 = performance.now();
 const run = {
-  startedAt: new Date().toISOString(), durationMs: 3_600_000, target: 'bench',
-  workers: 20, shards: 1, incomplete: false,
+  startedAt: new Date().toISOString(),
+  durationMs: 3_600_000,
+  target: 'bench',
+  workers: 20,
+  shards: 1,
+  incomplete: false,
 };
 const summary = judgeSummary(buildFigures(agg, run), DEFAULT_GATES);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
 fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
-fs.writeFileSync(path.join(dir, 'calls.jsonl'), agg.records.map(({ histograms: _h, ...rest }) => JSON.stringify(rest)).join('\n'));
+fs.writeFileSync(
+  path.join(dir, 'calls.jsonl'),
+  agg.records.map(({ histograms: _h, ...rest }) => JSON.stringify(rest)).join('\n'),
+);
 fs.writeFileSync(path.join(dir, 'stats.csv'), statsCsv(summary, agg));
 fs.writeFileSync(path.join(dir, 'failures.csv'), failuresCsv(summary, agg));
 fs.writeFileSync(path.join(dir, 'exceptions.csv'), exceptionsCsv(agg));
@@ -59,4 +77,11 @@ const renderMs = performance.now() - t1;
 fs.rmSync(dir, { recursive: true, force: true });
 
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
-console.log(JSON.stringify({ calls, mergeMs: Math.round(mergeMs), renderMs: Math.round(renderMs), peakRssMb: Math.round(peakRssMb) }));
+console.log(
+  JSON.stringify({
+    calls,
+    mergeMs: Math.round(mergeMs),
+    renderMs: Math.round(renderMs),
+    peakRssMb: Math.round(peakRssMb),
+  }),
+);

@@ -22,7 +22,11 @@ export default async function globalSetup(_config: FullConfig): Promise<void> {
   const config = loadHarnessConfig();
   const table = scenariosWithFile(config.scenariosFile);
   const shape = runShape(config, [...table.keys()], currentShard());
-  const names = [...new Set([...(shape.plan ? Object.keys(shape.plan.mix).filter((n) => shape.plan!.mix[n]! > 0) : config.scenarios)])];
+  const names = [
+    ...new Set([
+      ...(shape.plan ? Object.keys(shape.plan.mix).filter((n) => shape.plan!.mix[n]! > 0) : config.scenarios),
+    ]),
+  ];
   const scenarios = pickScenarios(table, names);
   if (isDefaultPcmDir(config.pcmDir)) {
     const made = await ensureDefaultAudio((line) => console.log(`[audio] ${line}`), scenarios);
@@ -32,21 +36,27 @@ export default async function globalSetup(_config: FullConfig): Promise<void> {
   const have = new Set(tracks.map((t) => t.scenario));
   const missing = scenarios.filter((s) => !have.has(s.name)).map((s) => s.name);
   if (missing.length) {
-    throw new Error(`PCM_DIR=${config.pcmDir} has no audio for scenario(s) ${missing.join(', ')}; it has: ${[...have].join(', ') || 'none'}`);
+    throw new Error(
+      `PCM_DIR=${config.pcmDir} has no audio for scenario(s) ${missing.join(', ')}; it has: ${[...have].join(', ') || 'none'}`,
+    );
   }
   if (shape.sharePlan) {
     const peak = shape.peak;
     if (shape.callLength) {
       // Arrival-rate phases have no concurrency target: say what the worker count rests on.
       const workers = Number(process.env.HARNESS_WORKERS ?? shape.workers);
-      console.log(`[plan] arrival phases sized for ${shape.callLength.basis}: about ${peak} calls in progress at the busiest, ` +
-        `${workers} worker${workers === 1 ? '' : 's'} (WORKERS or --workers to change)`);
+      console.log(
+        `[plan] arrival phases sized for ${shape.callLength.basis}: about ${peak} calls in progress at the busiest, ` +
+          `${workers} worker${workers === 1 ? '' : 's'} (WORKERS or --workers to change)`,
+      );
     }
     const cores = (await import('node:os')).cpus().length;
     const capacity = cores * CALLS_PER_CORE_ESTIMATE;
     if (peak > capacity) {
-      console.warn(`[plan] warning: the plan peaks at ${peak} concurrent calls on this machine; about ${capacity} fit on ${cores} cores ` +
-        `(${CALLS_PER_CORE_ESTIMATE} per core) before the generator saturates. Expect generator.saturated, or shard the run (--shard).`);
+      console.warn(
+        `[plan] warning: the plan peaks at ${peak} concurrent calls on this machine; about ${capacity} fit on ${cores} cores ` +
+          `(${CALLS_PER_CORE_ESTIMATE} per core) before the generator saturates. Expect generator.saturated, or shard the run (--shard).`,
+      );
     }
   }
 }

@@ -65,18 +65,48 @@ const worker = { scope: 'worker' } as const;
  */
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   callIndex: [0, { option: true }],
-  harnessConfig: [async ({}, use) => { await use(loadHarnessConfig()); }, worker],
+  harnessConfig: [
+    async ({}, use) => {
+      await use(loadHarnessConfig());
+    },
+    worker,
+  ],
   // Shared mode: this worker connects to one of the browsers the fixtures launched (workers spread evenly).
-  connectOptions: [async ({ connectOptions }, use, workerInfo) => {
-    const shared = (process.env.HARNESS_BROWSER_ENDPOINTS ?? 'none').split(',').filter((e) => e !== 'none');
-    const endpoint = shared.length ? { wsEndpoint: shared[workerInfo.parallelIndex % shared.length]! } : undefined;
-    await use(connectOptions ?? endpoint);
-  }, worker],
-  scenarioTable: [async ({ harnessConfig: c }, use) => { await use(scenariosWithFile(c.scenariosFile)); }, worker],
-  callerTracks: [async ({ harnessConfig: c }, use) => { await use(await loadCallerTracks(c.pcmDir)); }, worker],
-  evidencePolicy: [async ({ harnessConfig: c }, use) => { await use(new EvidencePolicy(c.evidence)); }, worker],
-  clientProfile: [async ({ harnessConfig: c }, use) => { await use(loadClientProfile(c)); }, worker],
-  pageEvents: async ({}, use) => { await use(new PageEventStream()); },
+  connectOptions: [
+    async ({ connectOptions }, use, workerInfo) => {
+      const shared = (process.env.HARNESS_BROWSER_ENDPOINTS ?? 'none').split(',').filter((e) => e !== 'none');
+      const endpoint = shared.length ? { wsEndpoint: shared[workerInfo.parallelIndex % shared.length]! } : undefined;
+      await use(connectOptions ?? endpoint);
+    },
+    worker,
+  ],
+  scenarioTable: [
+    async ({ harnessConfig: c }, use) => {
+      await use(scenariosWithFile(c.scenariosFile));
+    },
+    worker,
+  ],
+  callerTracks: [
+    async ({ harnessConfig: c }, use) => {
+      await use(await loadCallerTracks(c.pcmDir));
+    },
+    worker,
+  ],
+  evidencePolicy: [
+    async ({ harnessConfig: c }, use) => {
+      await use(new EvidencePolicy(c.evidence));
+    },
+    worker,
+  ],
+  clientProfile: [
+    async ({ harnessConfig: c }, use) => {
+      await use(loadClientProfile(c));
+    },
+    worker,
+  ],
+  pageEvents: async ({}, use) => {
+    await use(new PageEventStream());
+  },
 
   // Before any browser context opens: a test the finished (or stopped) plan does not need is skipped cheaply.
   planOpen: async ({}, use, testInfo) => {
@@ -96,8 +126,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     if (!conductor) {
       // A spec run outside playwright.config.ts: the ticket the conductor would give without a plan.
       const local = unplannedTicket({
-        seed: harnessConfig.seed, scenarios: harnessConfig.scenarios, defaults: ticketDefaults(harnessConfig),
-        shard: currentShard(), testIndex: callIndex, nowMs: Date.now(),
+        seed: harnessConfig.seed,
+        scenarios: harnessConfig.scenarios,
+        defaults: ticketDefaults(harnessConfig),
+        shard: currentShard(),
+        testIndex: callIndex,
+        nowMs: Date.now(),
       });
       return void (await use(local));
     }
@@ -115,12 +149,22 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   },
 
   voiceCall: async (
-    { ticket, page, pageEvents, clientProfile: profile, harnessConfig: config, scenarioTable, callerTracks,
-      evidencePolicy },
-    use, testInfo,
+    {
+      ticket,
+      page,
+      pageEvents,
+      clientProfile: profile,
+      harnessConfig: config,
+      scenarioTable,
+      callerTracks,
+      evidencePolicy,
+    },
+    use,
+    testInfo,
   ) => {
     const call = new CallOutcome(ticket, page, pageEvents, {
-      conductorUrl: process.env.HARNESS_CONDUCTOR_URL, pacingJitterLimitMs: profile.sendJitterLimitMs,
+      conductorUrl: process.env.HARNESS_CONDUCTOR_URL,
+      pacingJitterLimitMs: profile.sendJitterLimitMs,
     });
     await use({
       async run() {

@@ -8,7 +8,14 @@ import { runLoad, type LoadRun } from '../../tests/helpers/run-load';
  * The harness's figures against the reference agent's ground truth, turn by
  * turn (see bench/fidelity.ts for what is compared and why).
  */
-export interface Sample { call: string; key: string; firstAudioErr: number; speechEndOffset: number; bargeLastFrameErr?: number; onsetOffset?: number }
+export interface Sample {
+  call: string;
+  key: string;
+  firstAudioErr: number;
+  speechEndOffset: number;
+  bargeLastFrameErr?: number;
+  onsetOffset?: number;
+}
 
 export function samplesOf(run: LoadRun, gt: string): Sample[] {
   const out: Sample[] = [];
@@ -20,10 +27,17 @@ export function samplesOf(run: LoadRun, gt: string): Sample[] {
       const sent = replySentBefore(truth, received);
       const speechEnd = latestBefore(truth, 'speech_end', sent ?? received);
       if (sent === undefined || typeof speechEnd?.lastVoicedArrivalMs !== 'number') continue;
-      const s: Sample = { call: c.callId, key: `${c.scenario}|${c.voice}|${t.turn}`, firstAudioErr: received - sent, speechEndOffset: speechEnd.lastVoicedArrivalMs - t.speechEndAtMs };
+      const s: Sample = {
+        call: c.callId,
+        key: `${c.scenario}|${c.voice}|${t.turn}`,
+        firstAudioErr: received - sent,
+        speechEndOffset: speechEnd.lastVoicedArrivalMs - t.speechEndAtMs,
+      };
       if (t.kind === 'barge-in' && t.bargeLastFrameAtMs !== undefined && t.speechStartAtMs !== undefined) {
         const lastSent = latestBefore(truth, 'last_frame_sent', t.bargeLastFrameAtMs + 2);
-        const onset = truth.find((e) => e.event === 'speech_start' && e.duringReply === true && e.atMs >= t.speechStartAtMs! - 50);
+        const onset = truth.find(
+          (e) => e.event === 'speech_start' && e.duringReply === true && e.atMs >= t.speechStartAtMs! - 50,
+        );
         if (lastSent && onset) {
           s.bargeLastFrameErr = t.bargeLastFrameAtMs - lastSent.atMs;
           s.onsetOffset = onset.atMs - t.speechStartAtMs;
@@ -51,15 +65,30 @@ export function pct(v: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : 0;
 }
 
-export async function level(concurrency: number, calls: number, onSpawn?: (pid: number) => void): Promise<{ run: LoadRun; samples: Sample[] }> {
+export async function level(
+  concurrency: number,
+  calls: number,
+  onSpawn?: (pid: number) => void,
+): Promise<{ run: LoadRun; samples: Sample[] }> {
   const gt = fs.mkdtempSync(path.join(os.tmpdir(), 'fidelity-gt-'));
-  const run = await runLoad({
-    CALLS: String(calls), SCENARIOS: 'quick_question,interruption', AGENT_GROUND_TRUTH_DIR: gt, EVIDENCE: 'off', AGENT_REPLY_DELAY_MS: '300',
-  }, ['--workers', String(concurrency)], 30 * 60_000, onSpawn);
-  if (run.summary.run.calls.total !== calls) throw new Error(`level ${concurrency}: ${run.summary.run.calls.total} of ${calls} calls reported:\n${run.output.slice(-2000)}`);
+  const run = await runLoad(
+    {
+      CALLS: String(calls),
+      SCENARIOS: 'quick_question,interruption',
+      AGENT_GROUND_TRUTH_DIR: gt,
+      EVIDENCE: 'off',
+      AGENT_REPLY_DELAY_MS: '300',
+    },
+    ['--workers', String(concurrency)],
+    30 * 60_000,
+    onSpawn,
+  );
+  if (run.summary.run.calls.total !== calls)
+    throw new Error(
+      `level ${concurrency}: ${run.summary.run.calls.total} of ${calls} calls reported:\n${run.output.slice(-2000)}`,
+    );
   return { run, samples: samplesOf(run, gt) };
 }
-
 
 export type Calibration = Map<string, { end: number; onset?: number }>;
 
@@ -72,7 +101,8 @@ export type Calibration = Map<string, { end: number; onset?: number }>;
  */
 function callOffsets(samples: readonly Sample[], file: (s: Sample) => number): Map<string, number> {
   const calls = new Map<string, number>();
-  for (const call of new Set(samples.map((s) => s.call))) calls.set(call, median(samples.filter((s) => s.call === call).map((s) => s.speechEndOffset - file(s))));
+  for (const call of new Set(samples.map((s) => s.call)))
+    calls.set(call, median(samples.filter((s) => s.call === call).map((s) => s.speechEndOffset - file(s))));
   return calls;
 }
 
@@ -81,18 +111,28 @@ export function calibrate(samples: readonly Sample[]): Calibration {
   let fileEnd = new Map<string, number>();
   let calls = new Map<string, number>();
   for (let round = 0; round < 3; round++) {
-    fileEnd = new Map([...new Set(samples.map((s) => s.key))].map((key) => [key, median(samples.filter((s) => s.key === key).map((s) => s.speechEndOffset - (calls.get(s.call) ?? 0)))]));
+    fileEnd = new Map(
+      [...new Set(samples.map((s) => s.key))].map((key) => [
+        key,
+        median(samples.filter((s) => s.key === key).map((s) => s.speechEndOffset - (calls.get(s.call) ?? 0))),
+      ]),
+    );
     calls = callOffsets(samples, (s) => fileEnd.get(s.key)!);
   }
   const calib: Calibration = new Map();
   for (const [key, end] of fileEnd) {
-    const onsets = samples.filter((s) => s.key === key && s.onsetOffset !== undefined).map((s) => s.onsetOffset! - calls.get(s.call)!);
+    const onsets = samples
+      .filter((s) => s.key === key && s.onsetOffset !== undefined)
+      .map((s) => s.onsetOffset! - calls.get(s.call)!);
     calib.set(key, { end, ...(onsets.length ? { onset: median(onsets) } : {}) });
   }
   return calib;
 }
 
-export function errors(samples: readonly Sample[], calib: Calibration): { ttfb: number[]; barge: number[]; firstAudio: number[] } {
+export function errors(
+  samples: readonly Sample[],
+  calib: Calibration,
+): { ttfb: number[]; barge: number[]; firstAudio: number[] } {
   const known = samples.filter((s) => calib.has(s.key));
   const calls = callOffsets(known, (s) => calib.get(s.key)!.end);
   const speechEndNoise = (s: Sample) => s.speechEndOffset - calib.get(s.key)!.end - calls.get(s.call)!;
@@ -100,7 +140,9 @@ export function errors(samples: readonly Sample[], calib: Calibration): { ttfb: 
     ttfb: known.map((s) => Math.abs(s.firstAudioErr + speechEndNoise(s))),
     barge: known.flatMap((s) => {
       const c = calib.get(s.key)!.onset;
-      return s.bargeLastFrameErr === undefined || s.onsetOffset === undefined || c === undefined ? [] : [Math.abs(s.bargeLastFrameErr + (s.onsetOffset - c - calls.get(s.call)!))];
+      return s.bargeLastFrameErr === undefined || s.onsetOffset === undefined || c === undefined
+        ? []
+        : [Math.abs(s.bargeLastFrameErr + (s.onsetOffset - c - calls.get(s.call)!))];
     }),
     firstAudio: known.map((s) => s.firstAudioErr),
   };

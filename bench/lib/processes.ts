@@ -9,7 +9,13 @@ import os from 'node:os';
 const TICKS_PER_SEC = 100;
 const PAGE_KB = 4;
 
-interface Proc { pid: number; ppid: number; cpuSec: number; rssMb: number; cmd: string }
+interface Proc {
+  pid: number;
+  ppid: number;
+  cpuSec: number;
+  rssMb: number;
+  cmd: string;
+}
 
 function readProc(pid: number): Proc | null {
   try {
@@ -19,7 +25,13 @@ function readProc(pid: number): Proc | null {
     const fields = stat.slice(close + 2).split(' ');
     const ppid = Number(fields[1]);
     const cpuSec = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SEC;
-    return { pid, ppid, cpuSec, rssMb: (Number(fields[21]) * PAGE_KB) / 1024, cmd: stat.slice(stat.indexOf('(') + 1, close) };
+    return {
+      pid,
+      ppid,
+      cpuSec,
+      rssMb: (Number(fields[21]) * PAGE_KB) / 1024,
+      cmd: stat.slice(stat.indexOf('(') + 1, close),
+    };
   } catch {
     return null;
   }
@@ -62,7 +74,11 @@ function kindOf(pid: number, cmd: string): string {
 }
 
 function allProcs(): Proc[] {
-  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => readProc(Number(d))).filter((p): p is Proc => p !== null);
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => readProc(Number(d)))
+    .filter((p): p is Proc => p !== null);
 }
 
 /** Every process descended from `root` (included), optionally only those whose name matches. */
@@ -97,7 +113,10 @@ export class TreeSampler {
   private timer: NodeJS.Timeout | undefined;
   private readonly startedMs = Date.now();
 
-  constructor(private readonly root: () => number | undefined, private readonly match?: RegExp) {}
+  constructor(
+    private readonly root: () => number | undefined,
+    private readonly match?: RegExp,
+  ) {}
 
   start(): this {
     this.timer = setInterval(() => this.sample(), 1000);
@@ -126,7 +145,12 @@ export class TreeSampler {
     clearInterval(this.timer);
     this.sample();
     const seconds = (Date.now() - this.startedMs) / 1000;
-    return { cpuSec: this.cpuSec, cores: this.cpuSec / seconds, peakRssMb: this.peakRssMb, cpuSecByKind: this.cpuSecByKind };
+    return {
+      cpuSec: this.cpuSec,
+      cores: this.cpuSec / seconds,
+      peakRssMb: this.peakRssMb,
+      cpuSecByKind: this.cpuSecByKind,
+    };
   }
 }
 

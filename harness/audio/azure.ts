@@ -22,13 +22,24 @@ export class AzureConfigError extends Error {
 }
 
 /** AZURE_SPEECH_KEY + AZURE_SPEECH_REGION, both or neither; null when neither is set. */
-export function azureCredentialsFromEnv(env: Record<string, string | undefined> = process.env): AzureCredentials | null {
+export function azureCredentialsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): AzureCredentials | null {
   const key = env.AZURE_SPEECH_KEY?.trim() ?? '';
   const region = env.AZURE_SPEECH_REGION?.trim() ?? '';
   if (!key && !region) return null;
-  if (!key) throw new AzureConfigError('AZURE_SPEECH_REGION is set but AZURE_SPEECH_KEY is not: set both to use Azure voices, or neither for offline voices');
-  if (!region) throw new AzureConfigError('AZURE_SPEECH_KEY is set but AZURE_SPEECH_REGION is not: set it to the Speech resource\'s region, e.g. westus2');
-  if (!/^[a-z0-9]+$/.test(region)) throw new AzureConfigError(`AZURE_SPEECH_REGION=${JSON.stringify(region)} is not valid: expected a region name such as westus2 (lowercase letters and digits)`);
+  if (!key)
+    throw new AzureConfigError(
+      'AZURE_SPEECH_REGION is set but AZURE_SPEECH_KEY is not: set both to use Azure voices, or neither for offline voices',
+    );
+  if (!region)
+    throw new AzureConfigError(
+      "AZURE_SPEECH_KEY is set but AZURE_SPEECH_REGION is not: set it to the Speech resource's region, e.g. westus2",
+    );
+  if (!/^[a-z0-9]+$/.test(region))
+    throw new AzureConfigError(
+      `AZURE_SPEECH_REGION=${JSON.stringify(region)} is not valid: expected a region name such as westus2 (lowercase letters and digits)`,
+    );
   return { key, region };
 }
 
@@ -45,7 +56,10 @@ export const sdkSynthesizerFactory: SynthesizerFactory = (config) => new sdk.Spe
 export type AzureFailureKind = 'throttled' | 'auth' | 'network' | 'service';
 
 export class AzureSpeechError extends Error {
-  constructor(readonly kind: AzureFailureKind, message: string) {
+  constructor(
+    readonly kind: AzureFailureKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'AzureSpeechError';
   }
@@ -70,22 +84,35 @@ export interface AzureEngineOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+const escapeXml = (s: string) =>
+  s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 export function buildSsml(req: AzureRequest): string {
   const lang = req.voice.split('-').slice(0, 2).join('-');
   let body = `<prosody rate="${formatPct(req.prosody.ratePct)}" pitch="${formatPct(req.prosody.pitchPct)}">${escapeXml(spellDigits(req.text))}</prosody>`;
-  if (req.style && req.style !== 'neutral') body = `<mstts:express-as style="${escapeXml(req.style)}">${body}</mstts:express-as>`;
-  return `<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xmlns:mstts="https://www.w3.org/2001/mstts" xml:lang="${escapeXml(lang)}">`
-    + `<voice name="${escapeXml(req.voice)}">${body}</voice></speak>`;
+  if (req.style && req.style !== 'neutral')
+    body = `<mstts:express-as style="${escapeXml(req.style)}">${body}</mstts:express-as>`;
+  return (
+    `<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xmlns:mstts="https://www.w3.org/2001/mstts" xml:lang="${escapeXml(lang)}">` +
+    `<voice name="${escapeXml(req.voice)}">${body}</voice></speak>`
+  );
 }
 
 /** Classifies an SDK cancellation. In Node the SDK reports HTTP refusals as websocket code 1006 with the HTTP status in the text. */
 export function classifyFailure(details: string, code: sdk.CancellationErrorCode | undefined): AzureFailureKind {
-  if (code === sdk.CancellationErrorCode.TooManyRequests || /\b4?429\b|too many requests|throttl/i.test(details)) return 'throttled';
-  if (code === sdk.CancellationErrorCode.AuthenticationFailure || /\b4?40[13]\b|unauthori[sz]ed|forbidden|authentication/i.test(details)) return 'auth';
-  if (code === sdk.CancellationErrorCode.ConnectionFailure || code === sdk.CancellationErrorCode.ServiceTimeout
-    || /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|unable to contact/i.test(details)) return 'network';
+  if (code === sdk.CancellationErrorCode.TooManyRequests || /\b4?429\b|too many requests|throttl/i.test(details))
+    return 'throttled';
+  if (
+    code === sdk.CancellationErrorCode.AuthenticationFailure ||
+    /\b4?40[13]\b|unauthori[sz]ed|forbidden|authentication/i.test(details)
+  )
+    return 'auth';
+  if (
+    code === sdk.CancellationErrorCode.ConnectionFailure ||
+    code === sdk.CancellationErrorCode.ServiceTimeout ||
+    /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|unable to contact/i.test(details)
+  )
+    return 'network';
   return 'service';
 }
 
@@ -119,7 +146,10 @@ export class AzureEngine {
         this.throttledInARow = 0;
         return samples;
       } catch (e) {
-        const err = e instanceof AzureSpeechError ? e : new AzureSpeechError('service', this.scrub(`Azure Speech failed: ${(e as Error).message}`));
+        const err =
+          e instanceof AzureSpeechError
+            ? e
+            : new AzureSpeechError('service', this.scrub(`Azure Speech failed: ${(e as Error).message}`));
         this.reset();
         if (err.kind === 'throttled' && attempt < this.retries) {
           await this.sleep(this.retryDelayMs * 2 ** attempt);
@@ -149,31 +179,39 @@ export class AzureEngine {
   }
 
   private once(req: AzureRequest): Promise<Int16Array> {
-    const synth = (this.synthesizer ??= this.factory(this.speechConfig(req.voice)));
+    this.synthesizer ??= this.factory(this.speechConfig(req.voice));
+    const synth = this.synthesizer;
     return new Promise<Int16Array>((resolve, reject) => {
-      const timer = setTimeout(() => reject(this.failure('network', req, `no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-      synth.speakSsmlAsync(buildSsml(req), (result) => {
-        clearTimeout(timer);
-        if (result.reason === sdk.ResultReason.SynthesizingAudioCompleted) {
-          if (!result.audioData || result.audioData.byteLength === 0) {
-            reject(this.failure('service', req, 'the service returned no audio'));
+      const timer = setTimeout(
+        () => reject(this.failure('network', req, `no answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      synth.speakSsmlAsync(
+        buildSsml(req),
+        (result) => {
+          clearTimeout(timer);
+          if (result.reason === sdk.ResultReason.SynthesizingAudioCompleted) {
+            if (!result.audioData || result.audioData.byteLength === 0) {
+              reject(this.failure('service', req, 'the service returned no audio'));
+              return;
+            }
+            try {
+              resolve(parseRawPcm16(new Uint8Array(result.audioData), `Azure ${req.voice} audio`));
+            } catch (e) {
+              reject(this.failure('service', req, (e as Error).message));
+            }
             return;
           }
-          try {
-            resolve(parseRawPcm16(new Uint8Array(result.audioData), `Azure ${req.voice} audio`));
-          } catch (e) {
-            reject(this.failure('service', req, (e as Error).message));
-          }
-          return;
-        }
-        const details = sdk.CancellationDetails.fromResult(result);
-        const text = details.errorDetails || result.errorDetails || sdk.ResultReason[result.reason] || 'cancelled';
-        reject(this.failure(classifyFailure(text, details.ErrorCode), req, text));
-      }, (error) => {
-        clearTimeout(timer);
-        const text = String(error);
-        reject(this.failure(classifyFailure(text, undefined), req, text));
-      });
+          const details = sdk.CancellationDetails.fromResult(result);
+          const text = details.errorDetails || result.errorDetails || sdk.ResultReason[result.reason] || 'cancelled';
+          reject(this.failure(classifyFailure(text, details.ErrorCode), req, text));
+        },
+        (error) => {
+          clearTimeout(timer);
+          const text = String(error);
+          reject(this.failure(classifyFailure(text, undefined), req, text));
+        },
+      );
     });
   }
 
@@ -188,8 +226,9 @@ export class AzureEngine {
     const region = this.opts.credentials.region;
     const why = detail.replace(/\s+/g, ' ').trim();
     const text = {
-      throttled: `Azure Speech throttled the request (HTTP 429 Too Many Requests) for ${req.voice} after ${this.retries + 1} attempts: `
-        + 'the resource\'s request or concurrency quota is used up; wait, generate fewer files at a time, or raise the quota',
+      throttled:
+        `Azure Speech throttled the request (HTTP 429 Too Many Requests) for ${req.voice} after ${this.retries + 1} attempts: ` +
+        "the resource's request or concurrency quota is used up; wait, generate fewer files at a time, or raise the quota",
       auth: `Azure Speech rejected the credentials (HTTP 401/403) for ${req.voice}: check AZURE_SPEECH_KEY, and that AZURE_SPEECH_REGION="${region}" is the resource's region`,
       network: `could not reach Azure Speech in region "${region}" (network failure): check the network or proxy, and AZURE_SPEECH_REGION`,
       service: `Azure Speech failed for ${req.voice}`,

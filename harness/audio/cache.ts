@@ -32,11 +32,17 @@ export interface CallerTrack {
  */
 export async function loadCallerTracks(dir: string): Promise<CallerTrack[]> {
   const manifestFile = path.join(dir, 'manifest.jsonl');
-  if (!fs.existsSync(manifestFile)) throw new Error(`no manifest.jsonl in ${path.resolve(dir)} (set PCM_DIR to an audio cache, or run \`npm run audio\`)`);
+  if (!fs.existsSync(manifestFile))
+    throw new Error(
+      `no manifest.jsonl in ${path.resolve(dir)} (set PCM_DIR to an audio cache, or run \`npm run audio\`)`,
+    );
   const entries = readManifest(dir);
   for (const e of entries) {
     if (e.sample_rate !== CALLER_SAMPLE_RATE_HZ && !/\.wav$/i.test(e.filename)) {
-      throw new AudioFormatError(path.join(dir, e.filename), `manifest says ${e.sample_rate} Hz; raw PCM must be ${CALLER_SAMPLE_RATE_HZ} Hz (use a WAV file to have it resampled)`);
+      throw new AudioFormatError(
+        path.join(dir, e.filename),
+        `manifest says ${e.sample_rate} Hz; raw PCM must be ${CALLER_SAMPLE_RATE_HZ} Hz (use a WAV file to have it resampled)`,
+      );
     }
   }
   const tracks: CallerTrack[] = [];
@@ -46,9 +52,10 @@ export async function loadCallerTracks(dir: string): Promise<CallerTrack[]> {
       const file = path.join(dir, e.filename);
       if (!fs.existsSync(file)) throw new AudioFormatError(file, 'listed in manifest.jsonl but missing');
       const samples = decodeCallerAudio(fs.readFileSync(file), file);
-      let bounds = typeof e.speech_start_ms === 'number' && typeof e.speech_end_ms === 'number'
-        ? { speechStartMs: e.speech_start_ms, speechEndMs: e.speech_end_ms }
-        : await measureSpeechExtent(samples);
+      const bounds =
+        typeof e.speech_start_ms === 'number' && typeof e.speech_end_ms === 'number'
+          ? { speechStartMs: e.speech_start_ms, speechEndMs: e.speech_end_ms }
+          : await measureSpeechExtent(samples);
       if (!bounds) throw new AudioFormatError(file, 'no speech detected');
       turns.push({ turnIndex: e.turn_index, text: e.text, file, samples, durationMs: durationMs(samples), ...bounds });
     }

@@ -13,7 +13,11 @@ import { checkVoices, defaultVoices } from './voices';
  * `make generate_audio`). Prints one line per file made and a summary; exits
  * non-zero with a one-line reason on any error.
  */
-export async function runAudioCli(argv: readonly string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<GenerateResult | null> {
+export async function runAudioCli(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  out: (line: string) => void,
+): Promise<GenerateResult | null> {
   const opts = parseCliArgs(argv);
   if (opts.help) {
     out(cliHelp());
@@ -26,17 +30,29 @@ export async function runAudioCli(argv: readonly string[], env: Record<string, s
   const scenarios = pickScenarios(all, opts.scenarios.length ? opts.scenarios : [...all.keys()]);
   const voices = opts.voices.length ? opts.voices : defaultVoices(engine, credentials !== null);
   checkVoices(voices, engine);
-  if (engine === 'azure' && !credentials) throw new CliError('--engine azure needs AZURE_SPEECH_KEY and AZURE_SPEECH_REGION to be set');
+  if (engine === 'azure' && !credentials)
+    throw new CliError('--engine azure needs AZURE_SPEECH_KEY and AZURE_SPEECH_REGION to be set');
   const dir = path.resolve(opts.dir || env.PCM_DIR || path.join(PROJECT_ROOT, 'audio_cache'));
 
   if (opts.clearCache) {
     const { removed } = await clearCallerAudio(dir);
     out(`cleared ${dir}: ${removed} files removed`);
   }
-  const engineText = engine === 'offline' ? 'offline (Flite)' : credentials ? `${engine}: Azure region ${credentials.region}` : `${engine}: offline (AZURE_SPEECH_KEY/AZURE_SPEECH_REGION not set)`;
-  out(`generating ${scenarios.map((s) => s.name).join(', ')} x ${voices.join(', ')} into ${dir} [engine ${engineText}]`);
+  const engineText =
+    engine === 'offline'
+      ? 'offline (Flite)'
+      : credentials
+        ? `${engine}: Azure region ${credentials.region}`
+        : `${engine}: offline (AZURE_SPEECH_KEY/AZURE_SPEECH_REGION not set)`;
+  out(
+    `generating ${scenarios.map((s) => s.name).join(', ')} x ${voices.join(', ')} into ${dir} [engine ${engineText}]`,
+  );
   const result = await ensureCallerAudio({
-    dir, scenarios, voices, engine, maxTurns: opts.maxTurns,
+    dir,
+    scenarios,
+    voices,
+    engine,
+    maxTurns: opts.maxTurns,
     azure: { credentials },
     realism: realismOf(opts),
     prosodyVariation: { rateVariationPct: opts.rateVariationPct, pitchVariationPct: opts.pitchVariationPct },
@@ -47,9 +63,14 @@ export async function runAudioCli(argv: readonly string[], env: Record<string, s
     },
     onNotice: (line) => out(`note: ${line}`),
   });
-  const made = Object.entries(result.byEngine).filter(([, n]) => n > 0).map(([e, n]) => `${n} ${e}`).join(', ');
-  out(`done in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.generated} generated${made ? ` (${made})` : ''}, `
-    + `${result.total - result.generated} already in the cache${result.fallbacks ? `, ${result.fallbacks} spoken offline in place of Azure` : ''}`);
+  const made = Object.entries(result.byEngine)
+    .filter(([, n]) => n > 0)
+    .map(([e, n]) => `${n} ${e}`)
+    .join(', ');
+  out(
+    `done in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.generated} generated${made ? ` (${made})` : ''}, ` +
+      `${result.total - result.generated} already in the cache${result.fallbacks ? `, ${result.fallbacks} spoken offline in place of Azure` : ''}`,
+  );
   return result;
 }
 

@@ -22,7 +22,13 @@ export function lowPass(cutoffHz: number, sampleRateHz: number, q = Math.SQRT1_2
   const alpha = Math.sin(w) / (2 * q);
   const cos = Math.cos(w);
   const a0 = 1 + alpha;
-  return { b0: (1 - cos) / 2 / a0, b1: (1 - cos) / a0, b2: (1 - cos) / 2 / a0, a1: (-2 * cos) / a0, a2: (1 - alpha) / a0 };
+  return {
+    b0: (1 - cos) / 2 / a0,
+    b1: (1 - cos) / a0,
+    b2: (1 - cos) / 2 / a0,
+    a1: (-2 * cos) / a0,
+    a2: (1 - alpha) / a0,
+  };
 }
 
 export function highPass(cutoffHz: number, sampleRateHz: number, q = Math.SQRT1_2): Biquad {
@@ -30,7 +36,13 @@ export function highPass(cutoffHz: number, sampleRateHz: number, q = Math.SQRT1_
   const alpha = Math.sin(w) / (2 * q);
   const cos = Math.cos(w);
   const a0 = 1 + alpha;
-  return { b0: (1 + cos) / 2 / a0, b1: -(1 + cos) / a0, b2: (1 + cos) / 2 / a0, a1: (-2 * cos) / a0, a2: (1 - alpha) / a0 };
+  return {
+    b0: (1 + cos) / 2 / a0,
+    b1: -(1 + cos) / a0,
+    b2: (1 + cos) / 2 / a0,
+    a1: (-2 * cos) / a0,
+    a2: (1 - alpha) / a0,
+  };
 }
 
 /** Constant 0 dB peak gain band-pass centred on `centreHz`. */
@@ -47,11 +59,17 @@ export function filter(x: Float32Array, sections: readonly Biquad[]): Float32Arr
   let input = x;
   for (const s of sections) {
     const out = new Float32Array(input.length);
-    let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+    let x1 = 0,
+      x2 = 0,
+      y1 = 0,
+      y2 = 0;
     for (let i = 0; i < input.length; i++) {
       const x0 = input[i]!;
       const y0 = s.b0 * x0 + s.b1 * x1 + s.b2 * x2 - s.a1 * y1 - s.a2 * y2;
-      x2 = x1; x1 = x0; y2 = y1; y1 = y0;
+      x2 = x1;
+      x1 = x0;
+      y2 = y1;
+      y1 = y0;
       out[i] = y0;
     }
     input = out;
@@ -115,5 +133,5 @@ export function muLawEncode(sample: number): number {
 
 export function muLawDecode(code: number): number {
   const y = (code / 255) * 2 - 1;
-  return (Math.sign(y) * (Math.pow(1 + MU, Math.abs(y)) - 1)) / MU;
+  return (Math.sign(y) * ((1 + MU) ** Math.abs(y) - 1)) / MU;
 }

@@ -26,5 +26,5 @@ for (const req of input.requests) {
     process.stderr.write(`flite exited with ${code} for ${req.outFile}\n`);
     process.exit(2);
   }
-  process.stdout.write(JSON.stringify({ done: req.outFile }) + '\n');
+  process.stdout.write(`${JSON.stringify({ done: req.outFile })}\n`);
 }

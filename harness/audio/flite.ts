@@ -41,7 +41,8 @@ export async function synthesizeWithFlite(requests: readonly FliteRequest[]): Pr
       try {
         await runChild(pending);
       } catch (e) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error(`offline speech synthesis failed after ${attempt} attempts: ${(e as Error).message}`);
+        if (attempt >= MAX_ATTEMPTS)
+          throw new Error(`offline speech synthesis failed after ${attempt} attempts: ${(e as Error).message}`);
       }
       pending = jobs.filter((j) => !fs.existsSync(j.outFile) || fs.statSync(j.outFile).size <= 44);
     }
@@ -55,7 +56,9 @@ function runChild(requests: unknown[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD], { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();

@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AzureConfigError, AzureEngine, AzureSpeechError, type AzureCredentials, type AzureEngineOptions } from './azure';
+import {
+  AzureConfigError,
+  AzureEngine,
+  AzureSpeechError,
+  type AzureCredentials,
+  type AzureEngineOptions,
+} from './azure';
 import { synthesizeWithFlite, type FliteVoice } from './flite';
 import { withCacheLock } from './lock';
 import { callerOf, readManifest, variantOf, writeManifest, type ManifestEntry } from './manifest';
@@ -10,7 +16,13 @@ import { trimSpeech } from './trim';
 import { applyTransform, DEFAULT_REALISM, type RealismOptions } from './realism';
 import type { Scenario } from './scenarios';
 import {
-  checkVoices, DEFAULT_PROSODY_VARIATION, fliteRequest, formatPct, type EngineChoice, type EngineName, type ProsodyVariation,
+  checkVoices,
+  DEFAULT_PROSODY_VARIATION,
+  fliteRequest,
+  formatPct,
+  type EngineChoice,
+  type EngineName,
+  type ProsodyVariation,
 } from './voices';
 
 export { cacheFileName, contentHash } from './plan';
@@ -80,72 +92,112 @@ export async function ensureCallerAudio(opts: GenerateOptions): Promise<Generate
     throw new AzureConfigError('--engine azure needs AZURE_SPEECH_KEY and AZURE_SPEECH_REGION to be set');
   }
   const plan = planGeneration({
-    scenarios: opts.scenarios, voices, maxTurns: opts.maxTurns ?? 0, engine, azureConfigured: credentials !== null,
-    realism: { ...DEFAULT_REALISM, ...opts.realism }, prosodyVariation: { ...DEFAULT_PROSODY_VARIATION, ...opts.prosodyVariation },
+    scenarios: opts.scenarios,
+    voices,
+    maxTurns: opts.maxTurns ?? 0,
+    engine,
+    azureConfigured: credentials !== null,
+    realism: { ...DEFAULT_REALISM, ...opts.realism },
+    prosodyVariation: { ...DEFAULT_PROSODY_VARIATION, ...opts.prosodyVariation },
   });
   fs.mkdirSync(opts.dir, { recursive: true });
-  return withCacheLock(opts.dir, async () => {
-    const cache = new CacheWriter(opts.dir);
-    const result: GenerateResult = { generated: 0, total: plan.length, byEngine: { azure: 0, flite: 0 }, fallbacks: 0, elapsedMs: 0 };
-    let done = 0;
-    const report = (job: Job, generated: boolean) => opts.onProgress?.({
-      done: ++done, total: plan.length, file: job.rendition.filename, generated, engine: job.rendition.engine,
-      voice: job.rendition.voice, caller: job.file.caller, ...(job.reason ? { fallback: job.reason } : {}), elapsedMs: Date.now() - started,
-    });
-    const finish = async (job: Job, spoken: Int16Array) => {
-      const speech = job.file.maxSpeechMs ? await trimSpeech(spoken, job.file.maxSpeechMs) : spoken;
-      const audio = await applyTransform(speech, job.file.transform).catch((e: Error) => {
-        throw new Error(`${job.rendition.filename}: ${e.message} ("${job.file.text}", ${job.rendition.voice})`);
-      });
-      cache.add(job, audio.samples, { speechStartMs: audio.speechStartMs, speechEndMs: audio.speechEndMs, levelDbfs: audio.levelDbfs });
-      result.generated++;
-      result.byEngine[job.rendition.engine]++;
-      if (job.reason) result.fallbacks++;
-      report(job, true);
-    };
+  return withCacheLock(
+    opts.dir,
+    async () => {
+      const cache = new CacheWriter(opts.dir);
+      const result: GenerateResult = {
+        generated: 0,
+        total: plan.length,
+        byEngine: { azure: 0, flite: 0 },
+        fallbacks: 0,
+        elapsedMs: 0,
+      };
+      let done = 0;
+      const report = (job: Job, generated: boolean) =>
+        opts.onProgress?.({
+          done: ++done,
+          total: plan.length,
+          file: job.rendition.filename,
+          generated,
+          engine: job.rendition.engine,
+          voice: job.rendition.voice,
+          caller: job.file.caller,
+          ...(job.reason ? { fallback: job.reason } : {}),
+          elapsedMs: Date.now() - started,
+        });
+      const finish = async (job: Job, spoken: Int16Array) => {
+        const speech = job.file.maxSpeechMs ? await trimSpeech(spoken, job.file.maxSpeechMs) : spoken;
+        const audio = await applyTransform(speech, job.file.transform).catch((e: Error) => {
+          throw new Error(`${job.rendition.filename}: ${e.message} ("${job.file.text}", ${job.rendition.voice})`);
+        });
+        cache.add(job, audio.samples, {
+          speechStartMs: audio.speechStartMs,
+          speechEndMs: audio.speechEndMs,
+          levelDbfs: audio.levelDbfs,
+        });
+        result.generated++;
+        result.byEngine[job.rendition.engine]++;
+        if (job.reason) result.fallbacks++;
+        report(job, true);
+      };
 
-    const offline: Job[] = [];
-    const azureJobs: Job[] = [];
-    for (const file of plan) {
-      const job: Job = { file, rendition: file.primary, ...(file.primaryReason ? { reason: file.primaryReason } : {}) };
-      if (cache.has(file.primary.filename)) report(job, false);
-      else (file.primary.engine === 'azure' ? azureJobs : offline).push(job);
-    }
-
-    if (azureJobs.length) {
-      const azure = new AzureEngine({ ...opts.azure, credentials: credentials! });
-      const told = new Set<string>();
-      try {
-        for (const job of azureJobs) {
-          let speech: Int16Array;
-          try {
-            speech = await azure.synthesize({ text: job.file.text, voice: job.rendition.voice, style: job.rendition.style, prosody: job.rendition.prosody });
-          } catch (e) {
-            if (!(e instanceof AzureSpeechError) || !job.file.fallback) throw e;
-            if (!told.has(e.kind)) {
-              told.add(e.kind);
-              opts.onNotice?.(`${e.message}; the offline engine speaks in its place (${job.file.fallback.voice}) where Azure fails`);
-            }
-            const standIn: Job = { file: job.file, rendition: job.file.fallback, reason: e.kind };
-            if (cache.has(standIn.rendition.filename)) report(standIn, false);
-            else offline.push(standIn);
-            continue;
-          }
-          await finish(job, speech);
-        }
-      } finally {
-        azure.close();
+      const offline: Job[] = [];
+      const azureJobs: Job[] = [];
+      for (const file of plan) {
+        const job: Job = {
+          file,
+          rendition: file.primary,
+          ...(file.primaryReason ? { reason: file.primaryReason } : {}),
+        };
+        if (cache.has(file.primary.filename)) report(job, false);
+        else (file.primary.engine === 'azure' ? azureJobs : offline).push(job);
       }
-    }
 
-    for (let i = 0; i < offline.length; i += OFFLINE_CHUNK) {
-      const chunk = offline.slice(i, i + OFFLINE_CHUNK);
-      const audio = await synthesizeWithFlite(chunk.map((j) => fliteRequest(j.file.text, j.rendition.voice as FliteVoice, j.rendition.prosody)));
-      for (let k = 0; k < chunk.length; k++) await finish(chunk[k]!, audio[k]!);
-    }
-    result.elapsedMs = Date.now() - started;
-    return result;
-  }, { onWait: (pid) => opts.onNotice?.(`waiting for process ${pid}, which is writing ${opts.dir}`) });
+      if (azureJobs.length) {
+        const azure = new AzureEngine({ ...opts.azure, credentials: credentials! });
+        const told = new Set<string>();
+        try {
+          for (const job of azureJobs) {
+            let speech: Int16Array;
+            try {
+              speech = await azure.synthesize({
+                text: job.file.text,
+                voice: job.rendition.voice,
+                style: job.rendition.style,
+                prosody: job.rendition.prosody,
+              });
+            } catch (e) {
+              if (!(e instanceof AzureSpeechError) || !job.file.fallback) throw e;
+              if (!told.has(e.kind)) {
+                told.add(e.kind);
+                opts.onNotice?.(
+                  `${e.message}; the offline engine speaks in its place (${job.file.fallback.voice}) where Azure fails`,
+                );
+              }
+              const standIn: Job = { file: job.file, rendition: job.file.fallback, reason: e.kind };
+              if (cache.has(standIn.rendition.filename)) report(standIn, false);
+              else offline.push(standIn);
+              continue;
+            }
+            await finish(job, speech);
+          }
+        } finally {
+          azure.close();
+        }
+      }
+
+      for (let i = 0; i < offline.length; i += OFFLINE_CHUNK) {
+        const chunk = offline.slice(i, i + OFFLINE_CHUNK);
+        const audio = await synthesizeWithFlite(
+          chunk.map((j) => fliteRequest(j.file.text, j.rendition.voice as FliteVoice, j.rendition.prosody)),
+        );
+        for (let k = 0; k < chunk.length; k++) await finish(chunk[k]!, audio[k]!);
+      }
+      result.elapsedMs = Date.now() - started;
+      return result;
+    },
+    { onWait: (pid) => opts.onNotice?.(`waiting for process ${pid}, which is writing ${opts.dir}`) },
+  );
 }
 
 /** The cache directory's manifest, kept in memory and rewritten atomically after every added file. */
@@ -161,7 +213,11 @@ class CacheWriter {
     return this.entries.some((e) => e.filename === filename) && fs.existsSync(path.join(this.dir, filename));
   }
 
-  add(job: Job, samples: Int16Array, measured: { speechStartMs: number; speechEndMs: number; levelDbfs: number }): void {
+  add(
+    job: Job,
+    samples: Int16Array,
+    measured: { speechStartMs: number; speechEndMs: number; levelDbfs: number },
+  ): void {
     const { file, rendition } = job;
     const full = path.join(this.dir, rendition.filename);
     const t = file.transform;
@@ -213,8 +269,13 @@ class CacheWriter {
  */
 function supersedes(added: ManifestEntry, old: ManifestEntry): boolean {
   if (old.filename === added.filename) return true;
-  return old.engine !== undefined && old.scenario === added.scenario && callerOf(old) === added.caller
-    && variantOf(old) === added.variant && old.turn_index === added.turn_index;
+  return (
+    old.engine !== undefined &&
+    old.scenario === added.scenario &&
+    callerOf(old) === added.caller &&
+    variantOf(old) === added.variant &&
+    old.turn_index === added.turn_index
+  );
 }
 
 /** Like the Locust cache: relative to where the tool ran, unless the cache lies outside it. */

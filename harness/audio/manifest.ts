@@ -89,15 +89,22 @@ export function manifestTracks(entries: readonly ManifestEntry[]): ManifestTrack
 }
 
 export class ManifestError extends Error {
-  constructor(readonly file: string, readonly line: number, detail: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    detail: string,
+  ) {
     super(`${file}:${line}: ${detail}`);
     this.name = 'ManifestError';
   }
 }
 
 const REQUIRED: Array<[keyof ManifestEntry, 'string' | 'number']> = [
-  ['filename', 'string'], ['text', 'string'], ['sample_rate', 'number'],
-  ['scenario', 'string'], ['turn_index', 'number'],
+  ['filename', 'string'],
+  ['text', 'string'],
+  ['sample_rate', 'number'],
+  ['scenario', 'string'],
+  ['turn_index', 'number'],
 ];
 
 export function parseManifest(text: string, file: string): ManifestEntry[] {
@@ -108,7 +115,8 @@ export function parseManifest(text: string, file: string): ManifestEntry[] {
     const lineNo = i + 1;
     if (line === '') {
       // A blank line inside the file means a lost record; a trailing newline is fine.
-      if (lines.slice(i + 1).some((l) => l.trim() !== '')) throw new ManifestError(file, lineNo, 'empty line (a truncated or lost record)');
+      if (lines.slice(i + 1).some((l) => l.trim() !== ''))
+        throw new ManifestError(file, lineNo, 'empty line (a truncated or lost record)');
       return;
     }
     let value: unknown;
@@ -117,7 +125,8 @@ export function parseManifest(text: string, file: string): ManifestEntry[] {
     } catch (e) {
       throw new ManifestError(file, lineNo, `not valid JSON (${(e as Error).message}); the line may be truncated`);
     }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ManifestError(file, lineNo, 'expected a JSON object');
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw new ManifestError(file, lineNo, 'expected a JSON object');
     const obj = value as Record<string, unknown>;
     for (const [key, type] of REQUIRED) {
       if (typeof obj[key] !== type) throw new ManifestError(file, lineNo, `field "${key}" must be a ${type}`);

@@ -14,7 +14,12 @@ import type { Rng } from '../random';
 export type NoiseKind = 'none' | 'office' | 'street';
 export const NOISE_KINDS: readonly NoiseKind[] = ['none', 'office', 'street'];
 
-export function generateNoise(kind: Exclude<NoiseKind, 'none'>, length: number, sampleRateHz: number, rng: Rng): Float32Array {
+export function generateNoise(
+  kind: Exclude<NoiseKind, 'none'>,
+  length: number,
+  sampleRateHz: number,
+  rng: Rng,
+): Float32Array {
   const out = kind === 'office' ? office(length, sampleRateHz, rng) : street(length, sampleRateHz, rng);
   return normalise(out);
 }
@@ -50,7 +55,13 @@ function white(length: number, rng: Rng): Float32Array {
 /** Paul Kellet's refined pink filter: within 0.05 dB of 1/f above 10 Hz. */
 export function pink(length: number, rng: Rng): Float32Array {
   const out = new Float32Array(length);
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0,
+    b4 = 0,
+    b5 = 0,
+    b6 = 0;
   for (let i = 0; i < length; i++) {
     const w = rng.gaussian();
     b0 = 0.99886 * b0 + w * 0.0555179;
@@ -142,7 +153,8 @@ function typing(length: number, rateHz: number, rng: Rng): Float32Array {
     const burstEnd = t + Math.floor(rng.uniform(1, 3) * rateHz);
     while (t < Math.min(burstEnd, length)) {
       const amp = rng.uniform(0.4, 1);
-      for (let i = 0; i < clickSamples && t + i < length; i++) out[t + i] = amp * rng.gaussian() * Math.exp(-i / (clickSamples / 4));
+      for (let i = 0; i < clickSamples && t + i < length; i++)
+        out[t + i] = amp * rng.gaussian() * Math.exp(-i / (clickSamples / 4));
       t += Math.floor(rng.uniform(0.08, 0.25) * rateHz);
     }
     t += Math.floor(rng.uniform(1, 4) * rateHz);
@@ -152,7 +164,11 @@ function typing(length: number, rateHz: number, rng: Rng): Float32Array {
 
 function office(length: number, rateHz: number, rng: Rng): Float32Array {
   const hvac = filter(pink(length, rng), [lowPass(300, rateHz)]);
-  return mix(length, [[babble(length, rateHz, 6, rng), 1], [hvac, 0.5], [typing(length, rateHz, rng), 0.25]]);
+  return mix(length, [
+    [babble(length, rateHz, 6, rng), 1],
+    [hvac, 0.5],
+    [typing(length, rateHz, rng), 0.25],
+  ]);
 }
 
 /** Vehicles passing: Gaussian swells 2-6 s wide of low-passed noise. */
@@ -176,5 +192,9 @@ function traffic(length: number, rateHz: number, rng: Rng): Float32Array {
 function street(length: number, rateHz: number, rng: Rng): Float32Array {
   const hiss = filter(pink(length, rng), [highPass(80, rateHz)]);
   const rumble = filter(brown(length, rng), [highPass(20, rateHz)]);
-  return mix(length, [[hiss, 1], [rumble, 0.6], [traffic(length, rateHz, rng), 0.8]]);
+  return mix(length, [
+    [hiss, 1],
+    [rumble, 0.6],
+    [traffic(length, rateHz, rng), 0.8],
+  ]);
 }

@@ -3,7 +3,10 @@
 export const CALLER_SAMPLE_RATE_HZ = 16000;
 
 export class AudioFormatError extends Error {
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super(`${file}: ${detail}`);
     this.name = 'AudioFormatError';
   }
@@ -12,7 +15,10 @@ export class AudioFormatError extends Error {
 /** Raw little-endian PCM16; an odd byte count means a truncated or foreign file. */
 export function parseRawPcm16(bytes: Uint8Array, file: string): Int16Array {
   if (bytes.byteLength % 2 !== 0) {
-    throw new AudioFormatError(file, `odd byte count ${bytes.byteLength}: not 16-bit PCM (truncated or another format)`);
+    throw new AudioFormatError(
+      file,
+      `odd byte count ${bytes.byteLength}: not 16-bit PCM (truncated or another format)`,
+    );
   }
   const copy = new Int16Array(bytes.byteLength / 2);
   new Uint8Array(copy.buffer).set(bytes);
@@ -29,7 +35,8 @@ export interface DecodedWav {
 export function parseWav(bytes: Uint8Array, file: string): DecodedWav {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tag = (off: number) => String.fromCharCode(...bytes.subarray(off, off + 4));
-  if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new AudioFormatError(file, 'not a RIFF/WAVE file');
+  if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE')
+    throw new AudioFormatError(file, 'not a RIFF/WAVE file');
   let offset = 12;
   let format: { channels: number; rate: number; bits: number; codec: number } | undefined;
   while (offset + 8 <= bytes.byteLength) {
@@ -46,7 +53,10 @@ export function parseWav(bytes: Uint8Array, file: string): DecodedWav {
     } else if (id === 'data') {
       if (!format) throw new AudioFormatError(file, 'data chunk before fmt chunk');
       if (format.codec !== 1 || format.bits !== 16) {
-        throw new AudioFormatError(file, `unsupported WAV encoding (codec ${format.codec}, ${format.bits} bit); 16-bit PCM is required`);
+        throw new AudioFormatError(
+          file,
+          `unsupported WAV encoding (codec ${format.codec}, ${format.bits} bit); 16-bit PCM is required`,
+        );
       }
       // Flite writes 0 or 0xffffffff as the data size when streaming; clamp to the file.
       const end = Math.min(bytes.byteLength, size === 0 || size === 0xffffffff ? bytes.byteLength : body + size);
@@ -143,7 +153,7 @@ export function floatToInt16(samples: Float32Array): Int16Array {
   const out = new Int16Array(samples.length);
   for (let i = 0; i < samples.length; i++) {
     const v = Math.round(samples[i]! * 32768);
-    out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    out[i] = v > 32767 ? 32767 : Math.max(v, -32768);
   }
   return out;
 }
@@ -170,12 +180,22 @@ export function encodeWav(samples: Int16Array, sampleRateHz: number, channels = 
   const data = toBytes(samples);
   const out = new Uint8Array(44 + data.byteLength);
   const view = new DataView(out.buffer);
-  const put = (off: number, s: string) => { for (let i = 0; i < 4; i++) out[off + i] = s.charCodeAt(i); };
-  put(0, 'RIFF'); view.setUint32(4, 36 + data.byteLength, true); put(8, 'WAVE');
-  put(12, 'fmt '); view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, channels, true);
-  view.setUint32(24, sampleRateHz, true); view.setUint32(28, sampleRateHz * channels * 2, true);
-  view.setUint16(32, channels * 2, true); view.setUint16(34, 16, true);
-  put(36, 'data'); view.setUint32(40, data.byteLength, true);
+  const put = (off: number, s: string) => {
+    for (let i = 0; i < 4; i++) out[off + i] = s.charCodeAt(i);
+  };
+  put(0, 'RIFF');
+  view.setUint32(4, 36 + data.byteLength, true);
+  put(8, 'WAVE');
+  put(12, 'fmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true);
+  view.setUint16(22, channels, true);
+  view.setUint32(24, sampleRateHz, true);
+  view.setUint32(28, sampleRateHz * channels * 2, true);
+  view.setUint16(32, channels * 2, true);
+  view.setUint16(34, 16, true);
+  put(36, 'data');
+  view.setUint32(40, data.byteLength, true);
   out.set(data, 44);
   return out;
 }

@@ -3,7 +3,14 @@ import { drawTransform, variantName, type RealismOptions, type TransformParams }
 import type { Scenario } from './scenarios';
 import { spellDigits } from './text';
 import {
-  drawProsody, forVoice, isOfflineVoice, offlineStandIn, type EngineChoice, type EngineName, type Prosody, type ProsodyVariation,
+  drawProsody,
+  forVoice,
+  isOfflineVoice,
+  offlineStandIn,
+  type EngineChoice,
+  type EngineName,
+  type Prosody,
+  type ProsodyVariation,
 } from './voices';
 
 /**
@@ -84,16 +91,45 @@ export function planGeneration(opts: PlanOptions): PlannedFile[] {
         const make = (engine: EngineName, voice: string): Rendition => {
           const voiceProsody = forVoice(voice, prosody);
           const style = engine === 'azure' ? 'chat' : 'neutral';
-          const hash = contentHash({ v: PIPELINE_VERSION, engine, voice, style, spoken: spellDigits(text), prosody: voiceProsody, transform, ...(maxSpeechMs ? { maxSpeechMs } : {}) });
-          return { engine, voice, style, prosody: voiceProsody, hash, filename: cacheFileName(scenario.name, i + 1, count, hash) };
+          const hash = contentHash({
+            v: PIPELINE_VERSION,
+            engine,
+            voice,
+            style,
+            spoken: spellDigits(text),
+            prosody: voiceProsody,
+            transform,
+            ...(maxSpeechMs ? { maxSpeechMs } : {}),
+          });
+          return {
+            engine,
+            voice,
+            style,
+            prosody: voiceProsody,
+            hash,
+            filename: cacheFileName(scenario.name, i + 1, count, hash),
+          };
         };
-        const file = { scenario: scenario.name, turnIndex: i + 1, turnCount: count, text, caller, variant: variantName(transform), transform, ...(maxSpeechMs ? { maxSpeechMs } : {}) };
+        const file = {
+          scenario: scenario.name,
+          turnIndex: i + 1,
+          turnCount: count,
+          text,
+          caller,
+          variant: variantName(transform),
+          transform,
+          ...(maxSpeechMs ? { maxSpeechMs } : {}),
+        };
         if (isOfflineVoice(caller)) {
           plan.push({ ...file, primary: make('flite', caller) });
         } else if (opts.engine === 'auto' && !opts.azureConfigured) {
           plan.push({ ...file, primary: make('flite', offlineStandIn(caller)), primaryReason: 'no-credentials' });
         } else {
-          plan.push({ ...file, primary: make('azure', caller), ...(opts.engine === 'auto' ? { fallback: make('flite', offlineStandIn(caller)) } : {}) });
+          plan.push({
+            ...file,
+            primary: make('azure', caller),
+            ...(opts.engine === 'auto' ? { fallback: make('flite', offlineStandIn(caller)) } : {}),
+          });
         }
       }
     }

@@ -61,7 +61,7 @@ export function drawTransform(opts: RealismOptions, key: readonly (string | numb
   const round = (v: number, step: number) => Math.round(v / step) * step;
   return {
     seed: opts.seed,
-    noiseSeed: rngFor(opts.seed, 'noise', ...key).next() * 2 ** 32 >>> 0,
+    noiseSeed: (rngFor(opts.seed, 'noise', ...key).next() * 2 ** 32) >>> 0,
     noise: opts.noise,
     snrDb: opts.noise === 'none' ? null : opts.snrDb,
     telephone: opts.telephone,
@@ -89,13 +89,21 @@ export interface TransformedAudio extends SpeechBounds {
  * silence -> [speech bounds measured here, on clean speech] -> + noise at SNR
  * -> phone channel. Bounds come from the clean signal, so noise can never move `t_se`.
  */
-export async function applyTransform(speech: Int16Array, p: TransformParams, sampleRateHz = CALLER_SAMPLE_RATE_HZ): Promise<TransformedAudio> {
+export async function applyTransform(
+  speech: Int16Array,
+  p: TransformParams,
+  sampleRateHz = CALLER_SAMPLE_RATE_HZ,
+): Promise<TransformedAudio> {
   const { clean, levelDbfs } = await placeSpeech(speech, p, sampleRateHz);
   return { ...(await renderScene(clean, p, sampleRateHz)), levelDbfs };
 }
 
 /** The speech at its drawn level between the drawn silences, as floats (not yet clipped to 16 bits). */
-export async function placeSpeech(speech: Int16Array, p: TransformParams, sampleRateHz = CALLER_SAMPLE_RATE_HZ): Promise<{ clean: Float32Array; levelDbfs: number }> {
+export async function placeSpeech(
+  speech: Int16Array,
+  p: TransformParams,
+  sampleRateHz = CALLER_SAMPLE_RATE_HZ,
+): Promise<{ clean: Float32Array; levelDbfs: number }> {
   const own = await measureSpeechExtent(speech, sampleRateHz);
   if (!own) throw new Error('no speech detected in synthesized audio');
   const toSamples = (ms: number) => Math.round((ms * sampleRateHz) / 1000);
@@ -104,9 +112,9 @@ export async function placeSpeech(speech: Int16Array, p: TransformParams, sample
   const to = Math.min(speech.length, toSamples(own.speechEndMs + EDGE_MARGIN_MS));
   const trimmed = int16ToFloat(speech.subarray(from, to));
   const active = activeRms(trimmed, sampleRateHz);
-  let gain = Math.pow(10, p.levelDbfs / 20) / active;
+  let gain = 10 ** (p.levelDbfs / 20) / active;
   const peak = trimmed.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  gain = Math.min(gain, Math.pow(10, PEAK_CEILING_DBFS / 20) / peak);
+  gain = Math.min(gain, 10 ** (PEAK_CEILING_DBFS / 20) / peak);
   // The drawn silences are measured from the speech itself, margin included.
   const lead = Math.max(0, toSamples(p.leadSilenceMs) - (toSamples(own.speechStartMs) - from));
   const trail = Math.max(0, toSamples(p.trailSilenceMs) - (to - toSamples(own.speechEndMs)));
@@ -116,7 +124,11 @@ export async function placeSpeech(speech: Int16Array, p: TransformParams, sample
 }
 
 /** Measures the speech bounds on `clean`, then adds the noise and the phone channel. */
-export async function renderScene(clean: Float32Array, p: TransformParams, sampleRateHz = CALLER_SAMPLE_RATE_HZ): Promise<SpeechBounds & { samples: Int16Array }> {
+export async function renderScene(
+  clean: Float32Array,
+  p: TransformParams,
+  sampleRateHz = CALLER_SAMPLE_RATE_HZ,
+): Promise<SpeechBounds & { samples: Int16Array }> {
   const bounds = await measureSpeechExtent(floatToInt16(clean), sampleRateHz);
   if (!bounds) throw new Error('no speech detected in synthesized audio');
   let mixed: Float32Array = clean;
@@ -124,7 +136,7 @@ export async function renderScene(clean: Float32Array, p: TransformParams, sampl
     const from = Math.floor((bounds.speechStartMs * sampleRateHz) / 1000);
     const to = Math.min(clean.length, Math.ceil((bounds.speechEndMs * sampleRateHz) / 1000));
     const noise = generateNoise(p.noise, clean.length, sampleRateHz, rngFor(p.noiseSeed));
-    const noiseGain = rms(clean, from, to) / Math.pow(10, p.snrDb / 20);
+    const noiseGain = rms(clean, from, to) / 10 ** (p.snrDb / 20);
     mixed = new Float32Array(clean.length);
     for (let i = 0; i < clean.length; i++) mixed[i] = clean[i]! + noiseGain * noise[i]!;
   }
@@ -143,6 +155,6 @@ export function activeRms(x: Float32Array, sampleRateHz = CALLER_SAMPLE_RATE_HZ)
   for (let i = 0; i + n <= x.length; i += n) energies.push(rms(x, i, i + n) ** 2);
   if (energies.length === 0) return rms(x);
   const max = Math.max(...energies);
-  const active = energies.filter((e) => e >= max * Math.pow(10, -35 / 10));
+  const active = energies.filter((e) => e >= max * 10 ** (-35 / 10));
   return Math.sqrt(active.reduce((s, e) => s + e, 0) / active.length);
 }

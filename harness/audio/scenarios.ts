@@ -46,7 +46,10 @@ export function builtInScenarios(): Map<string, Scenario> {
 }
 
 export class ScenarioFileError extends Error {
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super(`${file}: ${detail}`);
     this.name = 'ScenarioFileError';
   }
@@ -66,12 +69,17 @@ export function scenariosWithFile(file: string | undefined): Map<string, Scenari
   } catch (e) {
     throw new ScenarioFileError(file, `not a readable JSON file (${(e as Error).message})`);
   }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new ScenarioFileError(file, 'expected an object of scenarios: {"name": {"description", "turns": [{"text"}]}}');
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new ScenarioFileError(
+      file,
+      'expected an object of scenarios: {"name": {"description", "turns": [{"text"}]}}',
+    );
   for (const [name, value] of Object.entries(data as Record<string, unknown>)) {
     if (name.startsWith('$')) continue;
     const where = `scenario "${name}"`;
     const v = value as { description?: unknown; turns?: unknown };
-    if (!v || typeof v !== 'object' || !Array.isArray(v.turns) || v.turns.length === 0) throw new ScenarioFileError(file, `${where}: "turns" must be a non-empty array`);
+    if (!v || typeof v !== 'object' || !Array.isArray(v.turns) || v.turns.length === 0)
+      throw new ScenarioFileError(file, `${where}: "turns" must be a non-empty array`);
     const turns = v.turns.map((t: unknown, i: number) => checkTurn(t, file, `${where} turn ${i + 1}`));
     all.set(name, { name, description: typeof v.description === 'string' ? v.description : '', turns });
   }
@@ -84,12 +92,20 @@ function checkTurn(t: unknown, file: string, where: string): ScenarioTurn {
   const turn = t as Record<string, unknown>;
   if (typeof turn.text !== 'string' || !turn.text.trim()) throw bad('"text" must be a non-empty string');
   if (turn.reply !== undefined && typeof turn.reply !== 'string') throw bad('"reply" must be a string');
-  if (turn.expect !== undefined && !(Array.isArray(turn.expect) && turn.expect.every((x) => typeof x === 'string'))) throw bad('"expect" must be an array of strings');
-  if (turn.timeoutSec !== undefined && !(typeof turn.timeoutSec === 'number' && turn.timeoutSec > 0)) throw bad('"timeoutSec" must be a number > 0 (seconds)');
+  if (turn.expect !== undefined && !(Array.isArray(turn.expect) && turn.expect.every((x) => typeof x === 'string')))
+    throw bad('"expect" must be an array of strings');
+  if (turn.timeoutSec !== undefined && !(typeof turn.timeoutSec === 'number' && turn.timeoutSec > 0))
+    throw bad('"timeoutSec" must be a number > 0 (seconds)');
   const tool = turn.tool as { name?: unknown; delayMs?: unknown } | undefined;
-  if (tool !== undefined && !(tool && typeof tool.name === 'string' && typeof tool.delayMs === 'number' && tool.delayMs >= 0)) throw bad('"tool" must be {"name": string, "delayMs": number >= 0}');
-  if (turn.interrupt !== undefined && turn.interrupt !== 'barge-in' && turn.interrupt !== 'false-alarm') throw bad('"interrupt" must be "barge-in" or "false-alarm"');
-  if (turn.maxSpeechMs !== undefined && !(typeof turn.maxSpeechMs === 'number' && turn.maxSpeechMs > 0)) throw bad('"maxSpeechMs" must be a number > 0 (milliseconds)');
+  if (
+    tool !== undefined &&
+    !(tool && typeof tool.name === 'string' && typeof tool.delayMs === 'number' && tool.delayMs >= 0)
+  )
+    throw bad('"tool" must be {"name": string, "delayMs": number >= 0}');
+  if (turn.interrupt !== undefined && turn.interrupt !== 'barge-in' && turn.interrupt !== 'false-alarm')
+    throw bad('"interrupt" must be "barge-in" or "false-alarm"');
+  if (turn.maxSpeechMs !== undefined && !(typeof turn.maxSpeechMs === 'number' && turn.maxSpeechMs > 0))
+    throw bad('"maxSpeechMs" must be a number > 0 (milliseconds)');
   return turn as unknown as ScenarioTurn;
 }
 

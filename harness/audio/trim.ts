@@ -15,6 +15,7 @@ export async function trimSpeech(speech: Int16Array, maxSpeechMs: number, sample
   const end = Math.min(speech.length, start + Math.round((maxSpeechMs * sampleRateHz) / 1000));
   const out = speech.slice(start, end);
   const fade = Math.min(out.length, Math.round((FADE_MS * sampleRateHz) / 1000));
-  for (let i = 0; i < fade; i++) out[out.length - fade + i] = Math.round(out[out.length - fade + i]! * (1 - (i + 1) / fade));
+  for (let i = 0; i < fade; i++)
+    out[out.length - fade + i] = Math.round(out[out.length - fade + i]! * (1 - (i + 1) / fade));
   return out;
 }

@@ -36,7 +36,8 @@ export async function createVad(sampleRateHz = 16000, mode: VadMode = 3): Promis
   const m = await loadModule();
   const inst = m._fvad_new();
   if (!inst) throw new Error('fvad: out of memory');
-  if (m._fvad_set_sample_rate(inst, sampleRateHz) !== 0) throw new Error(`fvad: unsupported sample rate ${sampleRateHz} Hz (8000, 16000, 32000 or 48000)`);
+  if (m._fvad_set_sample_rate(inst, sampleRateHz) !== 0)
+    throw new Error(`fvad: unsupported sample rate ${sampleRateHz} Hz (8000, 16000, 32000 or 48000)`);
   m._fvad_set_mode(inst, mode);
   const frameSamples = (sampleRateHz * VAD_FRAME_MS) / 1000;
   const ptr = m._malloc(frameSamples * 2);
@@ -68,7 +69,11 @@ export interface SpeechBounds {
  * First and last voiced region of an utterance. A region needs `minRunMs` of
  * consecutive voiced frames, so clicks and breaths at the edges do not count.
  */
-export async function measureSpeechBounds(samples: Int16Array, sampleRateHz = 16000, minRunMs = 30): Promise<SpeechBounds | null> {
+export async function measureSpeechBounds(
+  samples: Int16Array,
+  sampleRateHz = 16000,
+  minRunMs = 30,
+): Promise<SpeechBounds | null> {
   const vad = await createVad(sampleRateHz, 3);
   try {
     const n = vad.frameSamples;
@@ -114,7 +119,7 @@ export async function measureSpeechExtent(samples: Int16Array, sampleRateHz = 16
     for (let i = f * n; i < (f + 1) * n; i++) e += samples[i]! * samples[i]!;
     energy.push(e);
   }
-  const threshold = Math.max(...energy) * Math.pow(10, -EXTENT_BELOW_PEAK_DB / 10);
+  const threshold = Math.max(...energy) * 10 ** (-EXTENT_BELOW_PEAK_DB / 10);
   let lo = 0;
   let hi = energy.length - 1;
   while (lo < hi && energy[lo]! < threshold) lo++;

@@ -35,8 +35,10 @@ export function isAzureVoice(name: string): boolean {
 
 export class UnknownVoiceError extends Error {
   constructor(name: string, detail: string) {
-    super(`unknown voice "${name}"${detail ? ` (${detail})` : ''}; known voices: offline ${FLITE_VOICES.join(', ')}; `
-      + `Azure neural voices by name, e.g. ${DEFAULT_AZURE_VOICE} (needs AZURE_SPEECH_KEY and AZURE_SPEECH_REGION)`);
+    super(
+      `unknown voice "${name}"${detail ? ` (${detail})` : ''}; known voices: offline ${FLITE_VOICES.join(', ')}; ` +
+        `Azure neural voices by name, e.g. ${DEFAULT_AZURE_VOICE} (needs AZURE_SPEECH_KEY and AZURE_SPEECH_REGION)`,
+    );
     this.name = 'UnknownVoiceError';
   }
 }
@@ -45,9 +47,11 @@ export class UnknownVoiceError extends Error {
 export function checkVoices(voices: readonly string[], engine: EngineChoice): void {
   for (const v of voices) {
     if (isOfflineVoice(v)) {
-      if (engine === 'azure') throw new UnknownVoiceError(v, 'an offline voice, and --engine azure speaks only Azure voices');
+      if (engine === 'azure')
+        throw new UnknownVoiceError(v, 'an offline voice, and --engine azure speaks only Azure voices');
     } else if (isAzureVoice(v)) {
-      if (engine === 'offline') throw new UnknownVoiceError(v, 'an Azure voice, and --engine offline speaks only offline voices');
+      if (engine === 'offline')
+        throw new UnknownVoiceError(v, 'an Azure voice, and --engine offline speaks only offline voices');
     } else {
       throw new UnknownVoiceError(v, '');
     }
@@ -62,7 +66,7 @@ export function defaultVoices(engine: EngineChoice, azureConfigured: boolean): s
 /** The offline voice that stands in for an Azure voice, the same one every time. */
 export function offlineStandIn(azureVoice: string): FliteVoice {
   const candidates: FliteVoice[] = ['flite-slt', 'flite-rms', 'flite-awb', 'flite-kal16'];
-  return candidates[rngFor('stand-in', azureVoice).next() * candidates.length | 0]!;
+  return candidates[(rngFor('stand-in', azureVoice).next() * candidates.length) | 0]!;
 }
 
 /** How a caller speaks: rate and pitch relative to the voice's own, in percent. */

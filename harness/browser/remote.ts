@@ -26,7 +26,10 @@ export interface RemoteBrowser {
  * the fake microphone, probes and clocks all run inside the page, so the
  * connection's own latency is in none of a call's figures.
  */
-export function remoteBrowser(config: HarnessConfig, env: Record<string, string | undefined> = process.env): RemoteBrowser | null {
+export function remoteBrowser(
+  config: HarnessConfig,
+  env: Record<string, string | undefined> = process.env,
+): RemoteBrowser | null {
   if (!config.browserWsEndpoint) return null;
   return {
     connectOptions: {
@@ -57,14 +60,25 @@ export function parseHeaders(text: string | undefined, origin: string): Record<s
     throw new ConfigError('BROWSER_WS_HEADERS', '(not shown)', `${allowed}; it is not valid JSON`, origin);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError('BROWSER_WS_HEADERS', '(not shown)', `${allowed}; got ${Array.isArray(parsed) ? 'an array' : typeof parsed}`, origin);
+    throw new ConfigError(
+      'BROWSER_WS_HEADERS',
+      '(not shown)',
+      `${allowed}; got ${Array.isArray(parsed) ? 'an array' : typeof parsed}`,
+      origin,
+    );
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(parsed)) {
-    if (!HEADER_NAME.test(name)) throw new ConfigError('BROWSER_WS_HEADERS', '(not shown)', `${allowed}; "${name}" is not a header name`, origin);
+    if (!HEADER_NAME.test(name))
+      throw new ConfigError('BROWSER_WS_HEADERS', '(not shown)', `${allowed}; "${name}" is not a header name`, origin);
     // HTTP header values are ASCII without line breaks; anything else fails at the handshake with a vaguer message.
     if (typeof value !== 'string' || !/^[\x20-\x7e\t]*$/.test(value)) {
-      throw new ConfigError('BROWSER_WS_HEADERS', '(not shown)', `${allowed}; the value of "${name}" is not a printable ASCII string`, origin);
+      throw new ConfigError(
+        'BROWSER_WS_HEADERS',
+        '(not shown)',
+        `${allowed}; the value of "${name}" is not a printable ASCII string`,
+        origin,
+      );
     }
     headers[name] = value;
   }

@@ -14,8 +14,8 @@ export interface ResolvedBrowser {
 }
 
 export const INSTALL_HINT =
-  'Install one with `npx playwright install chromium` (Playwright\'s own build), or set CHROMIUM_PATH to a Chromium binary. ' +
-  'On Debian/Ubuntu as root, `npm run setup` installs the distribution\'s `chromium` package.';
+  "Install one with `npx playwright install chromium` (Playwright's own build), or set CHROMIUM_PATH to a Chromium binary. " +
+  "On Debian/Ubuntu as root, `npm run setup` installs the distribution's `chromium` package.";
 
 export class BrowserNotFoundError extends Error {
   constructor(detail: string) {
@@ -37,7 +37,8 @@ function isExecutable(file: string): boolean {
 export function resolveChromium(env: Record<string, string | undefined> = process.env): ResolvedBrowser {
   const explicit = env.CHROMIUM_PATH?.trim();
   if (explicit) {
-    if (!isExecutable(explicit)) throw new BrowserNotFoundError(`CHROMIUM_PATH="${explicit}" is not an executable file.`);
+    if (!isExecutable(explicit))
+      throw new BrowserNotFoundError(`CHROMIUM_PATH="${explicit}" is not an executable file.`);
     return { source: 'CHROMIUM_PATH', executablePath: explicit, description: `${explicit} (CHROMIUM_PATH)` };
   }
   let playwrightPath: string | undefined;
@@ -52,7 +53,11 @@ export function resolveChromium(env: Record<string, string | undefined> = proces
   if (isExecutable(DEBIAN_CHROMIUM)) {
     return { source: 'debian', executablePath: DEBIAN_CHROMIUM, description: `Debian's Chromium (${DEBIAN_CHROMIUM})` };
   }
-  throw new BrowserNotFoundError('No Chromium found: CHROMIUM_PATH is unset, Playwright\'s browser is not installed, and ' + DEBIAN_CHROMIUM + ' does not exist.');
+  throw new BrowserNotFoundError(
+    "No Chromium found: CHROMIUM_PATH is unset, Playwright's browser is not installed, and " +
+      DEBIAN_CHROMIUM +
+      ' does not exist.',
+  );
 }
 
 /**

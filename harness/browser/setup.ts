@@ -24,9 +24,12 @@ function hasApt(): boolean {
 }
 
 function installDebianChromium(): boolean {
-  console.log('setup: no Chromium found; installing Debian\'s chromium package (apt-get)…');
+  console.log("setup: no Chromium found; installing Debian's chromium package (apt-get)…");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'chromium']]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', 'chromium'],
+  ]) {
     const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
     if (r.status !== 0) {
       console.error(`setup: apt-get ${args.join(' ')} failed (exit ${r.status}).`);

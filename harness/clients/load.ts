@@ -4,11 +4,21 @@ import { ConfigError } from '../config/options';
 import { BUILTIN_PROFILES } from './builtin';
 import { parseSteps, type ClientProfile, type Step } from './profile';
 
-const PATHS: Record<string, string> = { browser: '/api/v1/browser/conversation', acs: '/api/v1/media/stream', realtime: '/v1/realtime' };
+const PATHS: Record<string, string> = {
+  browser: '/api/v1/browser/conversation',
+  acs: '/api/v1/media/stream',
+  realtime: '/v1/realtime',
+};
 
 function steps(variable: string, value: string): Step[] {
   const parsed = parseSteps(value);
-  if (typeof parsed === 'string') throw new ConfigError(variable, value, `steps like "button:Start call; button:Voice mode?; text:Connected; wait:500" (${parsed})`, 'environment');
+  if (typeof parsed === 'string')
+    throw new ConfigError(
+      variable,
+      value,
+      `steps like "button:Start call; button:Voice mode?; text:Connected; wait:500" (${parsed})`,
+      'environment',
+    );
   return parsed;
 }
 
@@ -21,17 +31,34 @@ export function loadClientProfile(config: HarnessConfig): ClientProfile {
   const name = config.clientProfile;
   let profile: ClientProfile;
   if (name === 'generic') {
-    if (!config.clientUrl) throw new ConfigError('CLIENT_URL', '', 'the URL of your client page (CLIENT_PROFILE=generic needs it)', 'environment');
+    if (!config.clientUrl)
+      throw new ConfigError(
+        'CLIENT_URL',
+        '',
+        'the URL of your client page (CLIENT_PROFILE=generic needs it)',
+        'environment',
+      );
     profile = {
-      name: 'generic', url: config.clientUrl, socketUrlIncludes: config.clientSocketMatch,
-      start: steps('CLIENT_START_STEPS', config.clientStartSteps), end: steps('CLIENT_END_STEPS', config.clientEndSteps), greeting: config.clientGreeting,
+      name: 'generic',
+      url: config.clientUrl,
+      socketUrlIncludes: config.clientSocketMatch,
+      start: steps('CLIENT_START_STEPS', config.clientStartSteps),
+      end: steps('CLIENT_END_STEPS', config.clientEndSteps),
+      greeting: config.clientGreeting,
     };
   } else if (BUILTIN_PROFILES[name]) {
     profile = { ...BUILTIN_PROFILES[name]! };
     if (name === 'accelerator') {
-      if (!config.clientUrl) throw new ConfigError('CLIENT_URL', '', 'the URL of the accelerator client (CLIENT_PROFILE=accelerator needs it)', 'environment');
+      if (!config.clientUrl)
+        throw new ConfigError(
+          'CLIENT_URL',
+          '',
+          'the URL of the accelerator client (CLIENT_PROFILE=accelerator needs it)',
+          'environment',
+        );
       profile.url = config.clientUrl;
-      if (config.pipeline === 'voicelive') profile.start = [profile.start[0]!, { role: 'button', name: 'Voice Live Orchestration', optional: true }];
+      if (config.pipeline === 'voicelive')
+        profile.start = [profile.start[0]!, { role: 'button', name: 'Voice Live Orchestration', optional: true }];
     }
   } else {
     profile = readProfileFile(name);
@@ -51,18 +78,33 @@ function readProfileFile(file: string): ClientProfile {
     throw new ConfigError('CLIENT_PROFILE', file, `a JSON profile (${(e as Error).message})`, 'environment');
   }
   if (typeof p.socketUrlIncludes !== 'string' || !Array.isArray(p.start) || !Array.isArray(p.end)) {
-    throw new ConfigError('CLIENT_PROFILE', file, 'a profile with "socketUrlIncludes", "start" and "end" steps (see README)', 'environment');
+    throw new ConfigError(
+      'CLIENT_PROFILE',
+      file,
+      'a profile with "socketUrlIncludes", "start" and "end" steps (see README)',
+      'environment',
+    );
   }
   return { name: p.name ?? file, greeting: p.greeting ?? true, ...p } as ClientProfile;
 }
 
 /** The page to open for one call: the profile's URL, or the reference client with its endpoint and scenario. */
-export function pageUrlFor(profile: ClientProfile, opts: { referenceClientUrl?: string; wsUrl?: string; embeddedAgentWsUrl?: string; scenario: string; pipeline: string }): string {
+export function pageUrlFor(
+  profile: ClientProfile,
+  opts: {
+    referenceClientUrl?: string;
+    wsUrl?: string;
+    embeddedAgentWsUrl?: string;
+    scenario: string;
+    pipeline: string;
+  },
+): string {
   if (!profile.referencePage) {
     if (!profile.url) throw new Error(`client profile ${profile.name} has no URL (set CLIENT_URL)`);
     return profile.url;
   }
-  if (!opts.referenceClientUrl) throw new Error('no reference client: run with playwright.config.ts so the fixtures start it');
+  if (!opts.referenceClientUrl)
+    throw new Error('no reference client: run with playwright.config.ts so the fixtures start it');
   const url = new URL(profile.referencePage, opts.referenceClientUrl);
   const transport = profile.referenceTransport ?? 'browser';
   let ws = opts.wsUrl;

@@ -1,10 +1,7 @@
 import type { Page } from '@playwright/test';
 
 /** One UI step of starting or ending a call, as a person would do it. */
-export type Step =
-  | { role: string; name: string; optional?: boolean }
-  | { text: string }
-  | { waitMs: number };
+export type Step = { role: string; name: string; optional?: boolean } | { text: string } | { waitMs: number };
 
 /** How to open, start and end a call in one browser client. Plain data, so profiles can live in JSON files. */
 export interface ClientProfile {
@@ -35,7 +32,10 @@ export interface ClientProfile {
 /** "button:Start talking to agent; button:Custom Speech Cascade?; text:Connected; wait:500" -> steps ("?" = optional). */
 export function parseSteps(text: string): Step[] | string {
   const steps: Step[] = [];
-  for (const raw of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of text
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([a-z]+):(.+?)(\?)?$/.exec(raw);
     if (!m) return `"${raw}" is not role:name, text:..., or wait:ms`;
     const [, kind, value, optional] = m;
@@ -64,7 +64,10 @@ export async function runSteps(page: Page, steps: readonly Step[], timeoutMs: nu
     } else {
       const target = page.getByRole(step.role as Parameters<Page['getByRole']>[0], { name: step.name });
       if (step.optional) {
-        const visible = await target.waitFor({ state: 'visible', timeout: Math.min(2000, left()) }).then(() => true, () => false);
+        const visible = await target.waitFor({ state: 'visible', timeout: Math.min(2000, left()) }).then(
+          () => true,
+          () => false,
+        );
         if (!visible) continue;
       }
       await target.click({ timeout: left() });

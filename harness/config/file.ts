@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import { ConfigError } from './options';
 
 /** Reads the JSON config file named by `variable` (e.g. HARNESS_CONFIG); keys are option env names. */
-export function readConfigFile(variable: string, env: Record<string, string | undefined>): { file?: Record<string, unknown>; fileName?: string } {
+export function readConfigFile(
+  variable: string,
+  env: Record<string, string | undefined>,
+): { file?: Record<string, unknown>; fileName?: string } {
   const fileName = env[variable];
   if (!fileName) return {};
   let text: string;

@@ -13,22 +13,59 @@ interface BaseSpec {
   doc: string;
   unit?: string;
 }
-export interface IntSpec extends BaseSpec { kind: 'int'; default: number; min?: number; max?: number }
-export interface NumberSpec extends BaseSpec { kind: 'number'; default: number; min?: number; max?: number }
+export interface IntSpec extends BaseSpec {
+  kind: 'int';
+  default: number;
+  min?: number;
+  max?: number;
+}
+export interface NumberSpec extends BaseSpec {
+  kind: 'number';
+  default: number;
+  min?: number;
+  max?: number;
+}
 /** A number whose absence means something of its own (unset leaves the choice to someone else). */
-export interface OptionalNumberSpec extends BaseSpec { kind: 'optional-number'; min?: number; max?: number }
+export interface OptionalNumberSpec extends BaseSpec {
+  kind: 'optional-number';
+  min?: number;
+  max?: number;
+}
 /** On the command line a bool flag alone means true; `--flag=false` also works. */
-export interface BoolSpec extends BaseSpec { kind: 'bool'; default: boolean }
-export interface StringSpec extends BaseSpec { kind: 'string'; default: string }
-export interface OptionalStringSpec extends BaseSpec { kind: 'optional-string' }
-export interface UrlSpec extends BaseSpec { kind: 'url'; protocols: readonly string[] }
-export interface EnumSpec<V extends string = string> extends BaseSpec { kind: 'enum'; values: readonly V[]; default: V }
+export interface BoolSpec extends BaseSpec {
+  kind: 'bool';
+  default: boolean;
+}
+export interface StringSpec extends BaseSpec {
+  kind: 'string';
+  default: string;
+}
+export interface OptionalStringSpec extends BaseSpec {
+  kind: 'optional-string';
+}
+export interface UrlSpec extends BaseSpec {
+  kind: 'url';
+  protocols: readonly string[];
+}
+export interface EnumSpec<V extends string = string> extends BaseSpec {
+  kind: 'enum';
+  values: readonly V[];
+  default: V;
+}
 /** Names separated by commas or whitespace; `nonEmpty` refuses an empty list where one was given. */
 export interface ListSpec extends BaseSpec {
-  kind: 'list'; default: readonly string[]; values?: readonly string[]; nonEmpty?: boolean;
+  kind: 'list';
+  default: readonly string[];
+  values?: readonly string[];
+  nonEmpty?: boolean;
 }
 /** "300-800" or "500": a [low, high] pair, drawn from per use. */
-export interface RangeSpec extends BaseSpec { kind: 'range'; default: readonly [number, number]; min: number; max: number }
+export interface RangeSpec extends BaseSpec {
+  kind: 'range';
+  default: readonly [number, number];
+  min: number;
+  max: number;
+}
 
 export type OptionSpec =
   | IntSpec
@@ -47,21 +84,33 @@ export type EnvOptionTable = Record<string, OptionSpec & { env: string }>;
 /** A command's own options: each has a flag. */
 export type FlagOptionTable = Record<string, OptionSpec & { flag: `--${string}` }>;
 
-type ValueOf<S extends OptionSpec> =
-  S extends IntSpec | NumberSpec ? number :
-  S extends OptionalNumberSpec ? number | undefined :
-  S extends BoolSpec ? boolean :
-  S extends StringSpec ? string :
-  S extends OptionalStringSpec | UrlSpec ? string | undefined :
-  S extends EnumSpec<infer V> ? V :
-  S extends ListSpec ? string[] :
-  S extends RangeSpec ? [number, number] :
-  never;
+type ValueOf<S extends OptionSpec> = S extends IntSpec | NumberSpec
+  ? number
+  : S extends OptionalNumberSpec
+    ? number | undefined
+    : S extends BoolSpec
+      ? boolean
+      : S extends StringSpec
+        ? string
+        : S extends OptionalStringSpec | UrlSpec
+          ? string | undefined
+          : S extends EnumSpec<infer V>
+            ? V
+            : S extends ListSpec
+              ? string[]
+              : S extends RangeSpec
+                ? [number, number]
+                : never;
 
 export type OptionValues<T extends OptionTable> = { readonly [K in keyof T]: ValueOf<T[K]> };
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, readonly value: unknown, readonly allowed: string, readonly origin: string) {
+  constructor(
+    readonly variable: string,
+    readonly value: unknown,
+    readonly allowed: string,
+    readonly origin: string,
+  ) {
     // A flag is quoted as it is typed on the command line, where its origin goes without saying.
     const given = variable.startsWith('--')
       ? `${variable} ${JSON.stringify(value)}`
@@ -102,7 +151,9 @@ export function readOptions<T extends EnvOptionTable>(table: T, sources: OptionS
   }
   for (const key of Object.keys(file)) {
     if (!known.has(key) && !key.startsWith('$')) {
-      const names = Object.values(table).map((s) => s.env).join(', ');
+      const names = Object.values(table)
+        .map((s) => s.env)
+        .join(', ');
       throw new ConfigError(key, file[key], `one of the known options: ${names}`, sources.fileName ?? 'config file');
     }
   }
@@ -174,8 +225,10 @@ export function allowedOf(spec: OptionSpec): string {
     case 'enum':
       return `one of ${spec.values.join(', ')}`;
     case 'list':
-      return `${spec.nonEmpty ? 'one or more names' : 'a list of names'}`
-        + `${spec.values ? ` from ${spec.values.join(', ')},` : ''} separated by commas or spaces`;
+      return (
+        `${spec.nonEmpty ? 'one or more names' : 'a list of names'}` +
+        `${spec.values ? ` from ${spec.values.join(', ')},` : ''} separated by commas or spaces`
+      );
     case 'range':
       return `a number or a range "low-high" from ${spec.min} to ${spec.max}`;
   }
@@ -183,7 +236,8 @@ export function allowedOf(spec: OptionSpec): string {
 
 /** The "expected ..." of an error: what is allowed, in the option's unit, and what the option is for. */
 export function expectedOf(spec: OptionSpec): string {
-  const numeric = spec.kind === 'int' || spec.kind === 'number' || spec.kind === 'optional-number' || spec.kind === 'range';
+  const numeric =
+    spec.kind === 'int' || spec.kind === 'number' || spec.kind === 'optional-number' || spec.kind === 'range';
   return `${allowedOf(spec)}${numeric && spec.unit ? ` ${spec.unit}` : ''} (${spec.doc})`;
 }
 
@@ -196,8 +250,11 @@ export function parseOption(spec: OptionSpec, raw: unknown, origin: string): unk
     case 'number':
     case 'optional-number': {
       const n = typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? Number(text) : NaN;
-      const ok = Number.isFinite(n) && (spec.kind !== 'int' || Number.isInteger(n))
-        && (spec.min === undefined || n >= spec.min) && (spec.max === undefined || n <= spec.max);
+      const ok =
+        Number.isFinite(n) &&
+        (spec.kind !== 'int' || Number.isInteger(n)) &&
+        (spec.min === undefined || n >= spec.min) &&
+        (spec.max === undefined || n <= spec.max);
       if (!ok) throw bad();
       return n;
     }
@@ -236,8 +293,10 @@ export function parseOption(spec: OptionSpec, raw: unknown, origin: string): unk
       return clean;
     }
     case 'range': {
-      const m = typeof text === 'number' ? [String(text), String(text)]
-        : /^(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?))?$/.exec(String(text))?.slice(1);
+      const m =
+        typeof text === 'number'
+          ? [String(text), String(text)]
+          : /^(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?))?$/.exec(String(text))?.slice(1);
       if (!m) throw bad();
       const low = Number(m[0]);
       const high = m[1] === undefined ? low : Number(m[1]);

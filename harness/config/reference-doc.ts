@@ -25,13 +25,13 @@ function exampleError(spec: OptionSpec, value: string, origin: string): string {
 /** How the environment, a config file and the defaults combine (readOptions and readConfigFile). */
 function envIntro(configVariable: string, runWith: string, example: { key: string; value: unknown }): string[] {
   return [
-    `Precedence: environment variable, then the JSON file named by \`${configVariable}\`, then the default. `
-      + 'A variable set to the empty string counts as unset.',
-    'The file holds one JSON object whose keys are the variable names below (the camelCase option keys of the '
-      + 'source work too); values may be JSON numbers, booleans and arrays as well as strings. A key that names '
-      + 'no option is an error; keys starting with `$` (such as `$comment`) are ignored. For example, '
-      + `\`${configVariable}=my.json ${runWith}\` with \`my.json\` holding `
-      + `\`${JSON.stringify({ [example.key]: example.value })}\`.`,
+    `Precedence: environment variable, then the JSON file named by \`${configVariable}\`, then the default. ` +
+      'A variable set to the empty string counts as unset.',
+    'The file holds one JSON object whose keys are the variable names below (the camelCase option keys of the ' +
+      'source work too); values may be JSON numbers, booleans and arrays as well as strings. A key that names ' +
+      'no option is an error; keys starting with `$` (such as `$comment`) are ignored. For example, ' +
+      `\`${configVariable}=my.json ${runWith}\` with \`my.json\` holding ` +
+      `\`${JSON.stringify({ [example.key]: example.value })}\`.`,
   ];
 }
 
@@ -39,13 +39,13 @@ export function renderConfigurationDoc(): string {
   return configurationReference({
     command: CONFIG_DOC_COMMAND,
     intro: [
-      'Every option is declared once in code, with its name, kind, unit, default and description; this page is '
-        + 'rendered from those declarations. The load run and the reference agent read their options from '
-        + 'environment variables and an optional JSON config file; `npm run audio` reads its own from '
-        + 'command-line flags.',
-      'Every value is checked before anything starts. A bad one stops with an error naming the option, the value '
-        + 'given, where it came from and what is allowed, e.g. '
-        + `${exampleError(harnessOptions.calls, 'many', 'environment')}.`,
+      'Every option is declared once in code, with its name, kind, unit, default and description; this page is ' +
+        'rendered from those declarations. The load run and the reference agent read their options from ' +
+        'environment variables and an optional JSON config file; `npm run audio` reads its own from ' +
+        'command-line flags.',
+      'Every value is checked before anything starts. A bad one stops with an error naming the option, the value ' +
+        'given, where it came from and what is allowed, e.g. ' +
+        `${exampleError(harnessOptions.calls, 'many', 'environment')}.`,
     ],
     sections: [
       {
@@ -58,8 +58,8 @@ export function renderConfigurationDoc(): string {
         title: 'Reference agent options',
         source: 'fixtures/agent/options.ts',
         intro: [
-          '`npm run agent` reads these, and so does the agent a load run embeds when `WS_URL` is unset '
-            + '(it listens on a free port, and `SCENARIOS_FILE`, when set, takes the place of `AGENT_SCENARIOS_FILE`).',
+          '`npm run agent` reads these, and so does the agent a load run embeds when `WS_URL` is unset ' +
+            '(it listens on a free port, and `SCENARIOS_FILE`, when set, takes the place of `AGENT_SCENARIOS_FILE`).',
           ...envIntro(AGENT_CONFIG_VARIABLE, 'npm run agent', { key: 'AGENT_PROFILE', value: 'typical' }),
         ],
         table: agentOptions,
@@ -71,8 +71,8 @@ export function renderConfigurationDoc(): string {
           `\`${CLI_NOTES.usage}\`. ${CLI_NOTES.about.join(' ')}`,
           `${CLI_NOTES.syntax.join(' ')} A flag given twice keeps the last value. There is no config file.`,
           `Environment: ${CLI_NOTES.environment}`,
-          'A bad value is refused the same way as a bad variable, e.g. '
-            + `${exampleError(CLI_OPTIONS.maxTurns, 'two', 'command line')}.`,
+          'A bad value is refused the same way as a bad variable, e.g. ' +
+            `${exampleError(CLI_OPTIONS.maxTurns, 'two', 'command line')}.`,
         ],
         table: CLI_OPTIONS,
       },

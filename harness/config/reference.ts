@@ -39,8 +39,10 @@ function defaultCell(spec: OptionSpec): string {
 }
 
 function optionRow(spec: OptionSpec): string {
-  return `| ${code(optionName(spec))} | ${cell(allowedOf(spec))} | ${spec.unit ? cell(spec.unit) : ''} `
-    + `| ${defaultCell(spec)} | ${cell(spec.doc)} |`;
+  return (
+    `| ${code(optionName(spec))} | ${cell(allowedOf(spec))} | ${spec.unit ? cell(spec.unit) : ''} ` +
+    `| ${defaultCell(spec)} | ${cell(spec.doc)} |`
+  );
 }
 
 function sectionText(section: ReferenceSection): string {
@@ -76,5 +78,8 @@ export function configurationReference(doc: ReferenceDocument): string {
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
 export function anchorOf(title: string): string {
-  return title.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+  return title
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 }

@@ -19,11 +19,15 @@ export interface CallPlan extends ConversationPlan {
 function pageSurface(page: Page, timeOrigin: number): CallSurface {
   return {
     timeOrigin,
-    speak: (index, turn, plan) => page.evaluate(({ index, turn, plan }) => {
-      window.__harness!.expectResponse(turn);
-      if (plan) window.__harness!.armInterrupt(plan);
-      return window.__harness!.speak(index);
-    }, { index, turn, plan }),
+    speak: (index, turn, plan) =>
+      page.evaluate(
+        ({ index, turn, plan }) => {
+          window.__harness!.expectResponse(turn);
+          if (plan) window.__harness!.armInterrupt(plan);
+          return window.__harness!.speak(index);
+        },
+        { index, turn, plan },
+      ),
     outputWatched: () => page.evaluate(() => window.__harness!.outputWatched()),
   };
 }
@@ -43,7 +47,8 @@ export async function runCall(page: Page, plan: CallPlan, events: PageEventStrea
     throw new CallFailure('ws/error', `client page did not load: ${(e as Error).message.split('\n')[0]}`);
   }
   const timeOrigin = await page.evaluate(() => window.__harness?.timeOrigin ?? null);
-  if (timeOrigin === null) throw new CallFailure('call/error', 'the in-page harness is not installed (the page blocked init scripts?)');
+  if (timeOrigin === null)
+    throw new CallFailure('call/error', 'the in-page harness is not installed (the page blocked init scripts?)');
   const audio: TurnAudioInput[] = plan.track.turns.slice(0, plan.turns).map((t) => ({
     pcmBase64: Buffer.from(t.samples.buffer, t.samples.byteOffset, t.samples.byteLength).toString('base64'),
     speechStartMs: t.speechStartMs,
@@ -57,5 +62,7 @@ export async function runCall(page: Page, plan: CallPlan, events: PageEventStrea
   failures.opened();
   await converse(pageSurface(page, timeOrigin), plan, events, rec, open.at);
   failures.ending();
-  await runSteps(page, plan.profile.end, 2000).catch(() => { /* the context closes anyway */ });
+  await runSteps(page, plan.profile.end, 2000).catch(() => {
+    /* the context closes anyway */
+  });
 }

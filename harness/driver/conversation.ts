@@ -1,7 +1,15 @@
 import type { ScenarioTurn } from '../audio/scenarios';
 import { sleep } from '../clock';
 import {
-  CALL_GREETING, CALL_SETUP, TTFA_UNMEASURED, WS_CLOSE, WS_CONNECT, WS_ERROR, WS_RECONNECT, errCounter, rateCounter,
+  CALL_GREETING,
+  CALL_SETUP,
+  TTFA_UNMEASURED,
+  WS_CLOSE,
+  WS_CONNECT,
+  WS_ERROR,
+  WS_RECONNECT,
+  errCounter,
+  rateCounter,
 } from '../metrics/names';
 import type { CallRecorder } from '../metrics/record';
 import type { PageEvent } from '../page/types';
@@ -56,7 +64,14 @@ export function countFailures(events: PageEventStream, rec: CallRecorder): { ope
       if (throttle) rec.count(rateCounter(throttle));
     }
   });
-  return { opened: () => { opened = true; }, ending: () => { ending = true; } };
+  return {
+    opened: () => {
+      opened = true;
+    },
+    ending: () => {
+      ending = true;
+    },
+  };
 }
 
 /**
@@ -64,7 +79,12 @@ export function countFailures(events: PageEventStream, rec: CallRecorder): { ope
  * surface time); running out of time or a failed socket is a classified
  * `ws/error`.
  */
-export async function awaitOpen(events: PageEventStream, rec: CallRecorder, deadlineEpochMs: number, setupZero = 0): Promise<Extract<PageEvent, { type: 'ws-open' }>> {
+export async function awaitOpen(
+  events: PageEventStream,
+  rec: CallRecorder,
+  deadlineEpochMs: number,
+  setupZero = 0,
+): Promise<Extract<PageEvent, { type: 'ws-open' }>> {
   const wait = async (what: string, match: (e: PageEvent) => boolean, abort?: (e: PageEvent) => boolean) => {
     try {
       return await events.waitFor(what, match, deadlineEpochMs, abort);
@@ -75,10 +95,17 @@ export async function awaitOpen(events: PageEventStream, rec: CallRecorder, dead
     }
   };
   const created = await wait('the call socket to be created', (e) => e.type === 'ws-created');
-  const open = await wait('the call socket to open', (e) => e.type === 'ws-open', (e) => e.type === 'ws-close' || e.type === 'ws-error');
+  const open = await wait(
+    'the call socket to open',
+    (e) => e.type === 'ws-open',
+    (e) => e.type === 'ws-close' || e.type === 'ws-error',
+  );
   if (open.type !== 'ws-open') {
     rec.count(WS_ERROR);
-    throw new CallFailure('ws/error', `the call socket failed before opening (${open.type === 'ws-close' ? `close code ${open.code}` : open.type})`);
+    throw new CallFailure(
+      'ws/error',
+      `the call socket failed before opening (${open.type === 'ws-close' ? `close code ${open.code}` : open.type})`,
+    );
   }
   rec.latency(CALL_SETUP, open.at - setupZero);
   rec.latency(WS_CONNECT, open.at - created.at);
@@ -90,20 +117,52 @@ export async function awaitOpen(events: PageEventStream, rec: CallRecorder, dead
  * each turn (or a turn and the interruption over its answer) and wait for its
  * response. Every wait is bounded; every figure comes from surface timestamps.
  */
-export async function converse(surface: CallSurface, plan: ConversationPlan, events: PageEventStream, rec: CallRecorder, openAt: number): Promise<void> {
+export async function converse(
+  surface: CallSurface,
+  plan: ConversationPlan,
+  events: PageEventStream,
+  rec: CallRecorder,
+  openAt: number,
+): Promise<void> {
   const { timeouts } = plan;
   const toEpoch = (t: number) => surface.timeOrigin + t;
-  const ctx: TurnContext = { surface, events, rec, toEpoch, firstByteMs: timeouts.firstByteMs, turnMs: timeouts.turnMs, abortOnClose: !plan.ignoreCloseExceptions };
+  const ctx: TurnContext = {
+    surface,
+    events,
+    rec,
+    toEpoch,
+    firstByteMs: timeouts.firstByteMs,
+    turnMs: timeouts.turnMs,
+    abortOnClose: !plan.ignoreCloseExceptions,
+  };
   // Greeting: the response to "turn 0", expected from the moment the socket opened.
-  const greeting = !plan.greeting ? null : await events.waitFor('the greeting', (e) => e.type === 'response-start' && e.turn === 0,
-    toEpoch(openAt) + timeouts.firstByteMs, (e) => e.type === 'ws-close').catch((e) => { if (e instanceof WaitTimeout) return null; throw e; });
+  const greeting = !plan.greeting
+    ? null
+    : await events
+        .waitFor(
+          'the greeting',
+          (e) => e.type === 'response-start' && e.turn === 0,
+          toEpoch(openAt) + timeouts.firstByteMs,
+          (e) => e.type === 'ws-close',
+        )
+        .catch((e) => {
+          if (e instanceof WaitTimeout) return null;
+          throw e;
+        });
   if (greeting?.type === 'response-start') {
     rec.latency(CALL_GREETING, greeting.at - openAt);
-    await events.waitFor('the end of the greeting', (e) => e.type === 'response-end' && e.turn === 0, toEpoch(openAt) + timeouts.turnMs)
-      .catch((e) => { if (!(e instanceof WaitTimeout)) throw e; });
+    await events
+      .waitFor(
+        'the end of the greeting',
+        (e) => e.type === 'response-end' && e.turn === 0,
+        toEpoch(openAt) + timeouts.turnMs,
+      )
+      .catch((e) => {
+        if (!(e instanceof WaitTimeout)) throw e;
+      });
   }
   try {
-    for (let i = 0; i < plan.turns;) {
+    for (let i = 0; i < plan.turns; ) {
       const st = plan.scenarioTurns[i]!;
       const next = i + 1 < plan.turns ? plan.scenarioTurns[i + 1] : undefined;
       const interrupt = next?.interrupt ? { st: next, delayMs: plan.interruptDelayMs(i + 2) } : null;

@@ -4,7 +4,10 @@ import { CALL_ERROR } from '../metrics/names';
 export type CallFailureCode = 'ws/error' | 'ws/close' | 'turn/error' | 'call/error';
 
 export class CallFailure extends Error {
-  constructor(readonly code: CallFailureCode, message: string) {
+  constructor(
+    readonly code: CallFailureCode,
+    message: string,
+  ) {
     super(`${code}: ${message}`);
     this.name = 'CallFailure';
   }

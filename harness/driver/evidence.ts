@@ -41,15 +41,25 @@ export class EvidencePolicy {
  * Writes a call's evidence into `dir`: a stereo WAV (left: what the caller
  * said, right: what the client played) and the frame timeline.
  */
-export async function captureEvidence(page: Page, track: CallerTrack, events: readonly PageEvent[], dir: string): Promise<Array<{ name: string; path: string; contentType: string }>> {
+export async function captureEvidence(
+  page: Page,
+  track: CallerTrack,
+  events: readonly PageEvent[],
+  dir: string,
+): Promise<Array<{ name: string; path: string; contentType: string }>> {
   const ev: PageEvidence = await page.evaluate(() => window.__harness!.evidence());
   fs.mkdirSync(dir, { recursive: true });
   const out: Array<{ name: string; path: string; contentType: string }> = [];
   const timeline = path.join(dir, 'timeline.json');
-  fs.writeFileSync(timeline, JSON.stringify({ clock: 'page ms (performance.now())', events, spoken: ev.spoken, frames: ev.frames }));
+  fs.writeFileSync(
+    timeline,
+    JSON.stringify({ clock: 'page ms (performance.now())', events, spoken: ev.spoken, frames: ev.frames }),
+  );
   out.push({ name: 'timeline.json', path: timeline, contentType: 'application/json' });
 
-  const agent = ev.output ? new Int16Array(Buffer.from(ev.output.pcmBase64, 'base64').buffer.slice(0)) : new Int16Array(0);
+  const agent = ev.output
+    ? new Int16Array(Buffer.from(ev.output.pcmBase64, 'base64').buffer.slice(0))
+    : new Int16Array(0);
   const starts = [...ev.spoken.map((s) => s.startAt), ...(ev.output ? [ev.output.startAt] : [])];
   if (!starts.length) return out;
   const t0 = Math.min(...starts);
@@ -72,7 +82,12 @@ export async function captureEvidence(page: Page, track: CallerTrack, events: re
 }
 
 /** Captures a call's evidence into the test's output and attaches it to the test's result. */
-export async function attachEvidence(testInfo: TestInfo, page: Page, track: CallerTrack, events: readonly PageEvent[]): Promise<void> {
+export async function attachEvidence(
+  testInfo: TestInfo,
+  page: Page,
+  track: CallerTrack,
+  events: readonly PageEvent[],
+): Promise<void> {
   try {
     const files = await captureEvidence(page, track, events, testInfo.outputPath('evidence'));
     for (const f of files) await testInfo.attach(f.name, { path: f.path, contentType: f.contentType });

@@ -1,7 +1,10 @@
 import type { PageEvent } from '../page/types';
 
 export class WaitTimeout extends Error {
-  constructor(readonly what: string, readonly waitedMs: number) {
+  constructor(
+    readonly what: string,
+    readonly waitedMs: number,
+  ) {
     super(`timed out after ${Math.round(waitedMs)} ms waiting for ${what}`);
     this.name = 'WaitTimeout';
   }
@@ -64,8 +67,14 @@ export class PageEventStream {
     const started = Date.now();
     return new Promise((resolve, reject) => {
       const w: Waiter = {
-        match, abort, resolve, reject,
-        timer: setTimeout(() => this.settle(w, () => reject(new WaitTimeout(what, Date.now() - started))), Math.max(0, deadlineEpochMs - Date.now())),
+        match,
+        abort,
+        resolve,
+        reject,
+        timer: setTimeout(
+          () => this.settle(w, () => reject(new WaitTimeout(what, Date.now() - started))),
+          Math.max(0, deadlineEpochMs - Date.now()),
+        ),
       };
       this.waiters.add(w);
     });

@@ -1,6 +1,14 @@
 import type { ScenarioTurn } from '../audio/scenarios';
 import {
-  AUDIO_GAP_MS, AUDIO_GAPS, FALSE_ALARM_STOPPED, TASK_INCOMPLETE, TASK_UNMEASURED, TTFA_SILENT, TURN_ERROR, stageMetric, turnMetric,
+  AUDIO_GAP_MS,
+  AUDIO_GAPS,
+  FALSE_ALARM_STOPPED,
+  TASK_INCOMPLETE,
+  TASK_UNMEASURED,
+  TTFA_SILENT,
+  TURN_ERROR,
+  stageMetric,
+  turnMetric,
 } from '../metrics/names';
 import type { CallRecorder, TurnRecord } from '../metrics/record';
 import type { InterruptPlan, PageEvent, SpeakTiming } from '../page/types';
@@ -43,13 +51,24 @@ const FALSE_ALARM_VERDICT_MS = 4000;
  * speak, wait for the answer to start and end, record the figures. Throws
  * CallFailure on a timeout or a closed socket; every wait has a deadline.
  */
-export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number, st: ScenarioTurn,
-  interrupt: { st: ScenarioTurn; delayMs: number } | null): Promise<void> {
+export async function runTurn(
+  ctx: TurnContext,
+  turn: number,
+  audioIndex: number,
+  st: ScenarioTurn,
+  interrupt: { st: ScenarioTurn; delayMs: number } | null,
+): Promise<void> {
   const { surface, events, rec } = ctx;
   const firstByteMs = st.timeoutSec ? Math.max(ctx.firstByteMs, st.timeoutSec * 1000) : ctx.firstByteMs;
   const turnMs = st.timeoutSec ? st.timeoutSec * 1000 : ctx.turnMs;
   const plan: InterruptPlan | null = interrupt
-    ? { turn: turn + 1, audioIndex: audioIndex + 1, kind: interrupt.st.interrupt!, afterTurn: turn, delayMs: interrupt.delayMs }
+    ? {
+        turn: turn + 1,
+        audioIndex: audioIndex + 1,
+        kind: interrupt.st.interrupt!,
+        afterTurn: turn,
+        delayMs: interrupt.delayMs,
+      }
     : null;
 
   events.mark();
@@ -69,7 +88,13 @@ export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number
     return;
   }
 
-  const spoken = await waitFor(ctx, 'interrupt-spoken', plan.turn, ctx.toEpoch(start.at) + plan.delayMs + INTERRUPT_SLACK_MS, `the interruption of turn ${turn}`);
+  const spoken = await waitFor(
+    ctx,
+    'interrupt-spoken',
+    plan.turn,
+    ctx.toEpoch(start.at) + plan.delayMs + INTERRUPT_SLACK_MS,
+    `the interruption of turn ${turn}`,
+  );
   if (!spoken) throw new CallFailure('call/error', `turn ${plan.turn}: the planned ${plan.kind} was never spoken`);
   // The interrupted answer: complete only if it ran to its natural end.
   await finishResponse(ctx, t, turn, speak.speechEndAt, tSe + turnMs);
@@ -78,7 +103,13 @@ export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number
   it.speechEndAtMs = ctx.toEpoch(spoken.timing.speechEndAt);
 
   if (plan.kind === 'false-alarm') {
-    const verdict = await waitFor(ctx, 'false-alarm', plan.turn, Date.now() + FALSE_ALARM_VERDICT_MS, `the false-alarm outcome of turn ${plan.turn}`);
+    const verdict = await waitFor(
+      ctx,
+      'false-alarm',
+      plan.turn,
+      Date.now() + FALSE_ALARM_VERDICT_MS,
+      `the false-alarm outcome of turn ${plan.turn}`,
+    );
     if (verdict) {
       it.falseAlarm = verdict.outcome;
       if (verdict.outcome === 'stopped') rec.count(FALSE_ALARM_STOPPED);
@@ -87,8 +118,15 @@ export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number
   }
 
   const tSe2 = ctx.toEpoch(spoken.timing.speechEndAt);
-  const start2 = await waitFor(ctx, 'response-start', plan.turn, tSe2 + firstByteMs, `first agent audio for turn ${plan.turn}`);
-  if (!start2) return failTurn(rec, it, plan.turn, `no agent audio within ${firstByteMs} ms of the barge-in speech end`, true);
+  const start2 = await waitFor(
+    ctx,
+    'response-start',
+    plan.turn,
+    tSe2 + firstByteMs,
+    `first agent audio for turn ${plan.turn}`,
+  );
+  if (!start2)
+    return failTurn(rec, it, plan.turn, `no agent audio within ${firstByteMs} ms of the barge-in speech end`, true);
   it.ttfbMs = start2.at - spoken.timing.speechEndAt;
   rec.latency(turnMetric('ttfb', plan.turn), it.ttfbMs);
   // Emitted by the page as the new answer starts: the interrupted audio is over by then.
@@ -107,10 +145,23 @@ export async function runTurn(ctx: TurnContext, turn: number, audioIndex: number
 }
 
 /** Waits for the response to end and records turn time, audibility, gaps and stage timings. */
-async function finishResponse(ctx: TurnContext, t: TurnRecord, turn: number, speechEndAt: number, deadline: number): Promise<void> {
+async function finishResponse(
+  ctx: TurnContext,
+  t: TurnRecord,
+  turn: number,
+  speechEndAt: number,
+  deadline: number,
+): Promise<void> {
   const { rec } = ctx;
   const end = await waitFor(ctx, 'response-end', turn, deadline, `end of response for turn ${turn}`);
-  if (!end) return failTurn(rec, t, turn, `response not complete within ${Math.round(deadline - ctx.toEpoch(speechEndAt))} ms of speech end`, false);
+  if (!end)
+    return failTurn(
+      rec,
+      t,
+      turn,
+      `response not complete within ${Math.round(deadline - ctx.toEpoch(speechEndAt))} ms of speech end`,
+      false,
+    );
   t.endReason = end.reason;
   t.gaps = end.gaps;
   t.gapMs = Math.round(end.gapMs);
@@ -150,7 +201,11 @@ async function audibleFor(ctx: TurnContext, turn: number): Promise<EventOf<'resp
   if (seen) return seen;
   if ((await ctx.surface.outputWatched()) !== true) return undefined;
   try {
-    return await ctx.events.waitFor(`audible output for turn ${turn}`, match, Date.now() + LATE_AUDIBLE_MS) as EventOf<'response-audible'>;
+    return (await ctx.events.waitFor(
+      `audible output for turn ${turn}`,
+      match,
+      Date.now() + LATE_AUDIBLE_MS,
+    )) as EventOf<'response-audible'>;
   } catch (err) {
     if (err instanceof WaitTimeout) return null;
     throw err;
@@ -185,11 +240,25 @@ function failTurn(rec: CallRecorder, t: TurnRecord, turn: number, reason: string
 }
 
 /** The event for `turn`, or null at the deadline. A closed socket ends the call. */
-async function waitFor<T extends PageEvent['type']>(ctx: TurnContext, type: T, turn: number, deadlineEpochMs: number, what: string): Promise<EventOf<T> | null> {
+async function waitFor<T extends PageEvent['type']>(
+  ctx: TurnContext,
+  type: T,
+  turn: number,
+  deadlineEpochMs: number,
+  what: string,
+): Promise<EventOf<T> | null> {
   try {
-    const e = await ctx.events.waitFor(what, (x) => x.type === type && (x as { turn?: number }).turn === turn, deadlineEpochMs,
-      ctx.abortOnClose ? (x) => x.type === 'ws-close' : undefined);
-    if (e.type === 'ws-close') throw new CallFailure('ws/close', `socket closed (code ${e.code}${e.reason ? ` "${e.reason}"` : ''}) while waiting for ${what}`);
+    const e = await ctx.events.waitFor(
+      what,
+      (x) => x.type === type && (x as { turn?: number }).turn === turn,
+      deadlineEpochMs,
+      ctx.abortOnClose ? (x) => x.type === 'ws-close' : undefined,
+    );
+    if (e.type === 'ws-close')
+      throw new CallFailure(
+        'ws/close',
+        `socket closed (code ${e.code}${e.reason ? ` "${e.reason}"` : ''}) while waiting for ${what}`,
+      );
     return e as EventOf<T>;
   } catch (err) {
     if (err instanceof WaitTimeout) return null;

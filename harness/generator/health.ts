@@ -25,7 +25,10 @@ export class CpuSampler {
   private last = cpuTotals();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly intervalMs = 1000, private readonly maxSamples = 3600) {}
+  constructor(
+    private readonly intervalMs = 1000,
+    private readonly maxSamples = 3600,
+  ) {}
 
   start(): this {
     this.timer = setInterval(() => this.sample(), this.intervalMs);

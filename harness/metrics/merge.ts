@@ -1,5 +1,11 @@
 import zlib from 'node:zlib';
-import { decodeHistogram, HISTOGRAM_DIGITS, HISTOGRAM_HIGHEST_MS, HISTOGRAM_LOWEST_MS, type Histogram } from './histogram';
+import {
+  decodeHistogram,
+  HISTOGRAM_DIGITS,
+  HISTOGRAM_HIGHEST_MS,
+  HISTOGRAM_LOWEST_MS,
+  type Histogram,
+} from './histogram';
 
 const V2_COMPRESSED_COOKIE = 0x1c849304;
 const V2_COOKIE = 0x1c849303;
@@ -20,12 +26,14 @@ interface Indexed {
  */
 export function addEncoded(target: Histogram, encoded: string): void {
   const bytes = Buffer.from(encoded, 'base64');
-  if (bytes.length < 8 || (bytes.readInt32BE(0) & ~0xf0) !== V2_COMPRESSED_COOKIE) return target.add(decodeHistogram(encoded));
+  if (bytes.length < 8 || (bytes.readInt32BE(0) & ~0xf0) !== V2_COMPRESSED_COOKIE)
+    return target.add(decodeHistogram(encoded));
   const payload = zlib.inflateSync(bytes.subarray(8, 8 + bytes.readInt32BE(4)));
-  const sameLayout = (payload.readInt32BE(0) & ~0xf0) === V2_COOKIE
-    && payload.readInt32BE(12) === HISTOGRAM_DIGITS
-    && payload.readBigInt64BE(16) === BigInt(HISTOGRAM_LOWEST_MS)
-    && payload.readBigInt64BE(24) === BigInt(HISTOGRAM_HIGHEST_MS);
+  const sameLayout =
+    (payload.readInt32BE(0) & ~0xf0) === V2_COOKIE &&
+    payload.readInt32BE(12) === HISTOGRAM_DIGITS &&
+    payload.readBigInt64BE(16) === BigInt(HISTOGRAM_LOWEST_MS) &&
+    payload.readBigInt64BE(24) === BigInt(HISTOGRAM_HIGHEST_MS);
   if (!sameLayout) return target.add(decodeHistogram(encoded));
   const end = HEADER_BYTES + payload.readInt32BE(4);
   const indexed = target as unknown as Indexed;

@@ -38,10 +38,13 @@ export const AUDIO_GAP_MS = 'audio/gap_ms';
 export const TTFA_UNMEASURED = 'ttfa/unmeasured';
 /** Complete responses the watched client output never made audible (above OUTPUT_THRESHOLD_DBFS): no ttfa for them. */
 export const TTFA_SILENT = 'ttfa/silent';
-export const stageMetric = (stage: string) => `stage/${stage.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+export const stageMetric = (stage: string) =>
+  `stage/${stage.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
 /** Counters that count failures (the table's Fails column); others (reconnects, late starts) are information. */
 export function isFailureCounter(name: string): boolean {
-  return /^(ws\/error|ws\/close|turn\/error|call\/error|task\/incomplete|false_alarm\/stopped|audio\/gaps|rate\/.+|err\/.+)$/.test(name);
+  return /^(ws\/error|ws\/close|turn\/error|call\/error|task\/incomplete|false_alarm\/stopped|audio\/gaps|rate\/.+|err\/.+)$/.test(
+    name,
+  );
 }
 
 export const rateCounter = (source: string) => `rate/${source}`;

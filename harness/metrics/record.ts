@@ -1,5 +1,6 @@
 import type { Shard } from '../plan/shard';
 import { encodeHistogram, newHistogram, recordMs, type Histogram } from './histogram';
+import { entryOf } from '../entry-of';
 
 /** Version of the per-call record attached to each test result. */
 export const CALL_RECORD_SCHEMA = 1;
@@ -92,9 +93,7 @@ export class CallRecorder {
   readonly turns: TurnRecord[] = [];
 
   latency(metric: string, ms: number): void {
-    let h = this.histograms.get(metric);
-    if (!h) this.histograms.set(metric, (h = newHistogram()));
-    recordMs(h, ms);
+    recordMs(entryOf(this.histograms, metric, newHistogram), ms);
   }
 
   fail(metric: string): void {
@@ -107,13 +106,23 @@ export class CallRecorder {
 
   turn(turn: number, kind: TurnRecord['kind'] = 'speech'): TurnRecord {
     let t = this.turns.find((x) => x.turn === turn);
-    if (!t) this.turns.push((t = { turn, kind }));
+    if (!t) {
+      t = { turn, kind };
+      this.turns.push(t);
+    }
     return t;
   }
 
   finish(meta: Omit<CallRecord, 'schemaVersion' | 'turns' | 'histograms' | 'fails' | 'counters'>): CallRecord {
     const histograms: Record<string, string> = {};
     for (const [name, h] of this.histograms) histograms[name] = encodeHistogram(h);
-    return { schemaVersion: CALL_RECORD_SCHEMA, ...meta, turns: this.turns, histograms, fails: { ...this.fails }, counters: { ...this.counters } };
+    return {
+      schemaVersion: CALL_RECORD_SCHEMA,
+      ...meta,
+      turns: this.turns,
+      histograms,
+      fails: { ...this.fails },
+      counters: { ...this.counters },
+    };
   }
 }

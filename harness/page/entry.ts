@@ -21,9 +21,9 @@ function throttleAnimationFrames(fps: number): void {
   const intervalMs = 1000 / fps;
   let queue: Array<[number, FrameRequestCallback]> = [];
   let next = 0;
-  let timer: number | null = null;
+  let timerSet = false;
   const flush = () => {
-    timer = null;
+    timerSet = false;
     const run = queue;
     queue = [];
     const now = performance.now();
@@ -32,7 +32,10 @@ function throttleAnimationFrames(fps: number): void {
   window.requestAnimationFrame = (cb) => {
     const id = ++next;
     queue.push([id, cb]);
-    timer ??= window.setTimeout(flush, intervalMs);
+    if (!timerSet) {
+      timerSet = true;
+      window.setTimeout(flush, intervalMs);
+    }
     return id;
   };
   window.cancelAnimationFrame = (id) => {
@@ -44,7 +47,9 @@ function throttleAnimationFrames(fps: number): void {
   if (window.top !== window || window.__harness || !window.__harnessOptions) return;
   const opts = window.__harnessOptions;
   const emit = (event: PageEvent) => {
-    void window.__harnessEmit?.(event).catch(() => { /* the page is closing */ });
+    void window.__harnessEmit?.(event).catch(() => {
+      /* the page is closing */
+    });
   };
 
   if (opts.animationFps) throttleAnimationFrames(opts.animationFps);
@@ -52,8 +57,10 @@ function throttleAnimationFrames(fps: number): void {
   const health = new GeneratorProbe();
   health.start();
   const observer = new CallObserver(opts.quietMs, mic, emit);
-  const output = new OutputTap({ threshold: opts.outputThreshold, silenceHoldMs: opts.outputSilenceHoldMs, record: opts.recordOutput },
-    (t) => observer.onOutput(t));
+  const output = new OutputTap(
+    { threshold: opts.outputThreshold, silenceHoldMs: opts.outputSilenceHoldMs, record: opts.recordOutput },
+    (t) => observer.onOutput(t),
+  );
   output.install();
 
   if (navigator.mediaDevices) {
@@ -67,7 +74,10 @@ function throttleAnimationFrames(fps: number): void {
     urlIncludes: opts.socketUrlIncludes,
     forSocket(url) {
       const protocol = opts.protocol === 'auto' ? detectProtocol(url) : opts.protocol;
-      return { classify: createClassifier(protocol, url, opts.tokens, opts.matchers), sentAudioMs: (data) => sentAudioMs(protocol, data) };
+      return {
+        classify: createClassifier(protocol, url, opts.tokens, opts.matchers),
+        sentAudioMs: (data) => sentAudioMs(protocol, data),
+      };
     },
     onEvent(event) {
       // The greeting is the response to "turn 0", which starts with the first socket (not a reconnect).

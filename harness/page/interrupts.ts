@@ -47,7 +47,14 @@ export class Interrupts {
     if (!plan) return;
     this.plans.delete(r.turn);
     const timing = this.mic.speakAt(plan.audioIndex, r.firstAt + plan.delayMs);
-    this.active = { plan, onsetAt: timing.speechStartAt, interrupted: r, ackAt: null, audioAfterStop: false, done: false };
+    this.active = {
+      plan,
+      onsetAt: timing.speechStartAt,
+      interrupted: r,
+      ackAt: null,
+      audioAfterStop: false,
+      done: false,
+    };
     if (plan.kind === 'barge-in') this.expectResponse(plan.turn);
     this.emit({ type: 'interrupt-spoken', at: performance.now(), turn: plan.turn, kind: plan.kind, timing });
   }
@@ -77,7 +84,15 @@ export class Interrupts {
     const r = a.interrupted;
     const lastFrameAt = r.lastAt >= a.onsetAt ? r.lastAt : null;
     const silentAt = this.audibility.lastSilenceStart(a.onsetAt, nextStartAt);
-    this.emit({ type: 'barge', at: performance.now(), turn: a.plan.turn, onsetAt: a.onsetAt, ackAt: a.ackAt, lastFrameAt, silentAt });
+    this.emit({
+      type: 'barge',
+      at: performance.now(),
+      turn: a.plan.turn,
+      onsetAt: a.onsetAt,
+      ackAt: a.ackAt,
+      lastFrameAt,
+      silentAt,
+    });
   }
 
   private finishFalseAlarm(a: Active): void {

@@ -21,7 +21,11 @@ export class CallObserver {
   /** [arrival ms, frame_index or -1, audio ms] per agent audio frame, for evidence. */
   readonly frames: Array<[number, number, number]> = [];
 
-  constructor(quietMs: number, voice: CallerVoice, private readonly emit: (event: PageEvent) => void) {
+  constructor(
+    quietMs: number,
+    voice: CallerVoice,
+    private readonly emit: (event: PageEvent) => void,
+  ) {
     this.audibility = new Audibility((r, at) => emit({ type: 'response-audible', at, turn: r.turn }));
     let interrupts: Interrupts | undefined;
     this.tracker = new ResponseTracker(quietMs, {
@@ -31,7 +35,16 @@ export class CallObserver {
         interrupts?.onResponseStart(r);
       },
       onEnd: (r) => {
-        emit({ type: 'response-end', at: r.endAt!, turn: r.turn, reason: r.endReason!, frames: r.frames, audioMs: r.audioMs, gaps: r.gaps, gapMs: r.gapMs });
+        emit({
+          type: 'response-end',
+          at: r.endAt!,
+          turn: r.turn,
+          reason: r.endReason!,
+          frames: r.frames,
+          audioMs: r.audioMs,
+          gaps: r.gaps,
+          gapMs: r.gapMs,
+        });
         interrupts?.onResponseEnd(r);
       },
     });
@@ -57,7 +70,8 @@ export class CallObserver {
     switch (frame.kind) {
       case 'audio':
         this.interrupts.onAudio(at);
-        if (this.frames.length < MAX_FRAME_LOG) this.frames.push([Math.round(at * 10) / 10, frame.frameIndex ?? -1, Math.round(frame.audioMs)]);
+        if (this.frames.length < MAX_FRAME_LOG)
+          this.frames.push([Math.round(at * 10) / 10, frame.frameIndex ?? -1, Math.round(frame.audioMs)]);
         break;
       case 'stop':
         this.interrupts.onStop(at);
@@ -72,7 +86,8 @@ export class CallObserver {
         this.emit({ type: 'stage-timings', at, turn: textTurn, data: frame.data });
         break;
       case 'transcript':
-        if (frame.role === 'assistant' && frame.text) this.emit({ type: 'response-text', at, turn: textTurn, text: frame.text });
+        if (frame.role === 'assistant' && frame.text)
+          this.emit({ type: 'response-text', at, turn: textTurn, text: frame.text });
         break;
       case 'response-end':
         if (frame.text) this.emit({ type: 'response-text', at, turn: textTurn, text: frame.text });

@@ -106,7 +106,10 @@ export class OutputTap {
   private moduleUrl: string | null = null;
   private contexts = 0;
 
-  constructor(private readonly opts: OutputTapOptions, private readonly onTransition: (t: OutputTransition) => void) {}
+  constructor(
+    private readonly opts: OutputTapOptions,
+    private readonly onTransition: (t: OutputTransition) => void,
+  ) {}
 
   /** True once a client context has connected anything to its destination. */
   get watching(): boolean {
@@ -122,7 +125,9 @@ export class OutputTap {
       const result = connect.apply(this, args);
       const target = args[0];
       if (target instanceof AudioDestinationNode && target.context instanceof AudioContext) {
-        void tap.nodeFor(target.context).then((node) => { if (node) connect.call(this, node); });
+        void tap.nodeFor(target.context).then((node) => {
+          if (node) connect.call(this, node);
+        });
       }
       return result;
     } as typeof proto.connect;
@@ -131,7 +136,14 @@ export class OutputTap {
       const result = disconnect.apply(this, args);
       // Follow the client: a node taken off the speakers is taken off the tap too.
       if (args.length === 0 || target instanceof AudioDestinationNode) {
-        void tap.taps.get(this.context)?.then((node) => { if (node) try { disconnect.call(this, node); } catch { /* was not connected */ } });
+        void tap.taps.get(this.context)?.then((node) => {
+          if (node)
+            try {
+              disconnect.call(this, node);
+            } catch {
+              /* was not connected */
+            }
+        });
       }
       return result;
     } as typeof proto.disconnect;
@@ -148,7 +160,10 @@ export class OutputTap {
         const total = e.data.parts.reduce((n, p) => n + p.length, 0);
         const samples = new Int16Array(total);
         let off = 0;
-        for (const p of e.data.parts) { samples.set(p, off); off += p.length; }
+        for (const p of e.data.parts) {
+          samples.set(p, off);
+          off += p.length;
+        }
         resolve({ startAt: first.clock.pageTimeOf(e.data.startTime), sampleRateHz: RECORD_RATE_HZ, samples });
       };
       first.node.port.addEventListener('message', onMessage);
@@ -161,20 +176,26 @@ export class OutputTap {
     let node = this.taps.get(ctx);
     if (!node) {
       this.moduleUrl ??= URL.createObjectURL(new Blob([TAP_PROCESSOR], { type: 'application/javascript' }));
-      node = ctx.audioWorklet.addModule(this.moduleUrl).then(() => {
-        const n = new AudioWorkletNode(ctx, 'harness-output-tap', {
-          numberOfInputs: 1, numberOfOutputs: 0, channelCountMode: 'max', processorOptions: this.opts,
-        });
-        const clock = new AudioClock(ctx);
-        n.port.onmessage = (e: MessageEvent<{ kind: 'audible' | 'silent' | 'recording'; t: number }>) => {
-          if (e.data.kind === 'recording') return;
-          // The sample's context time, mapped when the message arrives: how late it arrives does not matter.
-          this.onTransition({ kind: e.data.kind, at: clock.pageTimeOf(e.data.t) });
-        };
-        this.contexts++;
-        this.first ??= { clock, node: n };
-        return n;
-      }).catch(() => null);
+      node = ctx.audioWorklet
+        .addModule(this.moduleUrl)
+        .then(() => {
+          const n = new AudioWorkletNode(ctx, 'harness-output-tap', {
+            numberOfInputs: 1,
+            numberOfOutputs: 0,
+            channelCountMode: 'max',
+            processorOptions: this.opts,
+          });
+          const clock = new AudioClock(ctx);
+          n.port.onmessage = (e: MessageEvent<{ kind: 'audible' | 'silent' | 'recording'; t: number }>) => {
+            if (e.data.kind === 'recording') return;
+            // The sample's context time, mapped when the message arrives: how late it arrives does not matter.
+            this.onTransition({ kind: e.data.kind, at: clock.pageTimeOf(e.data.t) });
+          };
+          this.contexts++;
+          this.first ??= { clock, node: n };
+          return n;
+        })
+        .catch(() => null);
       this.taps.set(ctx, node);
     }
     return node;

@@ -54,7 +54,11 @@ export class ResponseTracker {
   constructor(
     private readonly quietMs: number,
     private readonly hooks: ResponseHooks,
-    private readonly timers: Timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as number), now: () => performance.now() },
+    private readonly timers: Timers = {
+      set: (fn, ms) => setTimeout(fn, ms),
+      clear: (h) => clearTimeout(h as number),
+      now: () => performance.now(),
+    },
   ) {}
 
   get active(): Response | null {
@@ -112,7 +116,8 @@ export class ResponseTracker {
   private armQuiet(r: Response, ms: number, rechecks: number): void {
     const dueAt = this.timers.now() + ms;
     this.quietTimer = this.timers.set(() => {
-      if (this.timers.now() - dueAt > STALL_MS && rechecks < STALL_RECHECKS) return this.armQuiet(r, STALL_RECHECK_MS, rechecks + 1);
+      if (this.timers.now() - dueAt > STALL_MS && rechecks < STALL_RECHECKS)
+        return this.armQuiet(r, STALL_RECHECK_MS, rechecks + 1);
       this.end(r, r.lastAt, 'quiet');
     }, ms);
   }
@@ -120,8 +125,16 @@ export class ResponseTracker {
   private begin(at: number): Response | null {
     if (this.pendingTurn === null) return null;
     const r: Response = {
-      turn: this.pendingTurn, firstAt: at, lastAt: at, frames: 0, audioMs: 0,
-      gaps: 0, gapMs: 0, stopAt: null, endAt: null, endReason: null,
+      turn: this.pendingTurn,
+      firstAt: at,
+      lastAt: at,
+      frames: 0,
+      audioMs: 0,
+      gaps: 0,
+      gapMs: 0,
+      stopAt: null,
+      endAt: null,
+      endReason: null,
     };
     this.current = r;
     this.pendingTurn = null;

@@ -66,11 +66,28 @@ export type PageEvent =
   | { type: 'ws-close'; at: number; code: number; reason: string }
   | { type: 'ws-error'; at: number }
   | { type: 'response-start'; at: number; turn: number }
-  | { type: 'response-end'; at: number; turn: number; reason: ResponseEndReason; frames: number; audioMs: number; gaps: number; gapMs: number }
+  | {
+      type: 'response-end';
+      at: number;
+      turn: number;
+      reason: ResponseEndReason;
+      frames: number;
+      audioMs: number;
+      gaps: number;
+      gapMs: number;
+    }
   | { type: 'response-audible'; at: number; turn: number }
   | { type: 'response-text'; at: number; turn: number; text: string }
   | { type: 'interrupt-spoken'; at: number; turn: number; kind: InterruptPlan['kind']; timing: SpeakTiming }
-  | { type: 'barge'; at: number; turn: number; onsetAt: number; ackAt: number | null; lastFrameAt: number | null; silentAt: number | null }
+  | {
+      type: 'barge';
+      at: number;
+      turn: number;
+      onsetAt: number;
+      ackAt: number | null;
+      lastFrameAt: number | null;
+      silentAt: number | null;
+    }
   | { type: 'false-alarm'; at: number; turn: number; onsetAt: number; outcome: FalseAlarmOutcome }
   | { type: 'stage-timings'; at: number; turn: number; data: Record<string, number> }
   | { type: 'server-error'; at: number; code: string | null; message: string; throttle: string | null }

@@ -37,14 +37,16 @@ export function installWebSocketProbe(hooks: ProbeHooks): void {
       hooks.onEvent({ type: 'ws-created', at: performance.now(), url: redactUrl(href) });
       this.addEventListener('open', () => hooks.onEvent({ type: 'ws-open', at: performance.now() }));
       this.addEventListener('error', () => hooks.onEvent({ type: 'ws-error', at: performance.now() }));
-      this.addEventListener('close', (e) => hooks.onEvent({ type: 'ws-close', at: performance.now(), code: e.code, reason: e.reason }));
+      this.addEventListener('close', (e) =>
+        hooks.onEvent({ type: 'ws-close', at: performance.now(), code: e.code, reason: e.reason }),
+      );
       this.addEventListener('message', (e) => {
         const at = performance.now();
         hooks.onFrame(socket.classify(e.data), at);
       });
     }
 
-    override send(data: Parameters<WebSocket["send"]>[0]): void {
+    override send(data: Parameters<WebSocket['send']>[0]): void {
       if (this.socket) {
         const audioMs = this.socket.sentAudioMs(data);
         if (audioMs > 0) hooks.onSendAudio(performance.now(), audioMs);

@@ -25,7 +25,12 @@ export interface CallLengthEstimate {
  * turn and the think time. Arrival-rate phases need it to size the workers
  * (Little's law: calls in progress = arrivals per second x seconds per call).
  */
-export function estimateCallSec(pcmDir: string, mix: Record<string, number>, turnsPerUser: number, thinkTimeSec: number): CallLengthEstimate {
+export function estimateCallSec(
+  pcmDir: string,
+  mix: Record<string, number>,
+  turnsPerUser: number,
+  thinkTimeSec: number,
+): CallLengthEstimate {
   if (!fs.existsSync(path.join(pcmDir, 'manifest.jsonl'))) {
     return { callSec: FALLBACK_CALL_SEC, basis: `no audio cache in ${pcmDir} yet: ${FALLBACK_CALL_SEC} s assumed` };
   }
@@ -43,7 +48,14 @@ export function estimateCallSec(pcmDir: string, mix: Record<string, number>, tur
     weighted += (weight * sum) / spoken.length;
     weights += weight;
   }
-  if (!weights) return { callSec: FALLBACK_CALL_SEC, basis: `no audio for the plan's scenarios in ${pcmDir} yet: ${FALLBACK_CALL_SEC} s assumed` };
+  if (!weights)
+    return {
+      callSec: FALLBACK_CALL_SEC,
+      basis: `no audio for the plan's scenarios in ${pcmDir} yet: ${FALLBACK_CALL_SEC} s assumed`,
+    };
   const callSec = Math.round(weighted / weights);
-  return { callSec, basis: `about ${callSec} s per call, from the mix's caller audio plus ${AGENT_TURN_SEC} s of agent per turn` };
+  return {
+    callSec,
+    basis: `about ${callSec} s per call, from the mix's caller audio plus ${AGENT_TURN_SEC} s of agent per turn`,
+  };
 }

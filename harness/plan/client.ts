@@ -5,26 +5,33 @@ import type { CallEnd, Ticket, TicketReply } from './ticket';
  * request until the plan wants a call, then answers; "wait" means ask again),
  * and report the call's end. Bounded by `deadlineMs`.
  */
-export async function takeTicket(conductorUrl: string, testIndex: number, deadlineMs: number): Promise<TicketReply & { kind: 'go' | 'done' }> {
+export async function takeTicket(
+  conductorUrl: string,
+  testIndex: number,
+  deadlineMs: number,
+): Promise<TicketReply & { kind: 'go' | 'done' }> {
   for (let attempt = 0; Date.now() < deadlineMs; attempt++) {
     let reply: TicketReply;
     try {
       const res = await fetch(new URL('/tickets', conductorUrl), {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ testIndex }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ testIndex }),
         signal: AbortSignal.timeout(Math.max(1000, Math.min(60_000, deadlineMs - Date.now()))),
       });
       if (!res.ok) throw new Error(`conductor answered ${res.status}: ${await res.text()}`);
       reply = (await res.json()) as TicketReply;
     } catch (e) {
       // The conductor is part of this run: failing to reach it a few times in a row is fatal.
-      if (attempt >= 3) throw new Error(`cannot get a ticket from the conductor at ${conductorUrl}: ${(e as Error).message}`);
+      if (attempt >= 3)
+        throw new Error(`cannot get a ticket from the conductor at ${conductorUrl}: ${(e as Error).message}`);
       await new Promise((r) => setTimeout(r, 500));
       continue;
     }
     if (reply.kind !== 'wait') return reply;
     attempt = -1;
   }
-  throw new Error('no ticket before the test\'s deadline');
+  throw new Error("no ticket before the test's deadline");
 }
 
 /**
@@ -45,7 +52,10 @@ export async function planClosed(conductorUrl: string): Promise<(TicketReply & {
 export async function reportEnd(conductorUrl: string, end: CallEnd): Promise<void> {
   try {
     await fetch(new URL(`/calls/${encodeURIComponent(end.callId)}/end`, conductorUrl), {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(end), signal: AbortSignal.timeout(5000),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(end),
+      signal: AbortSignal.timeout(5000),
     });
   } catch {
     // The call's record still reaches the reporter; only live figures miss it.

@@ -3,7 +3,16 @@ import type { HarnessConfig } from '../config';
 import { ConfigError } from '../config/options';
 import { estimateCallSec, type CallLengthEstimate } from './call-length';
 import { parseShard, WHOLE_RUN, type Shard } from './shard';
-import { callBudget, locustPlan, maxConcurrency, parseDurationSec, parsePlan, PlanError, shardShare, type LoadPlan } from './plan';
+import {
+  callBudget,
+  locustPlan,
+  maxConcurrency,
+  parseDurationSec,
+  parsePlan,
+  PlanError,
+  shardShare,
+  type LoadPlan,
+} from './plan';
 
 export type { Shard };
 
@@ -26,7 +35,10 @@ export function spareWorkers(peakConcurrency: number): number {
  * command line, else HARNESS_SHARD, which playwright.config.ts sets from it
  * for the workers and the fixtures (their command lines do not carry it).
  */
-export function currentShard(argv: readonly string[] = process.argv, env: Record<string, string | undefined> = process.env): Shard {
+export function currentShard(
+  argv: readonly string[] = process.argv,
+  env: Record<string, string | undefined> = process.env,
+): Shard {
   const i = argv.findIndex((a) => a === '--shard' || a.startsWith('--shard='));
   const value = i >= 0 ? (argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1]) : env.HARNESS_SHARD;
   return parseShard(value) ?? { ...WHOLE_RUN };
@@ -44,18 +56,25 @@ export function loadPlan(config: HarnessConfig, knownScenarios: readonly string[
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      throw new ConfigError('PLAN', config.plan, `a JSON load plan or a file holding one (${(e as Error).message})`, 'environment');
+      throw new ConfigError(
+        'PLAN',
+        config.plan,
+        `a JSON load plan or a file holding one (${(e as Error).message})`,
+        'environment',
+      );
     }
     try {
       return parsePlan(raw, knownScenarios);
     } catch (e) {
-      if (e instanceof PlanError) throw new ConfigError('PLAN', config.plan, `a valid load plan; ${e.message}`, 'environment');
+      if (e instanceof PlanError)
+        throw new ConfigError('PLAN', config.plan, `a valid load plan; ${e.message}`, 'environment');
       throw e;
     }
   }
   if (config.users) {
     const time = parseDurationSec(config.time);
-    if (time === null || time <= 0) throw new ConfigError('TIME', config.time, 'a duration like 90s, 5m or 1h30m', 'environment');
+    if (time === null || time <= 0)
+      throw new ConfigError('TIME', config.time, 'a duration like 90s, 5m or 1h30m', 'environment');
     return locustPlan(config.users, config.spawnRate, time, config.scenarios);
   }
   return null;
@@ -79,7 +98,13 @@ export function planStartAt(config: HarnessConfig, shard: Shard, nowMs = Date.no
   if (config.planStartAt) {
     const text = config.planStartAt.trim();
     const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-    if (!Number.isFinite(ms)) throw new ConfigError('PLAN_START_AT', text, 'an ISO time (2026-01-01T10:00:00Z) or epoch milliseconds', 'environment');
+    if (!Number.isFinite(ms))
+      throw new ConfigError(
+        'PLAN_START_AT',
+        text,
+        'an ISO time (2026-01-01T10:00:00Z) or epoch milliseconds',
+        'environment',
+      );
     return ms;
   }
   if (shard.count > 1) return Math.ceil((nowMs + 20_000) / 60_000) * 60_000;
@@ -101,15 +126,34 @@ export interface RunShape {
 }
 
 /** How many tests and workers the run needs. CALLS, when set, is the number of tests. */
-export function runShape(config: HarnessConfig, knownScenarios: readonly string[], shard: Shard, env: Record<string, string | undefined> = process.env): RunShape {
+export function runShape(
+  config: HarnessConfig,
+  knownScenarios: readonly string[],
+  shard: Shard,
+  env: Record<string, string | undefined> = process.env,
+): RunShape {
   const plan = loadPlan(config, knownScenarios);
-  if (!plan) return { plan, sharePlan: null, calls: config.calls, peak: 0, workers: Math.min(config.calls, 4), callLength: null };
+  if (!plan)
+    return {
+      plan,
+      sharePlan: null,
+      calls: config.calls,
+      peak: 0,
+      workers: Math.min(config.calls, 4),
+      callLength: null,
+    };
   const sharePlan = shardShare(plan, shard.index, shard.count);
   let perShard = 0;
-  for (let i = 0; i < shard.count; i++) perShard = Math.max(perShard, callBudget(shardShare(plan, i, shard.count), SHORTEST_CALL_SEC));
+  for (let i = 0; i < shard.count; i++)
+    perShard = Math.max(perShard, callBudget(shardShare(plan, i, shard.count), SHORTEST_CALL_SEC));
   const calls = env.CALLS ? config.calls : perShard * shard.count;
   const callLength = plan.phases.some((p) => p.arrivalPerSec !== undefined)
-    ? estimateCallSec(config.pcmDir, plan.mix, config.turnsPerUser, plan.thinkTimeSec ? (plan.thinkTimeSec[0] + plan.thinkTimeSec[1]) / 2 : config.pauseBetweenTurnsSec)
+    ? estimateCallSec(
+        config.pcmDir,
+        plan.mix,
+        config.turnsPerUser,
+        plan.thinkTimeSec ? (plan.thinkTimeSec[0] + plan.thinkTimeSec[1]) / 2 : config.pauseBetweenTurnsSec,
+      )
     : null;
   const peak = maxConcurrency(sharePlan, callLength?.callSec ?? 0);
   return { plan, sharePlan, calls, peak, workers: Math.max(1, peak + spareWorkers(peak)), callLength };

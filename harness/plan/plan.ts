@@ -37,10 +37,19 @@ export interface LoadPlan {
   stop: StopCriteria;
 }
 
-export const DEFAULT_STOP: StopCriteria = { errorRatePct: 5, errorWindowSec: 60, errorMinCalls: 5, throttleSustainSec: 180, turnP95CeilingMs: 0 };
+export const DEFAULT_STOP: StopCriteria = {
+  errorRatePct: 5,
+  errorWindowSec: 60,
+  errorMinCalls: 5,
+  throttleSustainSec: 180,
+  turnP95CeilingMs: 0,
+};
 
 export class PlanError extends Error {
-  constructor(readonly where: string, detail: string) {
+  constructor(
+    readonly where: string,
+    detail: string,
+  ) {
     super(`load plan: ${where}: ${detail}`);
     this.name = 'PlanError';
   }
@@ -58,7 +67,10 @@ export interface PhaseWindow {
 
 function num(v: unknown, where: string, min: number, max = Infinity): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw new PlanError(where, `${JSON.stringify(v)} is not a number between ${min} and ${max === Infinity ? 'any' : max}`);
+    throw new PlanError(
+      where,
+      `${JSON.stringify(v)} is not a number between ${min} and ${max === Infinity ? 'any' : max}`,
+    );
   }
   return v;
 }
@@ -74,7 +86,8 @@ function pair(v: unknown, where: string, min: number, max: number): [number, num
 
 /** Validates a plan object (from JSON); errors say which field and what is allowed. */
 export function parsePlan(raw: unknown, knownScenarios: readonly string[]): LoadPlan {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new PlanError('plan', 'must be a JSON object with "phases"');
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new PlanError('plan', 'must be a JSON object with "phases"');
   const o = raw as Record<string, unknown>;
   if (!Array.isArray(o.phases) || o.phases.length === 0) throw new PlanError('phases', 'must be a non-empty array');
   const phases = o.phases.map((p, i): PhaseSpec => {
@@ -89,7 +102,8 @@ export function parsePlan(raw: unknown, knownScenarios: readonly string[]): Load
     const out: PhaseSpec = { name, durationSec };
     if (hasC) {
       const c = pair(ph.concurrency, `${where}.concurrency`, 0, 100_000);
-      if (!Number.isInteger(c[0]) || !Number.isInteger(c[1])) throw new PlanError(`${where}.concurrency`, 'calls are whole numbers');
+      if (!Number.isInteger(c[0]) || !Number.isInteger(c[1]))
+        throw new PlanError(`${where}.concurrency`, 'calls are whole numbers');
       out.concurrency = c[0] === c[1] ? c[0] : c;
       if (ph.steps !== undefined) out.steps = num(ph.steps, `${where}.steps`, 1, 10_000);
     } else {
@@ -98,17 +112,21 @@ export function parsePlan(raw: unknown, knownScenarios: readonly string[]): Load
     return out;
   });
   const mixRaw = o.mix ?? Object.fromEntries(knownScenarios.slice(0, 1).map((s) => [s, 1]));
-  if (!mixRaw || typeof mixRaw !== 'object' || Array.isArray(mixRaw)) throw new PlanError('mix', 'must be an object of scenario -> weight');
+  if (!mixRaw || typeof mixRaw !== 'object' || Array.isArray(mixRaw))
+    throw new PlanError('mix', 'must be an object of scenario -> weight');
   const mix: Record<string, number> = {};
   for (const [name, w] of Object.entries(mixRaw)) {
-    if (!knownScenarios.includes(name)) throw new PlanError(`mix.${name}`, `unknown scenario; known scenarios: ${knownScenarios.join(', ')}`);
+    if (!knownScenarios.includes(name))
+      throw new PlanError(`mix.${name}`, `unknown scenario; known scenarios: ${knownScenarios.join(', ')}`);
     mix[name] = num(w, `mix.${name}`, 0);
   }
-  if (Object.values(mix).reduce((a, b) => a + b, 0) <= 0) throw new PlanError('mix', 'weights sum to zero: no scenario could ever be chosen');
+  if (Object.values(mix).reduce((a, b) => a + b, 0) <= 0)
+    throw new PlanError('mix', 'weights sum to zero: no scenario could ever be chosen');
   const stopRaw = (o.stop ?? {}) as Record<string, unknown>;
   const stop: StopCriteria = { ...DEFAULT_STOP };
   for (const key of Object.keys(stopRaw)) {
-    if (!(key in DEFAULT_STOP)) throw new PlanError(`stop.${key}`, `unknown stop criterion; known: ${Object.keys(DEFAULT_STOP).join(', ')}`);
+    if (!(key in DEFAULT_STOP))
+      throw new PlanError(`stop.${key}`, `unknown stop criterion; known: ${Object.keys(DEFAULT_STOP).join(', ')}`);
     (stop as unknown as Record<string, number>)[key] = num(stopRaw[key], `stop.${key}`, 0);
   }
   return {
@@ -121,10 +139,16 @@ export function parsePlan(raw: unknown, knownScenarios: readonly string[]): Load
 }
 
 /** Locust's USERS / SPAWN_RATE / TIME: ramp to USERS at SPAWN_RATE per second, hold until TIME. */
-export function locustPlan(users: number, spawnRatePerSec: number, timeSec: number, scenarios: readonly string[]): LoadPlan {
+export function locustPlan(
+  users: number,
+  spawnRatePerSec: number,
+  timeSec: number,
+  scenarios: readonly string[],
+): LoadPlan {
   const rampSec = users > 1 ? Math.min(timeSec, users / spawnRatePerSec) : 0;
   const phases: PhaseSpec[] = [];
-  if (rampSec > 0) phases.push({ name: 'spawn', durationSec: rampSec, concurrency: [Math.min(1, users), users], steps: users });
+  if (rampSec > 0)
+    phases.push({ name: 'spawn', durationSec: rampSec, concurrency: [Math.min(1, users), users], steps: users });
   if (timeSec - rampSec > 0) phases.push({ name: 'hold', durationSec: timeSec - rampSec, concurrency: users });
   return parsePlan({ phases, mix: Object.fromEntries(scenarios.map((s) => [s, 1])) }, scenarios);
 }
@@ -160,7 +184,12 @@ export function shardShare(plan: LoadPlan, shardIndex: number, shardCount: numbe
     phases: plan.phases.map((p) => ({
       ...p,
       ...(p.concurrency !== undefined
-        ? { concurrency: typeof p.concurrency === 'number' ? share(p.concurrency) : [share(p.concurrency[0]), share(p.concurrency[1])] as [number, number] }
+        ? {
+            concurrency:
+              typeof p.concurrency === 'number'
+                ? share(p.concurrency)
+                : ([share(p.concurrency[0]), share(p.concurrency[1])] as [number, number]),
+          }
         : { arrivalPerSec: p.arrivalPerSec! / shardCount }),
     })),
   };
@@ -178,7 +207,13 @@ export function phaseWindows(plan: LoadPlan): PhaseWindow[] {
       for (let k = 0; k < samples; k++) sum += concurrencyAt(p, ((k + 0.5) / samples) * durationMs);
       target = Math.round((sum / samples) * 100) / 100;
     }
-    const w = { name: p.name, startMs: start, endMs: start + durationMs, targetConcurrency: target, arrivalPerSec: p.arrivalPerSec ?? null };
+    const w = {
+      name: p.name,
+      startMs: start,
+      endMs: start + durationMs,
+      targetConcurrency: target,
+      arrivalPerSec: p.arrivalPerSec ?? null,
+    };
     start += durationMs;
     return w;
   });
@@ -189,19 +224,32 @@ export function planDurationMs(plan: LoadPlan): number {
 }
 
 /** Where the plan is at `tMs` since its start: the phase and its target, or null once it is over. */
-export function planAt(plan: LoadPlan, tMs: number): { index: number; phase: PhaseSpec; phaseStartMs: number; concurrency: number | null } | null {
+export function planAt(
+  plan: LoadPlan,
+  tMs: number,
+): { index: number; phase: PhaseSpec; phaseStartMs: number; concurrency: number | null } | null {
   let start = 0;
   for (let i = 0; i < plan.phases.length; i++) {
     const p = plan.phases[i]!;
     const end = start + p.durationSec * 1000;
-    if (tMs < end) return { index: i, phase: p, phaseStartMs: start, concurrency: p.concurrency !== undefined ? concurrencyAt(p, tMs - start) : null };
+    if (tMs < end)
+      return {
+        index: i,
+        phase: p,
+        phaseStartMs: start,
+        concurrency: p.concurrency !== undefined ? concurrencyAt(p, tMs - start) : null,
+      };
     start = end;
   }
   return null;
 }
 
 function peakTarget(p: PhaseSpec): number {
-  return p.concurrency === undefined ? 0 : typeof p.concurrency === 'number' ? p.concurrency : Math.max(...p.concurrency);
+  return p.concurrency === undefined
+    ? 0
+    : typeof p.concurrency === 'number'
+      ? p.concurrency
+      : Math.max(...p.concurrency);
 }
 
 /**
@@ -210,7 +258,14 @@ function peakTarget(p: PhaseSpec): number {
  * phase shorter than a call holds only the arrivals of its own duration).
  */
 export function maxConcurrency(plan: LoadPlan, callSec: number): number {
-  return Math.max(0, ...plan.phases.map((p) => peakTarget(p) + (p.arrivalPerSec === undefined ? 0 : Math.ceil(p.arrivalPerSec * Math.min(callSec, p.durationSec)))));
+  return Math.max(
+    0,
+    ...plan.phases.map(
+      (p) =>
+        peakTarget(p) +
+        (p.arrivalPerSec === undefined ? 0 : Math.ceil(p.arrivalPerSec * Math.min(callSec, p.durationSec))),
+    ),
+  );
 }
 
 /**

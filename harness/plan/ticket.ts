@@ -78,12 +78,22 @@ export function makeTicket(spec: TicketSpec): Ticket {
 
 /** A call without a plan: the test's own index picks its scenario (in turn); it starts now, in no phase. */
 export function unplannedTicket(o: {
-  seed: number; shard: Shard; testIndex: number; scenarios: readonly string[]; defaults: TicketDefaults; nowMs: number;
+  seed: number;
+  shard: Shard;
+  testIndex: number;
+  scenarios: readonly string[];
+  defaults: TicketDefaults;
+  nowMs: number;
 }): Ticket {
   return makeTicket({
-    seed: o.seed, shard: o.shard, index: o.testIndex, ...o.defaults,
+    seed: o.seed,
+    shard: o.shard,
+    index: o.testIndex,
+    ...o.defaults,
     scenario: () => o.scenarios[o.testIndex % o.scenarios.length]!,
-    phase: null, scheduledStartMs: o.nowMs, phases: [],
+    phase: null,
+    scheduledStartMs: o.nowMs,
+    phases: [],
   });
 }
 
@@ -109,8 +119,12 @@ export function callEndOf(record: CallRecord): CallEnd {
   const each = (key: 'ttfbMs' | 'turnMs' | 'bargeMs'): number[] =>
     record.turns.flatMap((t) => (t[key] === undefined ? [] : [t[key]]));
   return {
-    callId: record.callId, ok: record.ok, failureCode: record.failure?.code,
-    ttfbMs: each('ttfbMs'), turnMs: each('turnMs'), bargeMs: each('bargeMs'),
+    callId: record.callId,
+    ok: record.ok,
+    failureCode: record.failure?.code,
+    ttfbMs: each('ttfbMs'),
+    turnMs: each('turnMs'),
+    bargeMs: each('bargeMs'),
     counters: record.counters,
   };
 }

@@ -39,7 +39,11 @@ export async function runProtocolBatch(o: BatchOptions): Promise<CallRecord[]> {
   const cpu = new CpuSampler(1000).start();
   const lag = new LoopLag().start();
   const embedded = process.env.HARNESS_AGENT_WS_URL;
-  const endpoint = endpointFor(config.protocolTransport, config.protocolWsUrl ?? config.wsUrl, embedded && embedded !== 'external' ? embedded : undefined);
+  const endpoint = endpointFor(
+    config.protocolTransport,
+    config.protocolWsUrl ?? config.wsUrl,
+    embedded && embedded !== 'external' ? embedded : undefined,
+  );
   const records: CallRecord[] = [];
   const one = async (k: number): Promise<void> => {
     await sleep((k * 1000) / config.protocolSpawnRate);
@@ -55,27 +59,51 @@ export async function runProtocolBatch(o: BatchOptions): Promise<CallRecord[]> {
       if (!track) throw new Error(`PCM_DIR=${config.pcmDir} has no audio for scenario "${scenarioName}"`);
       const scenarioTurns = o.scenarios.get(scenarioName)?.turns ?? track.turns.map((t) => ({ text: t.text }));
       const rand = seededRandom(config.seed, 'protocol', index);
-      await runProtocolCall({
-        protocol: config.protocolTransport, endpoint, sessionId: callId, scenario: scenarioName, track, scenarioTurns,
-        turns: config.turnsPerUser ? Math.min(config.turnsPerUser, track.turns.length) : track.turns.length,
-        timeouts: { connectMs: config.connectTimeoutSec * 1000, firstByteMs: config.firstByteTimeoutSec * 1000, turnMs: config.turnTimeoutSec * 1000 },
-        greeting: config.protocolTransport !== 'realtime',
-        pauseBetweenTurnsMs: () => config.pauseBetweenTurnsSec * 1000,
-        interruptDelayMs: () => drawBetween(rand, config.bargeDelayMs),
-        ignoreCloseExceptions: config.ignoreCloseExceptions,
-        quietMs: config.bargeQuietMs,
-        tokens: { response: config.responseTokens, end: config.endTokens },
-      }, pump, new PageEventStream(), rec);
+      await runProtocolCall(
+        {
+          protocol: config.protocolTransport,
+          endpoint,
+          sessionId: callId,
+          scenario: scenarioName,
+          track,
+          scenarioTurns,
+          turns: config.turnsPerUser ? Math.min(config.turnsPerUser, track.turns.length) : track.turns.length,
+          timeouts: {
+            connectMs: config.connectTimeoutSec * 1000,
+            firstByteMs: config.firstByteTimeoutSec * 1000,
+            turnMs: config.turnTimeoutSec * 1000,
+          },
+          greeting: config.protocolTransport !== 'realtime',
+          pauseBetweenTurnsMs: () => config.pauseBetweenTurnsSec * 1000,
+          interruptDelayMs: () => drawBetween(rand, config.bargeDelayMs),
+          ignoreCloseExceptions: config.ignoreCloseExceptions,
+          quietMs: config.bargeQuietMs,
+          tokens: { response: config.responseTokens, end: config.endTokens },
+        },
+        pump,
+        new PageEventStream(),
+        rec,
+      );
     } catch (e) {
       const { unexpected, ...known } = failureOf(e);
       failure = known;
       if (unexpected) rec.count(CALL_ERROR);
     }
     const record = rec.finish({
-      callId, sessionId: callId, shard, scenario: scenarioName, voice: track?.voice ?? '', group: 'protocol',
-      startedAtMs, endedAtMs: Date.now(),
-      ok: !failure, ...(failure ? { failure } : {}),
-      generator: { cpuBusyPct: cpu.samplesPct.map((v) => Math.round(v)), eventLoopLagP99Ms: Math.round(lag.p99Ms() * 10) / 10 },
+      callId,
+      sessionId: callId,
+      shard,
+      scenario: scenarioName,
+      voice: track?.voice ?? '',
+      group: 'protocol',
+      startedAtMs,
+      endedAtMs: Date.now(),
+      ok: !failure,
+      ...(failure ? { failure } : {}),
+      generator: {
+        cpuBusyPct: cpu.samplesPct.map((v) => Math.round(v)),
+        eventLoopLagP99Ms: Math.round(lag.p99Ms() * 10) / 10,
+      },
     });
     records.push(record);
     await o.testInfo.attach(CALL_RECORD_ATTACHMENT, { body: JSON.stringify(record), contentType: 'application/json' });

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { CallerTrack } from '../audio/cache';
 import { awaitOpen, converse, countFailures, type ConversationPlan } from '../driver/conversation';
-import { PageEventStream } from '../driver/page-events';
+import type { PageEventStream } from '../driver/page-events';
 import type { CallSurface } from '../driver/turns';
 import type { CallRecorder } from '../metrics/record';
 import { CallObserver } from '../page/observer';
@@ -27,7 +27,12 @@ export interface ProtocolCallPlan extends ConversationPlan {
  * trackers the page uses, so its figures mean the same (minus `ttfa`: there
  * is no speaker to listen to). Times are this process's performance.now().
  */
-export async function runProtocolCall(plan: ProtocolCallPlan, pump: StreamPump, events: PageEventStream, rec: CallRecorder): Promise<void> {
+export async function runProtocolCall(
+  plan: ProtocolCallPlan,
+  pump: StreamPump,
+  events: PageEventStream,
+  rec: CallRecorder,
+): Promise<void> {
   const failures = countFailures(events, rec);
   const push = (e: PageEvent) => events.push(e);
   const wire = callerWire(plan.protocol, plan.endpoint, plan.sessionId, plan.scenario);
@@ -57,7 +62,9 @@ export async function runProtocolCall(plan: ProtocolCallPlan, pump: StreamPump, 
       observer.onFrame(classify(isBinary ? data : data.toString()), at);
     });
     ws.on('error', () => push({ type: 'ws-error', at: performance.now() }));
-    ws.on('close', (code, reason) => push({ type: 'ws-close', at: performance.now(), code, reason: reason.toString() }));
+    ws.on('close', (code, reason) =>
+      push({ type: 'ws-close', at: performance.now(), code, reason: reason.toString() }),
+    );
 
     const open = await awaitOpen(events, rec, connectDeadline, setupZero);
     failures.opened();

@@ -21,8 +21,11 @@ export class CallerStream {
   private readonly frameSamples: number;
   private noise = 12345;
 
-  constructor(private readonly turns: readonly { samples: Int16Array; speechStartMs: number; speechEndMs: number }[],
-    private readonly send: (frame: Int16Array) => void, private readonly frameMs = 20) {
+  constructor(
+    private readonly turns: readonly { samples: Int16Array; speechStartMs: number; speechEndMs: number }[],
+    private readonly send: (frame: Int16Array) => void,
+    private readonly frameMs = 20,
+  ) {
     this.frameSamples = (RATE_HZ * frameMs) / 1000;
   }
 

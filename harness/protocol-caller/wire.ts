@@ -28,12 +28,23 @@ export interface CallerWire {
   encode(pcm: Int16Array): string | Buffer;
 }
 
-const PATHS: Record<Protocol, string> = { browser: '/api/v1/browser/conversation', acs: '/api/v1/media/stream', realtime: '/v1/realtime' };
+const PATHS: Record<Protocol, string> = {
+  browser: '/api/v1/browser/conversation',
+  acs: '/api/v1/media/stream',
+  realtime: '/v1/realtime',
+};
 
 /** The endpoint for `protocol`: `explicit` as given, else the embedded agent's host with the transport's path. */
-export function endpointFor(protocol: Protocol, explicit: string | undefined, embeddedAgentWsUrl: string | undefined): string {
+export function endpointFor(
+  protocol: Protocol,
+  explicit: string | undefined,
+  embeddedAgentWsUrl: string | undefined,
+): string {
   if (explicit) return explicit;
-  if (!embeddedAgentWsUrl) throw new Error('no agent to call: set PROTOCOL_WS_URL (or WS_URL), or run with playwright.config.ts so the fixtures start the reference agent');
+  if (!embeddedAgentWsUrl)
+    throw new Error(
+      'no agent to call: set PROTOCOL_WS_URL (or WS_URL), or run with playwright.config.ts so the fixtures start the reference agent',
+    );
   const url = new URL(embeddedAgentWsUrl);
   url.pathname = PATHS[protocol];
   return url.toString();
@@ -54,11 +65,22 @@ export function callerWire(protocol: Protocol, endpoint: string, sessionId: stri
       return {
         url: url.toString(),
         headers: { 'x-ms-call-connection-id': sessionId },
-        opening: () => [JSON.stringify({ kind: 'AudioMetadata', audioMetadata: { subscriptionId: sessionId, encoding: 'PCM', sampleRate: 16000, channels: 1, length: 640 } })],
-        encode: (pcm) => JSON.stringify({
-          kind: 'AudioData',
-          audioData: { timestamp: new Date().toISOString(), participantRawID: `8:acs:${sessionId}`, data: Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64'), silent: false },
-        }),
+        opening: () => [
+          JSON.stringify({
+            kind: 'AudioMetadata',
+            audioMetadata: { subscriptionId: sessionId, encoding: 'PCM', sampleRate: 16000, channels: 1, length: 640 },
+          }),
+        ],
+        encode: (pcm) =>
+          JSON.stringify({
+            kind: 'AudioData',
+            audioData: {
+              timestamp: new Date().toISOString(),
+              participantRawID: `8:acs:${sessionId}`,
+              data: Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64'),
+              silent: false,
+            },
+          }),
       };
     case 'realtime':
       url.searchParams.set('session_id', sessionId);
@@ -66,16 +88,32 @@ export function callerWire(protocol: Protocol, endpoint: string, sessionId: stri
       return {
         url: url.toString(),
         protocols: ['realtime', 'openai-beta.realtime-v1'],
-        opening: () => [JSON.stringify({ type: 'session.update', session: { input_audio_format: 'pcm16', output_audio_format: 'pcm16', turn_detection: { type: 'server_vad' } } })],
+        opening: () => [
+          JSON.stringify({
+            type: 'session.update',
+            session: {
+              input_audio_format: 'pcm16',
+              output_audio_format: 'pcm16',
+              turn_detection: { type: 'server_vad' },
+            },
+          }),
+        ],
         encode: (pcm) => {
           const pcm24 = upsample16to24(pcm);
-          return JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(pcm24.buffer, pcm24.byteOffset, pcm24.byteLength).toString('base64') });
+          return JSON.stringify({
+            type: 'input_audio_buffer.append',
+            audio: Buffer.from(pcm24.buffer, pcm24.byteOffset, pcm24.byteLength).toString('base64'),
+          });
         },
       };
     default:
       url.searchParams.set('session_id', sessionId);
       url.searchParams.set('streaming_mode', 'realtime');
       url.searchParams.set('scenario', scenario);
-      return { url: url.toString(), opening: () => [], encode: (pcm) => Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength) };
+      return {
+        url: url.toString(),
+        opening: () => [],
+        encode: (pcm) => Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength),
+      };
   }
 }

@@ -27,13 +27,27 @@ export function classifyAcs(data: unknown): FrameClass {
     const b64 = payload && typeof payload === 'object' ? field(payload as Json, 'data') : undefined;
     if (typeof b64 !== 'string') return { kind: 'other' };
     const audioBytes = base64Bytes(b64);
-    return { kind: 'audio', frameIndex: null, isFinal: false, audioBytes, audioMs: (audioBytes / 2 / ACS_RATE_HZ) * 1000 };
+    return {
+      kind: 'audio',
+      frameIndex: null,
+      isFinal: false,
+      audioBytes,
+      audioMs: (audioBytes / 2 / ACS_RATE_HZ) * 1000,
+    };
   }
   if (kind === 'stopaudio') return { kind: 'stop', action: 'StopAudio' };
   if (kind === 'errordata' || kind === 'error') {
     const e = field(o, 'errorData') ?? field(o, 'error');
-    const text = e && typeof e === 'object' ? `${String(field(e as Json, 'code') ?? '')} ${String(field(e as Json, 'message') ?? '')}` : String(e ?? '');
-    return { kind: 'error', code: errorCodeOf(text) ?? (e && typeof e === 'object' ? String(field(e as Json, 'code') ?? '') || null : null), message: text.trim(), throttle: throttleOf(text) };
+    const text =
+      e && typeof e === 'object'
+        ? `${String(field(e as Json, 'code') ?? '')} ${String(field(e as Json, 'message') ?? '')}`
+        : String(e ?? '');
+    return {
+      kind: 'error',
+      code: errorCodeOf(text) ?? (e && typeof e === 'object' ? String(field(e as Json, 'code') ?? '') || null : null),
+      message: text.trim(),
+      throttle: throttleOf(text),
+    };
   }
   return { kind: 'other' };
 }

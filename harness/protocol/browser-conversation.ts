@@ -1,4 +1,14 @@
-import { base64Bytes, DEFAULT_TOKENS, errorCodeOf, fieldTokens, matchesAny, parseJsonObject, throttleOf, type DetectionTokens, type FrameClass } from './frames';
+import {
+  base64Bytes,
+  DEFAULT_TOKENS,
+  errorCodeOf,
+  fieldTokens,
+  matchesAny,
+  parseJsonObject,
+  throttleOf,
+  type DetectionTokens,
+  type FrameClass,
+} from './frames';
 
 type Json = Record<string, unknown>;
 
@@ -43,10 +53,12 @@ export function classifyBrowserConversation(data: unknown, tokens: DetectionToke
     for (const [k, v] of Object.entries(payload.data)) if (typeof v === 'number') data[k] = v;
     return { kind: 'stage-timings', data };
   }
-  const text = typeof payload.content === 'string' ? payload.content : typeof payload.message === 'string' ? payload.message : '';
+  const text =
+    typeof payload.content === 'string' ? payload.content : typeof payload.message === 'string' ? payload.message : '';
   const assistant = type === 'assistant' || type === 'assistant_streaming' || payload.type === 'assistant';
   const words = fieldTokens(msg);
-  if (matchesAny(words, tokens.end)) return assistant && text ? { kind: 'response-end', text } : { kind: 'response-end' };
+  if (matchesAny(words, tokens.end))
+    return assistant && text ? { kind: 'response-end', text } : { kind: 'response-end' };
   if (matchesAny(words, tokens.response)) return { kind: 'response-start' };
   if (type === 'assistant_streaming') return { kind: 'transcript', role: 'assistant', final: false, text };
   if (payload.type === 'user' || type === 'user') return { kind: 'transcript', role: 'user', final: true, text };

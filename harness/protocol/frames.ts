@@ -26,7 +26,8 @@ export interface DetectionTokens {
 
 export const DEFAULT_TOKENS: DetectionTokens = { response: [], end: ['completed', 'final', 'end', 'stopped'] };
 
-const OPENAI_THROTTLE = /ratelimitexceeded|rate_limit_exceeded|\b429\b|too many requests|tokens per minute|requests per minute/i;
+const OPENAI_THROTTLE =
+  /ratelimitexceeded|rate_limit_exceeded|\b429\b|too many requests|tokens per minute|requests per minute/i;
 const SPEECH_THROTTLE = /quota exceeded|throttl|speech[^.]*limit|(stt|tts) capacity/i;
 
 /** Throttling source named by an error's own text (code, message, caption, close reason). */

@@ -35,9 +35,17 @@ export function parseMatchers(raw: unknown): FieldMatcher[] | string {
   if (!Array.isArray(raw)) return 'a JSON array of {"when": {...}, "kind": ...} rules';
   for (const [i, r] of raw.entries()) {
     const rule = r as Partial<FieldMatcher>;
-    if (!rule || typeof rule !== 'object' || !rule.when || typeof rule.when !== 'object' || !Object.keys(rule.when).length) return `rule ${i + 1}: "when" must be an object of field path -> value`;
+    if (
+      !rule ||
+      typeof rule !== 'object' ||
+      !rule.when ||
+      typeof rule.when !== 'object' ||
+      !Object.keys(rule.when).length
+    )
+      return `rule ${i + 1}: "when" must be an object of field path -> value`;
     if (!KINDS.includes(String(rule.kind))) return `rule ${i + 1}: "kind" must be one of ${KINDS.join(', ')}`;
-    if (rule.kind === 'audio' && (typeof rule.data !== 'string' || typeof rule.sampleRateHz !== 'number')) return `rule ${i + 1}: an audio rule needs "data" (path of base64 PCM16) and "sampleRateHz"`;
+    if (rule.kind === 'audio' && (typeof rule.data !== 'string' || typeof rule.sampleRateHz !== 'number'))
+      return `rule ${i + 1}: an audio rule needs "data" (path of base64 PCM16) and "sampleRateHz"`;
   }
   return raw as FieldMatcher[];
 }
@@ -56,12 +64,23 @@ export function matchFrame(rules: readonly FieldMatcher[], data: unknown): Frame
       case 'audio': {
         const b64 = at(msg, rule.data!);
         const audioBytes = typeof b64 === 'string' ? base64Bytes(b64) : 0;
-        return { kind: 'audio', frameIndex: null, isFinal: rule.final ? at(msg, rule.final) === true : false, audioBytes, audioMs: (audioBytes / 2 / rule.sampleRateHz!) * 1000 };
+        return {
+          kind: 'audio',
+          frameIndex: null,
+          isFinal: rule.final ? at(msg, rule.final) === true : false,
+          audioBytes,
+          audioMs: (audioBytes / 2 / rule.sampleRateHz!) * 1000,
+        };
       }
       case 'error': {
         const message = String(at(msg, rule.message ?? 'message') ?? '');
         const code = rule.code ? at(msg, rule.code) : undefined;
-        return { kind: 'error', code: code === undefined ? null : String(code), message, throttle: throttleOf(`${String(code ?? '')} ${message}`) };
+        return {
+          kind: 'error',
+          code: code === undefined ? null : String(code),
+          message,
+          throttle: throttleOf(`${String(code ?? '')} ${message}`),
+        };
       }
       case 'stop':
         return { kind: 'stop', action: 'matched' };

@@ -23,7 +23,13 @@ export function createRealtimeClassifier(): (data: unknown) => FrameClass {
       const audioBytes = base64Bytes(typeof o.delta === 'string' ? o.delta : '');
       const frameIndex = deltaIndex;
       if (deltaIndex !== null) deltaIndex++;
-      return { kind: 'audio', frameIndex, isFinal: false, audioBytes, audioMs: (audioBytes / 2 / REALTIME_RATE_HZ) * 1000 };
+      return {
+        kind: 'audio',
+        frameIndex,
+        isFinal: false,
+        audioBytes,
+        audioMs: (audioBytes / 2 / REALTIME_RATE_HZ) * 1000,
+      };
     }
     if (type === 'response.created') {
       deltaIndex = 0;
@@ -35,7 +41,12 @@ export function createRealtimeClassifier(): (data: unknown) => FrameClass {
       if (response.status === 'failed') {
         const err = ((response.status_details as Json | undefined)?.error ?? {}) as Json;
         const text = `${String(err.code ?? '')} ${String(err.message ?? '')}`;
-        return { kind: 'error', code: typeof err.code === 'string' ? err.code : errorCodeOf(text), message: text.trim(), throttle: throttleOf(text) };
+        return {
+          kind: 'error',
+          code: typeof err.code === 'string' ? err.code : errorCodeOf(text),
+          message: text.trim(),
+          throttle: throttleOf(text),
+        };
       }
       // The reference agent (and agents like it) put per-stage timings in the response's metadata.
       const meta = (response.metadata ?? {}) as Json;
@@ -44,7 +55,10 @@ export function createRealtimeClassifier(): (data: unknown) => FrameClass {
       if (typeof raw === 'string' || (raw && typeof raw === 'object')) {
         try {
           const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Json;
-          stages = Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+          stages = Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'number')) as Record<
+            string,
+            number
+          >;
         } catch {
           stages = undefined;
         }
@@ -54,13 +68,20 @@ export function createRealtimeClassifier(): (data: unknown) => FrameClass {
     if (type === 'error') {
       const err = (o.error ?? {}) as Json;
       const text = `${String(err.code ?? '')} ${String(err.type ?? '')} ${String(err.message ?? '')}`;
-      return { kind: 'error', code: typeof err.code === 'string' ? err.code : errorCodeOf(text), message: String(err.message ?? '').trim(), throttle: throttleOf(text) };
+      return {
+        kind: 'error',
+        code: typeof err.code === 'string' ? err.code : errorCodeOf(text),
+        message: String(err.message ?? '').trim(),
+        throttle: throttleOf(text),
+      };
     }
-    if (TRANSCRIPT_DELTAS.has(type)) return { kind: 'transcript', role: 'assistant', final: false, text: String(o.delta ?? '') };
+    if (TRANSCRIPT_DELTAS.has(type))
+      return { kind: 'transcript', role: 'assistant', final: false, text: String(o.delta ?? '') };
     if (type === 'response.audio_transcript.done' || type === 'response.output_audio_transcript.done') {
       return { kind: 'transcript', role: 'assistant', final: true, text: String(o.transcript ?? '') };
     }
-    if (type === 'conversation.item.input_audio_transcription.completed') return { kind: 'transcript', role: 'user', final: true, text: String(o.transcript ?? '') };
+    if (type === 'conversation.item.input_audio_transcription.completed')
+      return { kind: 'transcript', role: 'user', final: true, text: String(o.transcript ?? '') };
     return { kind: 'other' };
   };
 }

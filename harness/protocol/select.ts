@@ -22,9 +22,19 @@ export function detectProtocol(url: string): Protocol {
 }
 
 /** A classifier for one socket: user matchers first, then the transport's own. */
-export function createClassifier(protocol: Protocol | 'auto', url: string, tokens: DetectionTokens, matchers: readonly FieldMatcher[] = []): (data: unknown) => FrameClass {
+export function createClassifier(
+  protocol: Protocol | 'auto',
+  url: string,
+  tokens: DetectionTokens,
+  matchers: readonly FieldMatcher[] = [],
+): (data: unknown) => FrameClass {
   const p = protocol === 'auto' ? detectProtocol(url) : protocol;
-  const builtIn = p === 'acs' ? classifyAcs : p === 'realtime' ? createRealtimeClassifier() : (d: unknown) => classifyBrowserConversation(d, tokens);
+  const builtIn =
+    p === 'acs'
+      ? classifyAcs
+      : p === 'realtime'
+        ? createRealtimeClassifier()
+        : (d: unknown) => classifyBrowserConversation(d, tokens);
   return (data) => matchFrame(matchers, data) ?? builtIn(data);
 }
 
@@ -35,7 +45,14 @@ export function createClassifier(protocol: Protocol | 'auto', url: string, token
  */
 export function sentAudioMs(protocol: Protocol, data: unknown): number {
   if (typeof data !== 'string') {
-    const bytes = data instanceof Blob ? data.size : data instanceof ArrayBuffer ? data.byteLength : ArrayBuffer.isView(data) ? data.byteLength : 0;
+    const bytes =
+      data instanceof Blob
+        ? data.size
+        : data instanceof ArrayBuffer
+          ? data.byteLength
+          : ArrayBuffer.isView(data)
+            ? data.byteLength
+            : 0;
     return protocol === 'browser' ? bytes / 32 : 0;
   }
   const key = protocol === 'acs' ? '"data":"' : protocol === 'realtime' ? '"audio":"' : null;

@@ -2,6 +2,7 @@ import { newHistogram, type Histogram } from '../metrics/histogram';
 import { addEncoded } from '../metrics/merge';
 import { aggregateOf } from '../metrics/names';
 import type { CallRecord } from '../metrics/record';
+import { entryOf } from '../entry-of';
 
 /**
  * Every call of a run, merged: histograms by addition (exact, never averaged
@@ -62,9 +63,7 @@ export class RunAggregate {
   }
 
   private histogram(name: string): Histogram {
-    let h = this.latencies.get(name);
-    if (!h) this.latencies.set(name, (h = newHistogram()));
-    return h;
+    return entryOf(this.latencies, name, newHistogram);
   }
 
   private bump(map: Map<string, number>, name: string, n: number): void {

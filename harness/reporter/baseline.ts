@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import { judge } from './gates';
 import {
-  SUMMARY_SCHEMA_VERSION, type BaselineReport, type Comparison, type GateResult, type MetricSummary, type Summary,
+  SUMMARY_SCHEMA_VERSION,
+  type BaselineReport,
+  type Comparison,
+  type GateResult,
+  type MetricSummary,
+  type Summary,
 } from './schema';
 
 /** Relative gates (docs/design.md#regression-check-against-a-baseline): p95 under 1.5x baseline passes, up to 2x warns, beyond fails. */
@@ -38,7 +43,13 @@ export function compare(baseline: Summary, metrics: Record<string, MetricSummary
     const before = p95(baseline.metrics[metric]);
     if (now === null || before === null || before === 0) continue;
     const changePct = Math.round(((now - before) / before) * 1000) / 10;
-    comparisons.push({ metric, baselineP95Ms: before, p95Ms: now, changePct, regression: changePct >= REGRESSION_FLAG_PCT });
+    comparisons.push({
+      metric,
+      baselineP95Ms: before,
+      p95Ms: now,
+      changePct,
+      regression: changePct >= REGRESSION_FLAG_PCT,
+    });
   }
   return { file, startedAt: baseline.run?.startedAt ?? '', comparisons };
 }
@@ -49,8 +60,12 @@ export function relativeGates(report: BaselineReport): GateResult[] {
     .map((c) => {
       const ratio = Math.round((c.p95Ms / c.baselineP95Ms) * 100) / 100;
       return {
-        name: `${c.metric} p95 vs baseline`, metric: c.metric, stat: 'p95Ratio' as const, value: ratio,
-        pass: `< ${RELATIVE_PASS_RATIO}x`, warn: `< ${RELATIVE_WARN_RATIO}x`,
+        name: `${c.metric} p95 vs baseline`,
+        metric: c.metric,
+        stat: 'p95Ratio' as const,
+        value: ratio,
+        pass: `< ${RELATIVE_PASS_RATIO}x`,
+        warn: `< ${RELATIVE_WARN_RATIO}x`,
         verdict: judge(ratio, { op: '<', pass: RELATIVE_PASS_RATIO, warn: RELATIVE_WARN_RATIO }),
       };
     });

@@ -20,12 +20,17 @@ const SLOWEST = 5;
 export function collectEvidence(candidates: readonly EvidenceCandidate[], outputDir: string): EvidenceLink[] {
   const withFiles = candidates.filter((c) => c.attachments.some((a) => a.path && fs.existsSync(a.path)));
   const failed = withFiles.filter((c) => !c.record.ok).slice(0, MAX_FAILED);
-  const slowest = withFiles.filter((c) => c.record.ok).sort((a, b) => callSlowness(b.record) - callSlowness(a.record)).slice(0, SLOWEST);
+  const slowest = withFiles
+    .filter((c) => c.record.ok)
+    .sort((a, b) => callSlowness(b.record) - callSlowness(a.record))
+    .slice(0, SLOWEST);
   const root = path.join(outputDir, 'evidence');
   fs.rmSync(root, { recursive: true, force: true });
   const links: EvidenceLink[] = [];
-  for (const [c, why] of [...failed.map((c) => [c, `failed: ${c.record.failure?.code ?? ''}`] as const),
-    ...slowest.map((c) => [c, `slowest: ${Math.round(callSlowness(c.record))} ms`] as const)]) {
+  for (const [c, why] of [
+    ...failed.map((c) => [c, `failed: ${c.record.failure?.code ?? ''}`] as const),
+    ...slowest.map((c) => [c, `slowest: ${Math.round(callSlowness(c.record))} ms`] as const),
+  ]) {
     const dir = path.join(root, c.record.callId.replace(/[^\w.-]/g, '_'));
     fs.mkdirSync(dir, { recursive: true });
     const files: EvidenceLink['files'] = [];

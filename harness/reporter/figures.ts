@@ -1,7 +1,11 @@
 import { statsOf } from '../metrics/histogram';
 import type { RunAggregate } from './aggregate';
 import {
-  SUMMARY_SCHEMA_VERSION, type MetricSummary, type RatioMetricSummary, type RunInfo, type SummaryFigures,
+  SUMMARY_SCHEMA_VERSION,
+  type MetricSummary,
+  type RatioMetricSummary,
+  type RunInfo,
+  type SummaryFigures,
 } from './schema';
 
 export const CONNECTION_SUCCESS = 'success/connection';
@@ -23,24 +27,36 @@ function sortKey(name: string): string {
 export function summarizeMetrics(agg: RunAggregate): Record<string, MetricSummary> {
   const metrics: Record<string, MetricSummary> = {};
   const names = [...agg.latencies.keys()].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
-  for (const name of names) metrics[name] = { kind: 'latency', ...statsOf(agg.latencies.get(name)!), fails: agg.fails.get(name) ?? 0 };
+  for (const name of names)
+    metrics[name] = { kind: 'latency', ...statsOf(agg.latencies.get(name)!), fails: agg.fails.get(name) ?? 0 };
   metrics[CONNECTION_SUCCESS] = ratio(agg.connection);
   metrics[TURN_SUCCESS] = ratio(agg.turns);
   if (agg.tasks.attempts) metrics[TASK_SUCCESS] = ratio(agg.tasks);
   if (agg.falseAlarms.attempts) metrics[FALSE_ALARM_SUCCESS] = ratio(agg.falseAlarms);
-  for (const name of [...agg.counters.keys()].sort()) metrics[name] = { kind: 'counter', count: agg.counters.get(name)! };
+  for (const name of [...agg.counters.keys()].sort())
+    metrics[name] = { kind: 'counter', count: agg.counters.get(name)! };
   return metrics;
 }
 
 function ratio(r: { attempts: number; successes: number }): RatioMetricSummary {
-  return { kind: 'ratio', count: r.attempts, successes: r.successes, pct: r.attempts ? Math.round((10000 * r.successes) / r.attempts) / 100 : 0 };
+  return {
+    kind: 'ratio',
+    count: r.attempts,
+    successes: r.successes,
+    pct: r.attempts ? Math.round((10000 * r.successes) / r.attempts) / 100 : 0,
+  };
 }
 
 /** The run's figures; phases, groups and generator are summarized by their own modules and passed in. */
-export function buildFigures(agg: RunAggregate, run: Omit<RunInfo, 'calls'>,
-  extra: Pick<SummaryFigures, 'phases' | 'generator' | 'groups'> = {}): SummaryFigures {
+export function buildFigures(
+  agg: RunAggregate,
+  run: Omit<RunInfo, 'calls'>,
+  extra: Pick<SummaryFigures, 'phases' | 'generator' | 'groups'> = {},
+): SummaryFigures {
   return {
-    schemaVersion: SUMMARY_SCHEMA_VERSION, run: { ...run, calls: agg.calls }, metrics: summarizeMetrics(agg),
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    run: { ...run, calls: agg.calls },
+    metrics: summarizeMetrics(agg),
     ...(extra.phases?.length ? { phases: extra.phases } : {}),
     ...(extra.groups ? { groups: extra.groups } : {}),
     ...(extra.generator ? { generator: extra.generator } : {}),

@@ -19,15 +19,29 @@ export const DEFAULT_GATES: readonly GateSpec[] = [
 ];
 
 const STAT_NAMES: Record<string, GateStat> = {
-  min: 'minMs', avg: 'meanMs', mean: 'meanMs', med: 'p50Ms', p50: 'p50Ms', p90: 'p90Ms', p95: 'p95Ms', p99: 'p99Ms',
-  max: 'maxMs', pct: 'pct', rate: 'pct', count: 'count',
+  min: 'minMs',
+  avg: 'meanMs',
+  mean: 'meanMs',
+  med: 'p50Ms',
+  p50: 'p50Ms',
+  p90: 'p90Ms',
+  p95: 'p95Ms',
+  p99: 'p99Ms',
+  max: 'maxMs',
+  pct: 'pct',
+  rate: 'pct',
+  count: 'count',
 };
 
-export const GATE_SYNTAX = `metric:stat<pass or metric:stat<pass|warn, e.g. "ttfb:p95<2000|3000" or "success/turn:pct>95|90"; ` +
+export const GATE_SYNTAX =
+  `metric:stat<pass or metric:stat<pass|warn, e.g. "ttfb:p95<2000|3000" or "success/turn:pct>95|90"; ` +
   `stats: ${Object.keys(STAT_NAMES).join(', ')} (k6's p(95) also accepted)`;
 
 export class GateSyntaxError extends Error {
-  constructor(readonly entry: string, readonly detail: string) {
+  constructor(
+    readonly entry: string,
+    readonly detail: string,
+  ) {
     super(`gate "${entry}" is not valid (${detail}); expected ${GATE_SYNTAX}`);
     this.name = 'GateSyntaxError';
   }
@@ -35,7 +49,9 @@ export class GateSyntaxError extends Error {
 
 /** k6-like gate strings ("ttfb:p95<2000", "ttfb:p(95)<2000|3000") as GateSpecs. */
 export function parseGate(entry: string): GateSpec {
-  const m = /^\s*([\w/.-]+)\s*:\s*([a-z][a-z0-9().]*)\s*([<>])\s*(\d+(?:\.\d+)?)\s*(?:\|\s*(\d+(?:\.\d+)?))?\s*$/i.exec(entry);
+  const m = /^\s*([\w/.-]+)\s*:\s*([a-z][a-z0-9().]*)\s*([<>])\s*(\d+(?:\.\d+)?)\s*(?:\|\s*(\d+(?:\.\d+)?))?\s*$/i.exec(
+    entry,
+  );
   if (!m) throw new GateSyntaxError(entry, 'cannot read it');
   const [, metric, rawStat, op, pass, warn] = m;
   const statKey = rawStat!.toLowerCase().replace(/^p\((\d+)\)$/, 'p$1');
@@ -43,7 +59,8 @@ export function parseGate(entry: string): GateSpec {
   if (!stat) throw new GateSyntaxError(entry, `unknown stat "${rawStat}"`);
   const passN = Number(pass);
   const warnN = warn === undefined ? passN : Number(warn);
-  if (op === '<' ? warnN < passN : warnN > passN) throw new GateSyntaxError(entry, `the warn limit ${warnN} is stricter than the pass limit ${passN}`);
+  if (op === '<' ? warnN < passN : warnN > passN)
+    throw new GateSyntaxError(entry, `the warn limit ${warnN} is stricter than the pass limit ${passN}`);
   return { name: `${metric} ${statKey}`, metric: metric!, stat, op: op as '<' | '>', pass: passN, warn: warnN };
 }
 
@@ -54,7 +71,7 @@ export function gatesFrom(entries: readonly string[]): GateSpec[] {
   return [...kept, ...user];
 }
 
-function valueOf(m: MetricSummary | undefined, stat: GateStat): number | null {
+function statValue(m: MetricSummary | undefined, stat: GateStat): number | null {
   if (!m) return null;
   if (m.kind === 'counter') return stat === 'count' ? m.count : null;
   if (m.count === 0) return null;
@@ -69,8 +86,16 @@ export function judge(value: number | null, g: Pick<GateSpec, 'op' | 'pass' | 'w
 
 export function evaluateGates(gates: readonly GateSpec[], metrics: Record<string, MetricSummary>): GateResult[] {
   return gates.map((g) => {
-    const value = valueOf(metrics[g.metric], g.stat);
-    return { name: g.name, metric: g.metric, stat: g.stat, value, pass: `${g.op} ${g.pass}`, warn: `${g.op} ${g.warn}`, verdict: judge(value, g) };
+    const value = statValue(metrics[g.metric], g.stat);
+    return {
+      name: g.name,
+      metric: g.metric,
+      stat: g.stat,
+      value,
+      pass: `${g.op} ${g.pass}`,
+      warn: `${g.op} ${g.warn}`,
+      verdict: judge(value, g),
+    };
   });
 }
 

@@ -11,10 +11,24 @@ function percentile(values: number[], p: number): number {
 export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSummary {
   const stats = records.flatMap((r) => (r.generator ? [r.generator] : []));
   const s: GeneratorSummary = {
-    cpuBusyPctP95: Math.round(percentile(stats.flatMap((g) => g.cpuBusyPct), 95)),
-    eventLoopLagP99Ms: percentile(stats.map((g) => g.eventLoopLagP99Ms), 99),
-    pageEventLoopLagP99Ms: percentile(stats.flatMap((g) => (g.pageEventLoopLagP99Ms === undefined ? [] : [g.pageEventLoopLagP99Ms])), 99),
-    pacingJitterP99Ms: percentile(stats.flatMap((g) => (g.pacingJitterP99Ms === undefined ? [] : [g.pacingJitterP99Ms])), 99),
+    cpuBusyPctP95: Math.round(
+      percentile(
+        stats.flatMap((g) => g.cpuBusyPct),
+        95,
+      ),
+    ),
+    eventLoopLagP99Ms: percentile(
+      stats.map((g) => g.eventLoopLagP99Ms),
+      99,
+    ),
+    pageEventLoopLagP99Ms: percentile(
+      stats.flatMap((g) => (g.pageEventLoopLagP99Ms === undefined ? [] : [g.pageEventLoopLagP99Ms])),
+      99,
+    ),
+    pacingJitterP99Ms: percentile(
+      stats.flatMap((g) => (g.pacingJitterP99Ms === undefined ? [] : [g.pacingJitterP99Ms])),
+      99,
+    ),
     saturated: false,
     reasons: [],
   };
@@ -26,7 +40,11 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
   over(s.pageEventLoopLagP99Ms, SATURATION.pageEventLoopLagP99Ms, 'page main-thread lag p99 (ms)');
   // Clients whose capture is bursty by design (ScriptProcessorNode) carry a higher limit in their records.
   const limits = stats.flatMap((g) => (g.pacingJitterLimitMs === undefined ? [] : [g.pacingJitterLimitMs]));
-  over(s.pacingJitterP99Ms, limits.length ? percentile(limits, 50) : SATURATION.pacingJitterP99Ms, 'audio send pacing jitter p99 (ms)');
+  over(
+    s.pacingJitterP99Ms,
+    limits.length ? percentile(limits, 50) : SATURATION.pacingJitterP99Ms,
+    'audio send pacing jitter p99 (ms)',
+  );
   s.saturated = s.reasons.length > 0;
   return s;
 }

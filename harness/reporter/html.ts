@@ -25,8 +25,14 @@ function perTurnSeries(summary: Summary, family: string): Series[] {
   const rows = Object.entries(summary.metrics)
     .filter(([name, m]) => name.startsWith(`${family}/`) && /\/\d+$/.test(name) && m.kind === 'latency' && m.count > 0)
     .map(([name, m]) => [Number(name.split('/')[1]), m] as const);
-  const p = (key: 'p50Ms' | 'p95Ms') => rows.map(([turn, m]) => [turn, m.kind === 'latency' ? m[key] : 0] as [number, number]);
-  return rows.length ? [{ name: `${family} p50`, points: p('p50Ms') }, { name: `${family} p95`, points: p('p95Ms') }] : [];
+  const p = (key: 'p50Ms' | 'p95Ms') =>
+    rows.map(([turn, m]) => [turn, m.kind === 'latency' ? m[key] : 0] as [number, number]);
+  return rows.length
+    ? [
+        { name: `${family} p50`, points: p('p50Ms') },
+        { name: `${family} p95`, points: p('p95Ms') },
+      ]
+    : [];
 }
 
 function overTime(summary: Summary, agg: RunAggregate): Series[] {
@@ -41,32 +47,43 @@ function overTime(summary: Summary, agg: RunAggregate): Series[] {
       if (t.turnMs !== undefined) turn.push([x, t.turnMs]);
     }
   }
-  return [{ name: 'ttfb', points: ttfb, mode: 'points' }, { name: 'turn', points: turn, mode: 'points' }];
+  return [
+    { name: 'ttfb', points: ttfb, mode: 'points' },
+    { name: 'turn', points: turn, mode: 'points' },
+  ];
 }
 
 function statsTable(summary: Summary): string {
   const rows = Object.entries(summary.metrics).map(([name, m]) => {
     if (m.kind === 'latency') {
-      const c = m.count ? [m.meanMs, m.minMs, m.p50Ms, m.p95Ms, m.p99Ms, m.maxMs].map((v) => Math.round(v)) : ['-', '-', '-', '-', '-', '-'];
+      const c = m.count
+        ? [m.meanMs, m.minMs, m.p50Ms, m.p95Ms, m.p99Ms, m.maxMs].map((v) => Math.round(v))
+        : ['-', '-', '-', '-', '-', '-'];
       return [name, m.count + m.fails, ...c, m.fails];
     }
     if (m.kind === 'counter') return [name, m.count, '-', '-', '-', '-', '-', '-', m.count];
     return [name, m.count, `${m.pct}% (${m.successes}/${m.count})`, '', '', '', '', '', m.count - m.successes];
   });
   const head = ['Name', '# reqs', 'Avg', 'Min', 'p50', 'p95', 'p99', 'Max', 'Fails'];
-  return table(head, rows.map((r) => r.map(String)));
+  return table(
+    head,
+    rows.map((r) => r.map(String)),
+  );
 }
 
 function table(head: string[], rows: string[][], cls = ''): string {
-  return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${
-    rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
 }
 
 /** Calls in progress over the run (1 s steps) against the plan's target, per phase. */
 function concurrencySeries(summary: Summary, agg: RunAggregate): Series[] {
   const records = agg.records;
   if (!records.length) return [];
-  const origin = summary.phases?.length ? Date.parse(summary.run.startedAt) : Math.min(...records.map((r) => r.startedAtMs));
+  const origin = summary.phases?.length
+    ? Date.parse(summary.run.startedAt)
+    : Math.min(...records.map((r) => r.startedAtMs));
   const planStart = records.find((r) => r.phases?.length)?.phases?.[0]?.startAtMs ?? origin;
   const end = Math.max(...records.map((r) => r.endedAtMs));
   const active: Array<[number, number]> = [];
@@ -87,68 +104,156 @@ function concurrencySeries(summary: Summary, agg: RunAggregate): Series[] {
 
 function phasesTable(summary: Summary): string {
   if (!summary.phases?.length) return '';
-  const cell = (m: Summary['metrics'][string] | undefined, key: 'p50Ms' | 'p95Ms') => (m && m.kind === 'latency' && m.count ? String(m[key]) : '-');
-  return `<h2>Per phase</h2>${table(['Phase', 'Start (s)', 'End (s)', 'Target', 'Measured', 'Calls', 'ttfb p50', 'ttfb p95', 'turn p95', 'barge p95', 'Connection', 'Turns'],
+  const cell = (m: Summary['metrics'][string] | undefined, key: 'p50Ms' | 'p95Ms') =>
+    m && m.kind === 'latency' && m.count ? String(m[key]) : '-';
+  return `<h2>Per phase</h2>${table(
+    [
+      'Phase',
+      'Start (s)',
+      'End (s)',
+      'Target',
+      'Measured',
+      'Calls',
+      'ttfb p50',
+      'ttfb p95',
+      'turn p95',
+      'barge p95',
+      'Connection',
+      'Turns',
+    ],
     summary.phases.map((p) => {
-      const ratio = (name: string) => { const m = p.metrics[name]; return m && m.kind === 'ratio' ? `${m.pct}%` : '-'; };
-      return [p.name, String(Math.round(p.startMs / 1000)), String(Math.round(p.endMs / 1000)), p.targetConcurrency === null ? '-' : String(p.targetConcurrency),
-        String(p.measuredConcurrency), String(p.calls), cell(p.metrics.ttfb, 'p50Ms'), cell(p.metrics.ttfb, 'p95Ms'), cell(p.metrics.turn, 'p95Ms'),
-        cell(p.metrics.barge, 'p95Ms'), ratio('success/connection'), ratio('success/turn')];
-    }))}`;
+      const ratio = (name: string) => {
+        const m = p.metrics[name];
+        return m && m.kind === 'ratio' ? `${m.pct}%` : '-';
+      };
+      return [
+        p.name,
+        String(Math.round(p.startMs / 1000)),
+        String(Math.round(p.endMs / 1000)),
+        p.targetConcurrency === null ? '-' : String(p.targetConcurrency),
+        String(p.measuredConcurrency),
+        String(p.calls),
+        cell(p.metrics.ttfb, 'p50Ms'),
+        cell(p.metrics.ttfb, 'p95Ms'),
+        cell(p.metrics.turn, 'p95Ms'),
+        cell(p.metrics.barge, 'p95Ms'),
+        ratio('success/connection'),
+        ratio('success/turn'),
+      ];
+    }),
+  )}`;
 }
 
 function groupsTable(summary: Summary): string {
   if (!summary.groups) return '';
-  const cell = (m: Summary['metrics'][string] | undefined, key: 'p50Ms' | 'p95Ms') => (m && m.kind === 'latency' && m.count ? String(m[key]) : '-');
+  const cell = (m: Summary['metrics'][string] | undefined, key: 'p50Ms' | 'p95Ms') =>
+    m && m.kind === 'latency' && m.count ? String(m[key]) : '-';
   const ratio = (m: Summary['metrics'][string] | undefined) => (m && m.kind === 'ratio' ? `${m.pct}%` : '-');
-  return `<h2>By group</h2>${table(['Group', 'Calls', 'ttfb p50', 'ttfb p95', 'ttfa p95', 'turn p95', 'barge p95', 'Connection', 'Turns'],
+  return `<h2>By group</h2>${table(
+    ['Group', 'Calls', 'ttfb p50', 'ttfb p95', 'ttfa p95', 'turn p95', 'barge p95', 'Connection', 'Turns'],
     Object.entries(summary.groups).map(([g, m]) => {
       const conn = m['success/connection'];
-      return [g, String(conn && conn.kind === 'ratio' ? conn.count : 0), cell(m.ttfb, 'p50Ms'), cell(m.ttfb, 'p95Ms'), cell(m.ttfa, 'p95Ms'),
-        cell(m.turn, 'p95Ms'), cell(m.barge, 'p95Ms'), ratio(m['success/connection']), ratio(m['success/turn'])];
-    }))}`;
+      return [
+        g,
+        String(conn && conn.kind === 'ratio' ? conn.count : 0),
+        cell(m.ttfb, 'p50Ms'),
+        cell(m.ttfb, 'p95Ms'),
+        cell(m.ttfa, 'p95Ms'),
+        cell(m.turn, 'p95Ms'),
+        cell(m.barge, 'p95Ms'),
+        ratio(m['success/connection']),
+        ratio(m['success/turn']),
+      ];
+    }),
+  )}`;
 }
 
 function generatorBox(summary: Summary): string {
   const g = summary.generator;
   if (!g) return '';
-  const warn = g.saturated ? `<p class="alert">Load generator saturated: ${escapeHtml(g.reasons.join('; '))}. Latencies may be the generator's own.</p>` : '';
+  const warn = g.saturated
+    ? `<p class="alert">Load generator saturated: ${escapeHtml(g.reasons.join('; '))}. Latencies may be the generator's own.</p>`
+    : '';
   return `<h2>Load generator</h2>${warn}<p>CPU busy p95 ${g.cpuBusyPctP95}% · worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms · page main-thread lag p99 ${g.pageEventLoopLagP99Ms} ms · audio send jitter p99 ${g.pacingJitterP99Ms} ms</p>`;
 }
 
 /** The self-contained report page: inline CSS and SVG only. */
 export function renderHtml(summary: Summary, agg: RunAggregate, evidence: EvidenceLink[]): string {
   const run = summary.run;
-  const curves = CURVE_METRICS.filter((m) => (agg.latencies.get(m)?.totalCount ?? 0) > 0)
-    .map((m) => ({ name: m, points: percentileCurve(agg.latencies.get(m)!) }));
+  const curves = CURVE_METRICS.filter((m) => (agg.latencies.get(m)?.totalCount ?? 0) > 0).map((m) => ({
+    name: m,
+    points: percentileCurve(agg.latencies.get(m)!),
+  }));
   const charts: string[] = [];
   if (curves.length) {
-    charts.push(lineChart({
-      title: 'Latency by percentile', xLabel: 'percentile', yLabel: 'ms', series: curves,
-      xTicks: [0, 1, 2, 3, 4].map((v) => ({ value: v, label: ['0%', '90%', '99%', '99.9%', '99.99%'][v]! })),
-    }));
+    charts.push(
+      lineChart({
+        title: 'Latency by percentile',
+        xLabel: 'percentile',
+        yLabel: 'ms',
+        series: curves,
+        xTicks: [0, 1, 2, 3, 4].map((v) => ({ value: v, label: ['0%', '90%', '99%', '99.9%', '99.99%'][v]! })),
+      }),
+    );
   }
   const perTurn = [...perTurnSeries(summary, 'ttfb'), ...perTurnSeries(summary, 'turn')];
-  if (perTurn.length) charts.push(lineChart({ title: 'p50 and p95 per turn', xLabel: 'turn', yLabel: 'ms', series: perTurn }));
+  if (perTurn.length)
+    charts.push(lineChart({ title: 'p50 and p95 per turn', xLabel: 'turn', yLabel: 'ms', series: perTurn }));
   const concurrency = concurrencySeries(summary, agg);
-  if (concurrency.length) charts.push(lineChart({ title: 'Concurrency over the run', xLabel: summary.phases?.length ? 'seconds since the plan started' : 'seconds', yLabel: 'calls', series: concurrency }));
+  if (concurrency.length)
+    charts.push(
+      lineChart({
+        title: 'Concurrency over the run',
+        xLabel: summary.phases?.length ? 'seconds since the plan started' : 'seconds',
+        yLabel: 'calls',
+        series: concurrency,
+      }),
+    );
   const time = overTime(summary, agg);
-  if (time.some((s) => s.points.length)) charts.push(lineChart({ title: 'Latency over the run', xLabel: 'seconds since start', yLabel: 'ms', series: time }));
+  if (time.some((s) => s.points.length))
+    charts.push(
+      lineChart({ title: 'Latency over the run', xLabel: 'seconds since start', yLabel: 'ms', series: time }),
+    );
 
-  const gates = table(['Verdict', 'Gate', 'Value', 'Pass', 'Warn'], summary.gates.map((g) => [
-    g.verdict.toUpperCase(), g.name, g.value === null ? 'no data' : String(g.value), g.pass, g.warn,
-  ]), 'gates');
-  const baseline = summary.baseline ? `<h2>Compared with baseline</h2><p>${escapeHtml(summary.baseline.file)} (${escapeHtml(summary.baseline.startedAt)})</p>${
-    table(['Metric', 'Baseline p95', 'p95', 'Change', ''], summary.baseline.comparisons.map((c) => [
-      c.metric, String(c.baselineP95Ms), String(c.p95Ms), `${c.changePct > 0 ? '+' : ''}${c.changePct}%`, c.regression ? 'REGRESSION' : '',
-    ]))}` : '';
+  const gates = table(
+    ['Verdict', 'Gate', 'Value', 'Pass', 'Warn'],
+    summary.gates.map((g) => [
+      g.verdict.toUpperCase(),
+      g.name,
+      g.value === null ? 'no data' : String(g.value),
+      g.pass,
+      g.warn,
+    ]),
+    'gates',
+  );
+  const baseline = summary.baseline
+    ? `<h2>Compared with baseline</h2><p>${escapeHtml(summary.baseline.file)} (${escapeHtml(summary.baseline.startedAt)})</p>${table(
+        ['Metric', 'Baseline p95', 'p95', 'Change', ''],
+        summary.baseline.comparisons.map((c) => [
+          c.metric,
+          String(c.baselineP95Ms),
+          String(c.p95Ms),
+          `${c.changePct > 0 ? '+' : ''}${c.changePct}%`,
+          c.regression ? 'REGRESSION' : '',
+        ]),
+      )}`
+    : '';
   const failed = agg.records.filter((r) => !r.ok).slice(0, 100);
   const failures = failed.length
-    ? `<h2>Failed calls</h2>${table(['Call', 'Scenario', 'Code', 'Message'], failed.map((r) => [r.callId, r.scenario, r.failure?.code ?? '', r.failure?.message ?? '']))}`
+    ? `<h2>Failed calls</h2>${table(
+        ['Call', 'Scenario', 'Code', 'Message'],
+        failed.map((r) => [r.callId, r.scenario, r.failure?.code ?? '', r.failure?.message ?? '']),
+      )}`
     : '';
   const evidenceHtml = evidence.length
-    ? `<h2>Evidence</h2><ul>${evidence.map((e) => `<li><b>${escapeHtml(e.callId)}</b> (${escapeHtml(e.why)}): ${
-      e.files.map((f) => `<a href="${escapeHtml(f.href)}">${escapeHtml(f.label)}</a>`).join(', ')}</li>`).join('')}</ul>`
+    ? `<h2>Evidence</h2><ul>${evidence
+        .map(
+          (e) =>
+            `<li><b>${escapeHtml(e.callId)}</b> (${escapeHtml(e.why)}): ${e.files
+              .map((f) => `<a href="${escapeHtml(f.href)}">${escapeHtml(f.label)}</a>`)
+              .join(', ')}</li>`,
+        )
+        .join('')}</ul>`
     : '';
 
   return `<!doctype html>

@@ -17,8 +17,17 @@ import { planPhases, summarizePhases } from './phases';
 import { hgrmFiles } from './hgrm';
 import { renderHtml, type EvidenceLink } from './html';
 import type { Summary } from './schema';
-import { formatBaseline, formatGates, formatGenerator, formatGroups, formatPhases, formatRateLimits, formatStatsTable } from './table';
+import {
+  formatBaseline,
+  formatGates,
+  formatGenerator,
+  formatGroups,
+  formatPhases,
+  formatRateLimits,
+  formatStatsTable,
+} from './table';
 import { judgeSummary } from './verdict';
+import { entryOf } from '../entry-of';
 
 export interface HarnessReporterOptions {
   /** Directory for summary.json and the other report files (default: REPORT_DIR or reports). */
@@ -84,7 +93,10 @@ export default class VoiceHarnessReporter implements Reporter {
     // A browser test carries one call; a protocol batch carries many.
     const attachments = result.attachments.filter((a) => a.name === CALL_RECORD_ATTACHMENT);
     if (!attachments.length) {
-      this.agg.addUnrecorded(test.title, result.error?.message?.split('\n')[0] ?? `test ${result.status} before the call began`);
+      this.agg.addUnrecorded(
+        test.title,
+        result.error?.message?.split('\n')[0] ?? `test ${result.status} before the call began`,
+      );
       return;
     }
     for (const attachment of attachments) {
@@ -97,20 +109,25 @@ export default class VoiceHarnessReporter implements Reporter {
         continue;
       }
       if (record.schemaVersion !== CALL_RECORD_SCHEMA) {
-        this.agg.addUnrecorded(test.title, `call record schema ${String(record.schemaVersion)} is not ${CALL_RECORD_SCHEMA}`);
+        this.agg.addUnrecorded(
+          test.title,
+          `call record schema ${String(record.schemaVersion)} is not ${CALL_RECORD_SCHEMA}`,
+        );
         continue;
       }
       this.agg.add(record);
       this.slice(this.byGroup, record.group).add(record);
       if (record.phase) this.slice(this.byPhase, record.phase).add(record);
-      if (record.group === 'browser') this.evidence.push({ record, attachments: result.attachments.filter((a) => a.path && a.name !== CALL_RECORD_ATTACHMENT) });
+      if (record.group === 'browser')
+        this.evidence.push({
+          record,
+          attachments: result.attachments.filter((a) => a.path && a.name !== CALL_RECORD_ATTACHMENT),
+        });
     }
   }
 
   private slice(map: Map<string, RunAggregate>, key: string): RunAggregate {
-    let agg = map.get(key);
-    if (!agg) map.set(key, (agg = new RunAggregate()));
-    return agg;
+    return entryOf(map, key, () => new RunAggregate());
   }
 
   async onEnd(result: FullResult): Promise<{ status?: FullResult['status'] } | undefined> {
@@ -127,28 +144,45 @@ export default class VoiceHarnessReporter implements Reporter {
     const baseline = this.config.baseline
       ? attempt('baseline', () => ({ summary: readBaseline(this.config.baseline!), file: this.config.baseline! }))
       : undefined;
-    const figures = buildFigures(this.agg, {
-      startedAt: this.startedAt.toISOString(),
-      durationMs: Math.round(result.duration ?? Date.now() - this.startedAt.getTime()),
-      target: redactUrl(this.config.wsUrl ?? process.env.HARNESS_AGENT_WS_URL ?? 'unknown'),
-      workers: this.playwright?.workers ?? 1,
-      shards: Math.max(this.shardCount, this.playwright?.shard?.total ?? 1),
-      ...this.missingShards(),
-      incomplete: result.status === 'interrupted' || result.status === 'timedout' || this.stopReason !== undefined || this.missingShards().missingShards !== undefined,
-      ...(this.stopReason ? { stopReason: this.stopReason } : {}),
-      ...(this.missedByShard.size ? { missedArrivals: [...this.missedByShard.values()].reduce((a, b) => a + b, 0) } : {}),
-    }, {
-      phases: attempt('phases', () => summarizePhases(planPhases(this.agg.records), this.agg.records, this.byPhase)),
-      generator: attempt('generator', () => summarizeGenerator(this.agg.records)),
-      // Groups appear once protocol-level calls ran beside (or instead of) browser calls.
-      groups: this.byGroup.has('protocol') ? Object.fromEntries([...this.byGroup].map(([g, a]) => [g, summarizeMetrics(a)])) : undefined,
-    });
+    const figures = buildFigures(
+      this.agg,
+      {
+        startedAt: this.startedAt.toISOString(),
+        durationMs: Math.round(result.duration ?? Date.now() - this.startedAt.getTime()),
+        target: redactUrl(this.config.wsUrl ?? process.env.HARNESS_AGENT_WS_URL ?? 'unknown'),
+        workers: this.playwright?.workers ?? 1,
+        shards: Math.max(this.shardCount, this.playwright?.shard?.total ?? 1),
+        ...this.missingShards(),
+        incomplete:
+          result.status === 'interrupted' ||
+          result.status === 'timedout' ||
+          this.stopReason !== undefined ||
+          this.missingShards().missingShards !== undefined,
+        ...(this.stopReason ? { stopReason: this.stopReason } : {}),
+        ...(this.missedByShard.size
+          ? { missedArrivals: [...this.missedByShard.values()].reduce((a, b) => a + b, 0) }
+          : {}),
+      },
+      {
+        phases: attempt('phases', () => summarizePhases(planPhases(this.agg.records), this.agg.records, this.byPhase)),
+        generator: attempt('generator', () => summarizeGenerator(this.agg.records)),
+        // Groups appear once protocol-level calls ran beside (or instead of) browser calls.
+        groups: this.byGroup.has('protocol')
+          ? Object.fromEntries([...this.byGroup].map(([g, a]) => [g, summarizeMetrics(a)]))
+          : undefined,
+      },
+    );
     const summary = judgeSummary(figures, gatesFrom(this.config.gates), baseline);
 
     // Each output on its own: one failing must never cost the others.
     fs.mkdirSync(this.outputDir, { recursive: true });
-    attempt('summary.json', () => this.write('summary.json', JSON.stringify(summary, null, 2) + '\n'));
-    attempt('calls.jsonl', () => this.write('calls.jsonl', this.agg.records.map(({ histograms: _h, ...rest }) => JSON.stringify(rest)).join('\n') + '\n'));
+    attempt('summary.json', () => this.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`));
+    attempt('calls.jsonl', () =>
+      this.write(
+        'calls.jsonl',
+        `${this.agg.records.map(({ histograms: _h, ...rest }) => JSON.stringify(rest)).join('\n')}\n`,
+      ),
+    );
     attempt('stats.csv', () => this.write('stats.csv', statsCsv(summary, this.agg)));
     attempt('failures.csv', () => this.write('failures.csv', failuresCsv(summary, this.agg)));
     attempt('exceptions.csv', () => this.write('exceptions.csv', exceptionsCsv(this.agg)));
@@ -166,7 +200,10 @@ export default class VoiceHarnessReporter implements Reporter {
     if (result.status === 'interrupted' || result.status === 'timedout') return undefined;
     const failed = summary.verdict === 'fail' || errors.length > 0;
     // merge-reports ignores a reporter's status; a reporter error is what makes it exit non-zero.
-    if (failed && process.argv.includes('merge-reports')) throw new Error(`verdict ${summary.verdict.toUpperCase()}${errors.length ? ` (${errors.length} report output(s) failed)` : ''}`);
+    if (failed && process.argv.includes('merge-reports'))
+      throw new Error(
+        `verdict ${summary.verdict.toUpperCase()}${errors.length ? ` (${errors.length} report output(s) failed)` : ''}`,
+      );
     // The gates decide the exit code: a call that failed is a load outcome, counted in the gates.
     return { status: failed ? 'failed' : 'passed' };
   }
@@ -186,8 +223,16 @@ export default class VoiceHarnessReporter implements Reporter {
   }
 
   private print(summary: Summary): void {
-    const parts = [formatStatsTable(summary), formatGroups(summary), formatPhases(summary), formatRateLimits(summary), formatGenerator(summary), formatBaseline(summary),
-      formatGates(summary), `Reports: ${path.resolve(this.outputDir)}`];
-    process.stdout.write('\n' + parts.filter(Boolean).join('\n\n') + '\n');
+    const parts = [
+      formatStatsTable(summary),
+      formatGroups(summary),
+      formatPhases(summary),
+      formatRateLimits(summary),
+      formatGenerator(summary),
+      formatBaseline(summary),
+      formatGates(summary),
+      `Reports: ${path.resolve(this.outputDir)}`,
+    ];
+    process.stdout.write(`\n${parts.filter(Boolean).join('\n\n')}\n`);
   }
 }

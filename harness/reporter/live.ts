@@ -21,7 +21,11 @@ export class LiveProgress {
   private warnedSaturation = false;
   private saidStop = false;
 
-  constructor(private readonly conductorUrl: string, private readonly agg: RunAggregate, private readonly everyMs = 5000) {}
+  constructor(
+    private readonly conductorUrl: string,
+    private readonly agg: RunAggregate,
+    private readonly everyMs = 5000,
+  ) {}
 
   start(): this {
     this.timer = setInterval(() => void this.print(), this.everyMs);
@@ -36,7 +40,9 @@ export class LiveProgress {
   private async print(): Promise<void> {
     let s: Status;
     try {
-      s = (await (await fetch(new URL('/status', this.conductorUrl), { signal: AbortSignal.timeout(2000) })).json()) as Status;
+      s = (await (
+        await fetch(new URL('/status', this.conductorUrl), { signal: AbortSignal.timeout(2000) })
+      ).json()) as Status;
     } catch {
       return;
     }
@@ -44,7 +50,7 @@ export class LiveProgress {
     const clock = `${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`;
     const phase = s.phase ? `${s.phase.name} (${s.phase.index + 1}/${s.phase.count})` : s.state;
     const ttfb = this.agg.latencies.get('ttfb');
-    const p95 = ttfb && ttfb.totalCount ? `${statsOf(ttfb).p95Ms} ms` : '-';
+    const p95 = ttfb?.totalCount ? `${statsOf(ttfb).p95Ms} ms` : '-';
     const parts = [
       `[live] ${clock} ${phase}`,
       `active ${s.active}${s.targetConcurrency !== null ? `/${s.targetConcurrency}` : ''}`,
@@ -54,10 +60,12 @@ export class LiveProgress {
       ...(s.throttleStreakSec ? [`throttled ${s.throttleStreakSec} s`] : []),
       `cpu ${Math.round(s.generator.cpuBusyPct)}%`,
     ];
-    process.stdout.write(parts.join(' · ') + '\n');
+    process.stdout.write(`${parts.join(' · ')}\n`);
     if (s.generator.saturated && !this.warnedSaturation) {
       this.warnedSaturation = true;
-      process.stdout.write('[live] WARNING: the load generator looks saturated (CPU or event-loop lag); its own delays may show up as latency.\n');
+      process.stdout.write(
+        '[live] WARNING: the load generator looks saturated (CPU or event-loop lag); its own delays may show up as latency.\n',
+      );
     }
     if (s.stopReason && !this.saidStop) {
       this.saidStop = true;

@@ -35,7 +35,11 @@ export function measuredConcurrency(records: readonly CallRecord[], fromMs: numb
   return Math.round((busy / (toMs - fromMs)) * 100) / 100;
 }
 
-export function summarizePhases(phases: readonly PhaseRef[], records: readonly CallRecord[], byPhase: Map<string, RunAggregate>): PhaseSummary[] {
+export function summarizePhases(
+  phases: readonly PhaseRef[],
+  records: readonly CallRecord[],
+  byPhase: Map<string, RunAggregate>,
+): PhaseSummary[] {
   if (!phases.length) return [];
   const origin = phases[0]!.startAtMs;
   return phases.map((p) => {

@@ -8,10 +8,21 @@ import type { LatencyStats } from '../metrics/histogram';
 /** Bump on any change a reader of an older summary.json would misread; baselines of another version are refused. */
 export const SUMMARY_SCHEMA_VERSION = 1;
 
-export interface LatencyMetricSummary extends LatencyStats { kind: 'latency'; fails: number }
-export interface CounterMetricSummary { kind: 'counter'; count: number }
+export interface LatencyMetricSummary extends LatencyStats {
+  kind: 'latency';
+  fails: number;
+}
+export interface CounterMetricSummary {
+  kind: 'counter';
+  count: number;
+}
 /** Success ratios (connection, turn): attempts, successes, percent. */
-export interface RatioMetricSummary { kind: 'ratio'; count: number; successes: number; pct: number }
+export interface RatioMetricSummary {
+  kind: 'ratio';
+  count: number;
+  successes: number;
+  pct: number;
+}
 export type MetricSummary = LatencyMetricSummary | CounterMetricSummary | RatioMetricSummary;
 
 export interface RunInfo {
@@ -32,7 +43,16 @@ export interface RunInfo {
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 export type GateStat =
-  'minMs' | 'meanMs' | 'p50Ms' | 'p90Ms' | 'p95Ms' | 'p99Ms' | 'maxMs' | 'pct' | 'count' | 'p95Ratio';
+  | 'minMs'
+  | 'meanMs'
+  | 'p50Ms'
+  | 'p90Ms'
+  | 'p95Ms'
+  | 'p99Ms'
+  | 'maxMs'
+  | 'pct'
+  | 'count'
+  | 'p95Ratio';
 
 export interface GateResult {
   name: string;

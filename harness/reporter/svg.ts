@@ -52,13 +52,21 @@ export function lineChart(o: ChartOptions): string {
     parts.push(`<text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end" class="tick">${Math.round(v)}</text>`);
   }
   const ticks = o.xTicks ?? [xMin, (xMin + xMax) / 2, xMax].map((v) => ({ value: v, label: String(Math.round(v)) }));
-  for (const t of ticks) parts.push(`<text x="${x(t.value)}" y="${height - PAD.bottom + 16}" text-anchor="middle" class="tick">${escapeHtml(t.label)}</text>`);
-  parts.push(`<text x="${PAD.left + plotW / 2}" y="${height - 6}" text-anchor="middle" class="label">${escapeHtml(o.xLabel)}</text>`);
-  parts.push(`<text x="14" y="${PAD.top + plotH / 2}" text-anchor="middle" class="label" transform="rotate(-90 14 ${PAD.top + plotH / 2})">${escapeHtml(o.yLabel)}</text>`);
+  for (const t of ticks)
+    parts.push(
+      `<text x="${x(t.value)}" y="${height - PAD.bottom + 16}" text-anchor="middle" class="tick">${escapeHtml(t.label)}</text>`,
+    );
+  parts.push(
+    `<text x="${PAD.left + plotW / 2}" y="${height - 6}" text-anchor="middle" class="label">${escapeHtml(o.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text x="14" y="${PAD.top + plotH / 2}" text-anchor="middle" class="label" transform="rotate(-90 14 ${PAD.top + plotH / 2})">${escapeHtml(o.yLabel)}</text>`,
+  );
   o.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
     if (s.mode === 'points') {
-      for (const [px, py] of s.points) parts.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="2.5" fill="${color}" class="point"/>`);
+      for (const [px, py] of s.points)
+        parts.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="2.5" fill="${color}" class="point"/>`);
     } else if (s.points.length) {
       const d = s.points.map(([px, py], k) => `${k ? 'L' : 'M'}${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ');
       parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2" class="series"/>`);

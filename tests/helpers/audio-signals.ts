@@ -43,7 +43,9 @@ export function tone(freqHz: number, ms: number): Float32Array {
 }
 
 const made: string[] = [];
-process.on('exit', () => { for (const dir of made) fs.rmSync(dir, { recursive: true, force: true }); });
+process.on('exit', () => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A scratch directory, removed when the test worker exits. */
 export function tempDir(prefix: string): string {
@@ -55,6 +57,7 @@ export function tempDir(prefix: string): string {
 /** Every file in `dir` with its bytes, to prove a failed operation touched nothing. */
 export function snapshot(dir: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const name of fs.readdirSync(dir).sort()) out.set(name, fs.readFileSync(path.join(dir, name)).toString('base64'));
+  for (const name of fs.readdirSync(dir).sort())
+    out.set(name, fs.readFileSync(path.join(dir, name)).toString('base64'));
   return out;
 }

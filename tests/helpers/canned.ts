@@ -3,7 +3,10 @@ import { CallRecorder, type CallRecord } from '../../harness/metrics/record';
 /** Deterministic pseudo-random values (no flaky seeds). */
 export function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 /** `n` plausible call records with heavy-tailed latencies, some failures and counters. */
@@ -34,15 +37,30 @@ export function cannedCalls(n: number, seed = 1): CallRecord[] {
       rec.latency(`ttfb/${nn}`, ttfb);
       rec.latency(`ttfa/${nn}`, ttfa);
       rec.latency(`turn/${nn}`, turn);
-      Object.assign(turnRec, { speechEndAtMs: started + t * 8000, ttfbMs: ttfb, ttfaMs: ttfa, turnMs: turn, endReason: 'final-frame' });
+      Object.assign(turnRec, {
+        speechEndAtMs: started + t * 8000,
+        ttfbMs: ttfb,
+        ttfaMs: ttfa,
+        turnMs: turn,
+        endReason: 'final-frame',
+      });
     }
     if (i % 9 === 0) rec.count('rate/openai');
     if (i % 13 === 0) rec.count('err/429');
-    out.push(rec.finish({
-      callId: `call-${String(i + 1).padStart(5, '0')}`, scenario: i % 2 ? 'quick_question' : 'insurance_inquiry', voice: 'flite-slt',
-      group: 'browser', startedAtMs: started, endedAtMs: started + 40_000, ok: failAt === 0,
-      ...(failAt ? { failure: { code: 'turn/error', message: `turn ${failAt}: no agent audio within 5000 ms of speech end` } } : {}),
-    }));
+    out.push(
+      rec.finish({
+        callId: `call-${String(i + 1).padStart(5, '0')}`,
+        scenario: i % 2 ? 'quick_question' : 'insurance_inquiry',
+        voice: 'flite-slt',
+        group: 'browser',
+        startedAtMs: started,
+        endedAtMs: started + 40_000,
+        ok: failAt === 0,
+        ...(failAt
+          ? { failure: { code: 'turn/error', message: `turn ${failAt}: no agent audio within 5000 ms of speech end` } }
+          : {}),
+      }),
+    );
   }
   return out;
 }

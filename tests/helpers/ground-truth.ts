@@ -13,7 +13,11 @@ export interface TruthEvent {
 export function readTruth(dir: string, sessionId: string): TruthEvent[] {
   const file = path.join(dir, `${sessionId.replace(/[^\w.-]/g, '_')}.jsonl`);
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TruthEvent);
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TruthEvent);
 }
 
 /**
@@ -22,6 +26,8 @@ export function readTruth(dir: string, sessionId: string): TruthEvent[] {
  * when the agent heard an utterance as two).
  */
 export function replySentBefore(events: readonly TruthEvent[], receivedAtMs: number, slackMs = 2): number | undefined {
-  const sent = events.filter((e) => e.event === 'first_frame_sent' && e.kind === 'reply' && e.atMs <= receivedAtMs + slackMs).map((e) => e.atMs);
+  const sent = events
+    .filter((e) => e.event === 'first_frame_sent' && e.kind === 'reply' && e.atMs <= receivedAtMs + slackMs)
+    .map((e) => e.atMs);
   return sent.length ? Math.max(...sent) : undefined;
 }

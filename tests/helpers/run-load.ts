@@ -19,7 +19,12 @@ export interface LoadRun {
 }
 
 /** Runs `playwright test` (the load run, the README's main job) as a user would, in its own report dir. */
-export async function runLoad(env: Record<string, string>, args: string[] = [], timeoutMs = 8 * 60_000, onSpawn?: (pid: number) => void): Promise<LoadRun> {
+export async function runLoad(
+  env: Record<string, string>,
+  args: string[] = [],
+  timeoutMs = 8 * 60_000,
+  onSpawn?: (pid: number) => void,
+): Promise<LoadRun> {
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-run-'));
   const started = Date.now();
   const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', ...args], {
@@ -29,23 +34,33 @@ export async function runLoad(env: Record<string, string>, args: string[] = [], 
   });
   if (child.pid !== undefined) onSpawn?.(child.pid);
   let output = '';
-  child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   clearTimeout(timer);
   const summaryFile = path.join(reportDir, 'summary.json');
-  if (!fs.existsSync(summaryFile)) throw new Error(`no summary.json after the run (exit ${code}):\n${output.slice(-3000)}`);
+  if (!fs.existsSync(summaryFile))
+    throw new Error(`no summary.json after the run (exit ${code}):\n${output.slice(-3000)}`);
   const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Summary;
   const callsFile = path.join(reportDir, 'calls.jsonl');
   const calls = fs.existsSync(callsFile)
-    ? fs.readFileSync(callsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Omit<CallRecord, 'histograms'>)
+    ? fs
+        .readFileSync(callsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Omit<CallRecord, 'histograms'>)
     : [];
   return { code, output, reportDir, elapsedMs: Date.now() - started, summary, calls };
 }
 
 export function latency(summary: Summary, name: string) {
   const m = summary.metrics[name];
-  if (!m || m.kind !== 'latency') throw new Error(`summary has no latency metric ${name}; it has ${Object.keys(summary.metrics).join(', ')}`);
+  if (m?.kind !== 'latency')
+    throw new Error(`summary has no latency metric ${name}; it has ${Object.keys(summary.metrics).join(', ')}`);
   return m;
 }

@@ -45,14 +45,20 @@ export function step(job: Job, match: (s: Step) => boolean, what: string): Step 
   return found[0]!;
 }
 
-export const uses = (action: string) => (s: Step): boolean => s.uses?.split('@')[0] === action;
+export const uses =
+  (action: string) =>
+  (s: Step): boolean =>
+    s.uses?.split('@')[0] === action;
 
 /** The one-line `run:` commands of a job, in order. */
 export const commandsOf = (job: Job): string[] =>
   job.steps.map((s) => s.run?.trim()).filter((r): r is string => r !== undefined && !r.includes('\n'));
 
 /** Runs a step's script as GitHub's runner does (bash -e) with the given environment; returns what it wrote to GITHUB_OUTPUT. */
-export function runStep(s: Step, env: Record<string, string>): { code: number | null; stdout: string; values: Record<string, string> } {
+export function runStep(
+  s: Step,
+  env: Record<string, string>,
+): { code: number | null; stdout: string; values: Record<string, string> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-step-'));
   const output = path.join(dir, 'output');
   fs.writeFileSync(output, '');
@@ -68,5 +74,10 @@ export function runStep(s: Step, env: Record<string, string>): { code: number | 
 
 /** A GitHub glob (`*` within a name) as a RegExp. */
 export function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*')}$`,
+  );
 }

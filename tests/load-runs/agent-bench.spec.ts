@@ -8,7 +8,11 @@ import { expect, test } from '@playwright/test';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function bench(args: string[]): Record<string, number | string> {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/agent.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/agent.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   expect(run.status, run.stderr).toBe(0);
   const lines = run.stdout.trim().split('\n');
   return JSON.parse(lines.at(-1)!) as Record<string, number | string>;
@@ -16,7 +20,15 @@ function bench(args: string[]): Record<string, number | string> {
 
 test('bench:agent streams 20 ms frames both ways and prints one JSON line with the agreed keys', () => {
   const r = bench(['--sessions', '10', '--seconds', '4']);
-  expect(Object.keys(r).slice(0, 7)).toEqual(['sessions', 'connected', 'framesIn', 'framesOut', 'sendJitterP99Ms', 'cpuCoresUsed', 'rssMb']);
+  expect(Object.keys(r).slice(0, 7)).toEqual([
+    'sessions',
+    'connected',
+    'framesIn',
+    'framesOut',
+    'sendJitterP99Ms',
+    'cpuCoresUsed',
+    'rssMb',
+  ]);
   expect(r.sessions).toBe(10);
   expect(r.connected).toBe(10);
   // 10 sessions x 50 frames/s x 4 s in; out, the agent talks most of the time (a reply per typed message).
@@ -31,7 +43,21 @@ test('bench:agent streams 20 ms frames both ways and prints one JSON line with t
 });
 
 test('bench:agent --churn: sessions come and go, none is left behind and the heap stays flat', () => {
-  const r = bench(['--sessions', '12', '--seconds', '8', '--churn', '--hold-min-ms', '150', '--hold-max-ms', '800', '--truth-sessions', '20', '--sample-sec', '1']);
+  const r = bench([
+    '--sessions',
+    '12',
+    '--seconds',
+    '8',
+    '--churn',
+    '--hold-min-ms',
+    '150',
+    '--hold-max-ms',
+    '800',
+    '--truth-sessions',
+    '20',
+    '--sample-sec',
+    '1',
+  ]);
   expect(r.mode).toBe('churn');
   expect(Number(r.sessionsOpened)).toBeGreaterThan(60);
   expect(r.activeAfter).toBe(0);

@@ -12,7 +12,10 @@ test('a run 2.5x slower than its baseline fails the relative gate, flags regress
   const baseP95 = latency(base.summary, 'ttfb').p95Ms;
   // ttfb = hang-over + delay + ~40 ms: pick the delay that makes it 2.5x the baseline's.
   const slowDelay = Math.round(2.5 * baseP95 - (baseP95 - 300));
-  const slow = await runLoad({ ...quick, AGENT_REPLY_DELAY_MS: String(slowDelay), BASELINE: path.join(base.reportDir, 'summary.json') }, ['--workers', '2']);
+  const slow = await runLoad(
+    { ...quick, AGENT_REPLY_DELAY_MS: String(slowDelay), BASELINE: path.join(base.reportDir, 'summary.json') },
+    ['--workers', '2'],
+  );
   expect(slow.code).not.toBe(0);
   const rel = slow.summary.gates.find((g) => g.name === 'ttfb p95 vs baseline')!;
   expect(rel.value!).toBeGreaterThan(2);
@@ -49,6 +52,8 @@ test('the degraded agent profile flips the verdict to fail and the exit code to 
   expect(run.code, JSON.stringify(run.summary.gates)).not.toBe(0);
   expect(run.summary.verdict).toBe('fail');
   // Slow enough to fail on latency (or to time out turns): either way a gate says so.
-  expect(run.summary.gates.filter((g) => g.verdict === 'fail').map((g) => g.name)).toEqual(expect.arrayContaining([expect.stringMatching(/TTFB p95|turn success/)]));
+  expect(run.summary.gates.filter((g) => g.verdict === 'fail').map((g) => g.name)).toEqual(
+    expect.arrayContaining([expect.stringMatching(/TTFB p95|turn success/)]),
+  );
   expect(run.output).toMatch(/Verdict: FAIL/);
 });

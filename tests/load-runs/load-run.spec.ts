@@ -41,15 +41,24 @@ test.describe(() => {
     const hangoverMs = 500;
     const runs: Array<{ delayMs: number; calls: Awaited<ReturnType<typeof runLoad>>['calls'] }> = [];
     for (const delayMs of [200, 900]) {
-      const run = await runLoad({
-        CALLS: '4', SCENARIOS: 'quick_question', AGENT_REPLY_DELAY_MS: String(delayMs), AGENT_ENDPOINT_SILENCE_MS: String(hangoverMs),
-      }, ['--workers', '2']);
+      const run = await runLoad(
+        {
+          CALLS: '4',
+          SCENARIOS: 'quick_question',
+          AGENT_REPLY_DELAY_MS: String(delayMs),
+          AGENT_ENDPOINT_SILENCE_MS: String(hangoverMs),
+        },
+        ['--workers', '2'],
+      );
       expect(run.code, run.output.slice(-2000)).toBe(0);
       const ttfb = latency(run.summary, 'ttfb');
       const ttfa = latency(run.summary, 'ttfa');
       expect(ttfb.count).toBe(12);
       expect(ttfa.count).toBe(12);
-      expect(Math.abs(ttfb.p50Ms - (delayMs + hangoverMs)), `D=${delayMs}: median ttfb ${ttfb.p50Ms} ms`).toBeLessThanOrEqual(60);
+      expect(
+        Math.abs(ttfb.p50Ms - (delayMs + hangoverMs)),
+        `D=${delayMs}: median ttfb ${ttfb.p50Ms} ms`,
+      ).toBeLessThanOrEqual(60);
       // What the caller hears comes after the first frame arrives, never before it.
       expect(ttfa.p50Ms).toBeGreaterThan(ttfb.p50Ms);
       runs.push({ delayMs, calls: run.calls });
@@ -59,7 +68,7 @@ test.describe(() => {
     // those groups. The same turn of the same call (same voice, same reply) in
     // both runs differs only by D and by noise: the median of those paired
     // differences is how far the metric moved.
-    const [a, b] = runs as [typeof runs[0], typeof runs[0]];
+    const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
     const shift = b.delayMs - a.delayMs;
     const moved = (metric: 'ttfbMs' | 'ttfaMs') => {
       const deltas: number[] = [];
@@ -68,7 +77,8 @@ test.describe(() => {
         expect(callB?.voice, `${callA.callId} speaks with the same voice in both runs`).toBe(callA.voice);
         for (const turnA of callA.turns) {
           const turnB = callB!.turns.find((t) => t.turn === turnA.turn);
-          if (turnA[metric] !== undefined && turnB?.[metric] !== undefined) deltas.push(turnB[metric]! - turnA[metric]!);
+          if (turnA[metric] !== undefined && turnB?.[metric] !== undefined)
+            deltas.push(turnB[metric]! - turnA[metric]!);
         }
       }
       expect(deltas, `${metric}: one paired difference per turn`).toHaveLength(12);
@@ -92,7 +102,11 @@ test('a target where nothing listens fails fast with a classified ws/error and s
       srv.close(() => resolve(p));
     });
   });
-  const run = await runLoad({ CALLS: '1', WS_URL: `ws://127.0.0.1:${port}/api/v1/browser/conversation`, CONNECT_TIMEOUT_SEC: '5' });
+  const run = await runLoad({
+    CALLS: '1',
+    WS_URL: `ws://127.0.0.1:${port}/api/v1/browser/conversation`,
+    CONNECT_TIMEOUT_SEC: '5',
+  });
   expect(run.code).not.toBe(0);
   expect(run.summary.run.calls).toEqual({ total: 1, passed: 0, failed: 1 });
   expect(run.summary.metrics['ws/error']).toEqual({ kind: 'counter', count: 1 });

@@ -58,7 +58,12 @@ function otherHost(): Host {
     const r = ip(step);
     if (!r.ok) {
       remove();
-      return { exec: [], address: '127.0.0.1', fallback: `no network namespace (ip ${step.join(' ')}: ${r.err}); run-server on loopback`, remove: () => {} };
+      return {
+        exec: [],
+        address: '127.0.0.1',
+        fallback: `no network namespace (ip ${step.join(' ')}: ${r.err}); run-server on loopback`,
+        remove: () => {},
+      };
     }
   }
   return { exec: ['ip', 'netns', 'exec', ns], address: `${subnet}.2`, remove };
@@ -73,11 +78,28 @@ interface RunServer {
 
 /** `npx playwright run-server` on the other host, on a port it picks; --unsafe so the harness's Chromium flags and binary reach the browser. */
 async function startRunServer(host: Host): Promise<RunServer> {
-  const [cmd, ...args] = [...host.exec, 'npx', 'playwright', 'run-server', '--port', '0', '--host', host.address, '--unsafe'];
+  const [cmd, ...args] = [
+    ...host.exec,
+    'npx',
+    'playwright',
+    'run-server',
+    '--port',
+    '0',
+    '--host',
+    host.address,
+    '--unsafe',
+  ];
   // Its own process group: npx, its shell and node are stopped together.
-  const child: ChildProcess = spawn(cmd!, args, { cwd: ROOT, env: { ...process.env, DEBUG: 'pw:server' }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(cmd!, args, {
+    cwd: ROOT,
+    env: { ...process.env, DEBUG: 'pw:server' },
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let log = '';
-  child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    log += d.toString();
+  });
   const wsEndpoint = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`run-server did not listen within 30 s:\n${out}\n${log}`)), 30_000);
@@ -106,8 +128,17 @@ async function startRunServer(host: Host): Promise<RunServer> {
 }
 
 test('BROWSER_WS_HEADERS must be a JSON object of header strings; the error names it and never shows the value', () => {
-  expect(parseHeaders('{"Authorization":"Bearer abc","x-api-key":"k"}', 'environment')).toEqual({ Authorization: 'Bearer abc', 'x-api-key': 'k' });
-  for (const bad of ['Bearer secret-token', '["a"]', '{"bad name":"x"}', '{"Authorization":5}', '{"Authorization":"line\\nbreak"}']) {
+  expect(parseHeaders('{"Authorization":"Bearer abc","x-api-key":"k"}', 'environment')).toEqual({
+    Authorization: 'Bearer abc',
+    'x-api-key': 'k',
+  });
+  for (const bad of [
+    'Bearer secret-token',
+    '["a"]',
+    '{"bad name":"x"}',
+    '{"Authorization":5}',
+    '{"Authorization":"line\\nbreak"}',
+  ]) {
     let error: unknown;
     try {
       parseHeaders(bad, 'environment');
@@ -115,13 +146,28 @@ test('BROWSER_WS_HEADERS must be a JSON object of header strings; the error name
       error = e;
     }
     expect(error, bad).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/^BROWSER_WS_HEADERS="\(not shown\)" \(from environment\) is not valid: expected a JSON object/);
+    expect((error as Error).message).toMatch(
+      /^BROWSER_WS_HEADERS="\(not shown\)" \(from environment\) is not valid: expected a JSON object/,
+    );
     expect((error as Error).message).not.toContain('secret-token');
   }
-  expect(() => loadHarnessConfig({ BROWSER_WS_ENDPOINT: 'http://grid:4444' })).toThrow(/^BROWSER_WS_ENDPOINT="http:\/\/grid:4444".*scheme ws or wss/);
+  expect(() => loadHarnessConfig({ BROWSER_WS_ENDPOINT: 'http://grid:4444' })).toThrow(
+    /^BROWSER_WS_ENDPOINT="http:\/\/grid:4444".*scheme ws or wss/,
+  );
   expect(remoteBrowser(loadHarnessConfig({}))).toBeNull();
-  const remote = remoteBrowser(loadHarnessConfig({ BROWSER_WS_ENDPOINT: 'wss://browsers.example/pw', BROWSER_WS_HEADERS: '{"Authorization":"Bearer t"}' }), { BROWSER_WS_HEADERS: 'x' });
-  expect(remote?.connectOptions).toEqual({ wsEndpoint: 'wss://browsers.example/pw', headers: { Authorization: 'Bearer t' }, exposeNetwork: '<loopback>', timeout: 60_000 });
+  const remote = remoteBrowser(
+    loadHarnessConfig({
+      BROWSER_WS_ENDPOINT: 'wss://browsers.example/pw',
+      BROWSER_WS_HEADERS: '{"Authorization":"Bearer t"}',
+    }),
+    { BROWSER_WS_HEADERS: 'x' },
+  );
+  expect(remote?.connectOptions).toEqual({
+    wsEndpoint: 'wss://browsers.example/pw',
+    headers: { Authorization: 'Bearer t' },
+    exposeNetwork: '<loopback>',
+    timeout: 60_000,
+  });
 });
 
 test('calls through `npx playwright run-server` in another network namespace: the fixtures reached through exposeNetwork, figures matching a local run', async () => {
@@ -137,16 +183,31 @@ test('calls through `npx playwright run-server` in another network namespace: th
     server = await startRunServer(host);
     // The server's browser (the binary on its machine, which here is the same one this machine resolves).
     const executablePath = resolveChromium().executablePath;
-    const launchHeader = { 'x-playwright-launch-options': JSON.stringify({ args: CHROMIUM_ARGS, ...(executablePath ? { executablePath } : {}) }) };
+    const launchHeader = {
+      'x-playwright-launch-options': JSON.stringify({
+        args: CHROMIUM_ARGS,
+        ...(executablePath ? { executablePath } : {}),
+      }),
+    };
 
     if (!host.fallback) {
       // The other host's loopback is its own: without the tunnel, this machine's fixtures are out of reach.
       const isolated = await chromium.connect(server.wsEndpoint, { headers: launchHeader, timeout: 60_000 });
-      const error = await isolated.newPage().then((p) => p.goto(probeUrl)).then(() => null, (e: Error) => e.message);
+      const error = await isolated
+        .newPage()
+        .then((p) => p.goto(probeUrl))
+        .then(
+          () => null,
+          (e: Error) => e.message,
+        );
       await isolated.close();
       expect(error).toMatch(/ERR_CONNECTION_REFUSED/);
     }
-    const tunnelled = await chromium.connect(server.wsEndpoint, { headers: launchHeader, exposeNetwork: '<loopback>', timeout: 60_000 });
+    const tunnelled = await chromium.connect(server.wsEndpoint, {
+      headers: launchHeader,
+      exposeNetwork: '<loopback>',
+      timeout: 60_000,
+    });
     const page = await tunnelled.newPage();
     await page.goto(probeUrl);
     expect(await page.textContent('body')).toBe('fixture');
@@ -155,7 +216,10 @@ test('calls through `npx playwright run-server` in another network namespace: th
     // The same calls through the remote browser and launched here: the clocks run in the page, so the figures agree.
     const env = { CALLS: '4', SCENARIOS: 'quick_question', TURNS_PER_USER: '2', AGENT_REPLY_DELAY_MS: '300' };
     const launchesBefore = server.launches();
-    const remote = await runLoad({ ...env, BROWSER_WS_ENDPOINT: server.wsEndpoint, ...(executablePath ? { CHROMIUM_PATH: executablePath } : {}) }, ['--workers', '2']);
+    const remote = await runLoad(
+      { ...env, BROWSER_WS_ENDPOINT: server.wsEndpoint, ...(executablePath ? { CHROMIUM_PATH: executablePath } : {}) },
+      ['--workers', '2'],
+    );
     expect(remote.code, remote.output.slice(-3000)).toBe(0);
     expect(remote.summary.run.calls).toEqual({ total: 4, passed: 4, failed: 0 });
     // Each worker's browser was launched by the server, not here.
@@ -166,12 +230,21 @@ test('calls through `npx playwright run-server` in another network namespace: th
 
     const medians: Record<string, [number, number]> = {};
     // Per turn: the two turns' ttfb medians differ by ~150 ms here, so a median over both would jump between them.
-    for (const [name, toleranceMs] of [['ttfb/01', 100], ['ttfb/02', 100], ['ttfa/01', 100], ['ttfa/02', 100], ['turn/01', 150], ['turn/02', 150]] as const) {
+    for (const [name, toleranceMs] of [
+      ['ttfb/01', 100],
+      ['ttfb/02', 100],
+      ['ttfa/01', 100],
+      ['ttfa/02', 100],
+      ['turn/01', 150],
+      ['turn/02', 150],
+    ] as const) {
       const a = latency(local.summary, name);
       const b = latency(remote.summary, name);
       expect(b.count, name).toBe(a.count);
       medians[name] = [a.p50Ms, b.p50Ms];
-      expect(Math.abs(a.p50Ms - b.p50Ms), `${name} p50: local ${a.p50Ms} ms, remote ${b.p50Ms} ms`).toBeLessThanOrEqual(toleranceMs);
+      expect(Math.abs(a.p50Ms - b.p50Ms), `${name} p50: local ${a.p50Ms} ms, remote ${b.p50Ms} ms`).toBeLessThanOrEqual(
+        toleranceMs,
+      );
     }
     test.info().annotations.push({ type: 'medians (local, remote) ms', description: JSON.stringify(medians) });
     for (const r of [remote, local]) fs.rmSync(r.reportDir, { recursive: true, force: true });

@@ -17,16 +17,31 @@ test('the same calls give the same metrics in one run and as three shards merged
   fs.writeFileSync(records, JSON.stringify(cannedCalls(60)));
   const env = { CANNED_RECORDS: records };
 
-  const single = await run(process.execPath, [CLI, 'test', '-c', CONFIG], { cwd: ROOT, env: { ...env, REPORT_DIR: path.join(dir, 'single') } });
+  const single = await run(process.execPath, [CLI, 'test', '-c', CONFIG], {
+    cwd: ROOT,
+    env: { ...env, REPORT_DIR: path.join(dir, 'single') },
+  });
   // Each process at once gets its own --output: each empties its output folder as it starts.
-  const shards = await Promise.all([1, 2, 3].map((i) => run(process.execPath, [CLI, 'test', '-c', CONFIG, '--shard', `${i}/3`, '--output', path.join(dir, `results-${i}`)],
-    { cwd: ROOT, env: { ...env, PLAYWRIGHT_BLOB_OUTPUT_DIR: path.join(dir, `blob-${i}`) } })));
+  const shards = await Promise.all(
+    [1, 2, 3].map((i) =>
+      run(
+        process.execPath,
+        [CLI, 'test', '-c', CONFIG, '--shard', `${i}/3`, '--output', path.join(dir, `results-${i}`)],
+        { cwd: ROOT, env: { ...env, PLAYWRIGHT_BLOB_OUTPUT_DIR: path.join(dir, `blob-${i}`) } },
+      ),
+    ),
+  );
   for (const s of shards) expect(s.code, s.output).toBe(0);
   // CI gathers every shard's blob into one folder before merging.
   const all = path.join(dir, 'all-blobs');
   fs.mkdirSync(all);
-  for (const i of [1, 2, 3]) for (const f of fs.readdirSync(path.join(dir, `blob-${i}`))) fs.copyFileSync(path.join(dir, `blob-${i}`, f), path.join(all, f));
-  const merged = await run(process.execPath, [CLI, 'merge-reports', '--reporter', REPORTER, all], { cwd: ROOT, env: { ...env, REPORT_DIR: path.join(dir, 'merged') } });
+  for (const i of [1, 2, 3])
+    for (const f of fs.readdirSync(path.join(dir, `blob-${i}`)))
+      fs.copyFileSync(path.join(dir, `blob-${i}`, f), path.join(all, f));
+  const merged = await run(process.execPath, [CLI, 'merge-reports', '--reporter', REPORTER, all], {
+    cwd: ROOT,
+    env: { ...env, REPORT_DIR: path.join(dir, 'merged') },
+  });
 
   const read = (name: string) => JSON.parse(fs.readFileSync(path.join(dir, name, 'summary.json'), 'utf8')) as Summary;
   const a = read('single');

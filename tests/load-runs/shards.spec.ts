@@ -36,11 +36,20 @@ const ENV = { PLAN: JSON.stringify(PLAN), TURNS_PER_USER: String(TURNS), AGENT_R
  */
 const MEDIAN_TOLERANCE_MS = { ttfb: 120, ttfa: 150, turn: 150 };
 
-type CallLine = { callId: string; scheduledStartMs?: number; phases?: Array<{ startAtMs: number }>; turns: Array<{ turn: number; ttfbMs?: number; ttfaMs?: number; turnMs?: number }> };
+type CallLine = {
+  callId: string;
+  scheduledStartMs?: number;
+  phases?: Array<{ startAtMs: number }>;
+  turns: Array<{ turn: number; ttfbMs?: number; ttfaMs?: number; turnMs?: number }>;
+};
 
 function readReport(dir: string): { summary: Summary; calls: CallLine[] } {
   const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as Summary;
-  const calls = fs.readFileSync(path.join(dir, 'calls.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CallLine);
+  const calls = fs
+    .readFileSync(path.join(dir, 'calls.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as CallLine);
   return { summary, calls };
 }
 
@@ -50,13 +59,18 @@ function gather(dir: string, name: string, except: number[] = []): string {
   fs.mkdirSync(all);
   for (let i = 1; i <= SHARDS; i++) {
     if (except.includes(i)) continue;
-    for (const f of fs.readdirSync(path.join(dir, `blob-${i}`))) fs.copyFileSync(path.join(dir, `blob-${i}`, f), path.join(all, f));
+    for (const f of fs.readdirSync(path.join(dir, `blob-${i}`)))
+      fs.copyFileSync(path.join(dir, `blob-${i}`, f), path.join(all, f));
   }
   return all;
 }
 
 function mergeReports(blobs: string, reportDir: string): Promise<Spawned> {
-  return run(process.execPath, [CLI, 'merge-reports', '--reporter', REPORTER, blobs], { cwd: ROOT, env: { ...ENV, REPORT_DIR: reportDir }, timeoutMs: 120_000 });
+  return run(process.execPath, [CLI, 'merge-reports', '--reporter', REPORTER, blobs], {
+    cwd: ROOT,
+    env: { ...ENV, REPORT_DIR: reportDir },
+    timeoutMs: 120_000,
+  });
 }
 
 /** Nearest-rank percentile, the definition HdrHistogram uses (the value at rank ceil(p% of n)). */
@@ -69,7 +83,12 @@ function nearestRank(sorted: number[], p: number): number {
 function rawSamples(calls: CallLine[], metric: string): number[] {
   const [family, turn] = metric.split('/') as ['ttfb' | 'ttfa' | 'turn', string | undefined];
   const key = `${family}Ms` as 'ttfbMs' | 'ttfaMs' | 'turnMs';
-  return calls.flatMap((c) => c.turns.filter((t) => turn === undefined || t.turn === Number(turn)).flatMap((t) => (t[key] === undefined ? [] : [Math.round(t[key]!)])))
+  return calls
+    .flatMap((c) =>
+      c.turns
+        .filter((t) => turn === undefined || t.turn === Number(turn))
+        .flatMap((t) => (t[key] === undefined ? [] : [Math.round(t[key]!)])),
+    )
     .sort((a, b) => a - b);
 }
 
@@ -79,10 +98,12 @@ function rawSamples(calls: CallLine[], metric: string): number[] {
  * its buckets are 1 ms wide, so the figures are equal).
  */
 function expectWithinHdrPrecision(hdr: number, exact: number, what: string): void {
-  expect(Math.abs(hdr - exact), `${what}: histogram ${hdr}, exact ${exact}`).toBeLessThanOrEqual(exact < 2048 ? 0 : exact / 1000);
+  expect(Math.abs(hdr - exact), `${what}: histogram ${hdr}, exact ${exact}`).toBeLessThanOrEqual(
+    exact < 2048 ? 0 : exact / 1000,
+  );
 }
 
-test('three shards run at once and merge to the plan\'s calls, agreeing with one unsharded run; a missing shard is named and fails the merge', async () => {
+test("three shards run at once and merge to the plan's calls, agreeing with one unsharded run; a missing shard is named and fails the merge", async () => {
   test.setTimeout(8 * 60_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shards-'));
   // One start time for every shard, as the CI workflow computes it; far enough ahead for three processes to start on two cores.
@@ -90,13 +111,36 @@ test('three shards run at once and merge to the plan\'s calls, agreeing with one
   const planStartAt = new Date(planStartMs).toISOString();
 
   // Processes at once in one folder each get their own --output: each empties its output folder as it starts.
-  const shards = await Promise.all(Array.from({ length: SHARDS }, (_, k) => run(process.execPath, [CLI, 'test', '--shard', `${k + 1}/${SHARDS}`, '--workers', '2', '--output', path.join(dir, `results-${k + 1}`)], {
-    cwd: ROOT,
-    env: { ...ENV, PLAN_START_AT: planStartAt, PLAYWRIGHT_BLOB_OUTPUT_DIR: path.join(dir, `blob-${k + 1}`), REPORT_DIR: path.join(dir, `shard-${k + 1}`) },
-    timeoutMs: 4 * 60_000,
-  })));
-  shards.forEach((s, k) => expect(s.code, `shard ${k + 1}/${SHARDS}:\n${s.output.slice(-3000)}`).toBe(0));
-  for (let i = 1; i <= SHARDS; i++) expect(fs.readdirSync(path.join(dir, `blob-${i}`)).filter((f) => f.endsWith('.zip'))).toHaveLength(1);
+  const shards = await Promise.all(
+    Array.from({ length: SHARDS }, (_, k) =>
+      run(
+        process.execPath,
+        [
+          CLI,
+          'test',
+          '--shard',
+          `${k + 1}/${SHARDS}`,
+          '--workers',
+          '2',
+          '--output',
+          path.join(dir, `results-${k + 1}`),
+        ],
+        {
+          cwd: ROOT,
+          env: {
+            ...ENV,
+            PLAN_START_AT: planStartAt,
+            PLAYWRIGHT_BLOB_OUTPUT_DIR: path.join(dir, `blob-${k + 1}`),
+            REPORT_DIR: path.join(dir, `shard-${k + 1}`),
+          },
+          timeoutMs: 4 * 60_000,
+        },
+      ),
+    ),
+  );
+  for (const [k, s] of shards.entries()) expect(s.code, `shard ${k + 1}/${SHARDS}:\n${s.output.slice(-3000)}`).toBe(0);
+  for (let i = 1; i <= SHARDS; i++)
+    expect(fs.readdirSync(path.join(dir, `blob-${i}`)).filter((f) => f.endsWith('.zip'))).toHaveLength(1);
 
   const merged = await mergeReports(gather(dir, 'all-blobs'), path.join(dir, 'merged'));
   expect(merged.code, merged.output.slice(-3000)).toBe(0);
@@ -110,7 +154,9 @@ test('three shards run at once and merge to the plan\'s calls, agreeing with one
   expect(summary.verdict).toBe('pass');
   expect(new Set(calls.map((c) => /^call-s(\d)-/.exec(c.callId)?.[1]))).toEqual(new Set(['1', '2', '3']));
   expect(calls.map((c) => c.phases![0]!.startAtMs)).toEqual(calls.map(() => planStartMs));
-  expect(calls.map((c) => Math.round(c.scheduledStartMs! - planStartMs)).sort((a, b) => a - b)).toEqual([0, 4000, 8000, 12_000, 16_000, 20_000]);
+  expect(calls.map((c) => Math.round(c.scheduledStartMs! - planStartMs)).sort((a, b) => a - b)).toEqual([
+    0, 4000, 8000, 12_000, 16_000, 20_000,
+  ]);
   expect(summary.phases?.map((p) => [p.name, p.calls])).toEqual([['steady', PLAN_CALLS]]);
 
   // Exact merging: the merged histograms' figures are those of the raw samples themselves.
@@ -121,7 +167,13 @@ test('three shards run at once and merge to the plan\'s calls, agreeing with one
     const raw = rawSamples(calls, name);
     expect(m.count, name).toBe(raw.length);
     expect(m.count, name).toBe(name.includes('/') ? PLAN_CALLS : PLAN_CALLS * TURNS);
-    for (const [key, p] of [['p50Ms', 50], ['p90Ms', 90], ['p95Ms', 95], ['p99Ms', 99]] as const) expectWithinHdrPrecision(m[key], nearestRank(raw, p), `${name} ${key}`);
+    for (const [key, p] of [
+      ['p50Ms', 50],
+      ['p90Ms', 90],
+      ['p95Ms', 95],
+      ['p99Ms', 99],
+    ] as const)
+      expectWithinHdrPrecision(m[key], nearestRank(raw, p), `${name} ${key}`);
     expectWithinHdrPrecision(m.minMs, raw[0]!, `${name} min`);
     expectWithinHdrPrecision(m.maxMs, raw[raw.length - 1]!, `${name} max`);
     const mean = raw.reduce((a, b) => a + b, 0) / raw.length;
@@ -136,15 +188,25 @@ test('three shards run at once and merge to the plan\'s calls, agreeing with one
   // What the plan decides: one sample per call or turn, and the success ratios. Playback gaps and late starts are left
   // out: they are how loaded the machine was at a given moment, which no two runs share.
   const PLANNED = /^(call\/(setup|greeting|late)|ws\/connect|ttfb|ttfa|turn)(\/\d+)?$|^success\//;
-  const counts = (s: Summary) => Object.fromEntries(Object.entries(s.metrics).filter(([n]) => PLANNED.test(n)).map(([n, m]) =>
-    [n, m.kind === 'latency' ? [m.count, m.fails] : m.kind === 'ratio' ? [m.count, m.successes] : m.count]));
+  const counts = (s: Summary) =>
+    Object.fromEntries(
+      Object.entries(s.metrics)
+        .filter(([n]) => PLANNED.test(n))
+        .map(([n, m]) => [
+          n,
+          m.kind === 'latency' ? [m.count, m.fails] : m.kind === 'ratio' ? [m.count, m.successes] : m.count,
+        ]),
+    );
   expect(counts(summary)).toEqual(counts(single.summary));
   const medians: Record<string, [number, number]> = {};
   for (const family of ['ttfb', 'ttfa', 'turn'] as const) {
     const a = latency(single.summary, family);
     const b = latency(summary, family);
     medians[family] = [a.p50Ms, b.p50Ms];
-    expect(Math.abs(a.p50Ms - b.p50Ms), `${family} p50: unsharded ${a.p50Ms} ms, sharded ${b.p50Ms} ms`).toBeLessThanOrEqual(MEDIAN_TOLERANCE_MS[family]);
+    expect(
+      Math.abs(a.p50Ms - b.p50Ms),
+      `${family} p50: unsharded ${a.p50Ms} ms, sharded ${b.p50Ms} ms`,
+    ).toBeLessThanOrEqual(MEDIAN_TOLERANCE_MS[family]);
   }
   test.info().annotations.push({ type: 'medians (unsharded, sharded) ms', description: JSON.stringify(medians) });
 
@@ -172,7 +234,9 @@ test('one shard (--shard 1/1, a CI matrix of one) writes its blob report, and me
   expect(shard.code, shard.output.slice(-3000)).toBe(0);
   expect(fs.readdirSync(path.join(dir, 'blob')).filter((f) => f.endsWith('.zip'))).toHaveLength(1);
   const merged = await run(process.execPath, [CLI, 'merge-reports', '--reporter', REPORTER, path.join(dir, 'blob')], {
-    cwd: ROOT, env: { ...env, REPORT_DIR: path.join(dir, 'merged') }, timeoutMs: 120_000,
+    cwd: ROOT,
+    env: { ...env, REPORT_DIR: path.join(dir, 'merged') },
+    timeoutMs: 120_000,
   });
   expect(merged.code, merged.output.slice(-3000)).toBe(0);
   const { summary, calls } = readReport(path.join(dir, 'merged'));

@@ -23,7 +23,14 @@ for (let first = 0; first < config.protocolCalls; first += config.protocolBatch)
   base(`protocol calls ${first + 1}-${first + count}`, async ({}, testInfo) => {
     // As long as its longest call plus its spawn ramp; every wait inside is bounded.
     testInfo.setTimeout(30 * 60_000);
-    await runProtocolBatch({ config, scenarios, tracks: await loadCallerTracks(config.pcmDir), first, count, testInfo });
+    await runProtocolBatch({
+      config,
+      scenarios,
+      tracks: await loadCallerTracks(config.pcmDir),
+      first,
+      count,
+      testInfo,
+    });
   });
 }
 

@@ -4,7 +4,16 @@ import { classifyBrowserConversation } from '../../harness/protocol/browser-conv
 import { createAgentServer, type AgentServer } from '../../fixtures/agent/server';
 import type { TruthEvent } from '../../fixtures/agent/ground-truth';
 import { REPLIES } from '../../fixtures/agent/voice';
-import { RecordingClient, binaryPcm, callerSpeech, concat, quietNoise, silence, stream, type Received } from '../../bench/agent-clients';
+import {
+  RecordingClient,
+  binaryPcm,
+  callerSpeech,
+  concat,
+  quietNoise,
+  silence,
+  stream,
+  type Received,
+} from '../../bench/agent-clients';
 import { synthesizeWithFlite } from '../../harness/audio/flite';
 
 /** Conformance of the browser conversation transport (docs/design.md#browser-conversation-transport) with real ws clients. */
@@ -41,16 +50,27 @@ function utterances(c: RecordingClient): Received[][] {
 
 test('Locust-style call: AudioMetadata first, 640-byte frames, every message type in order; ground truth matches the client within 5 ms', async () => {
   agent = await createAgentServer({ port: 0, stageTimings: true, logLevel: 'silent' });
-  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=locust-1&streaming_mode=realtime&scenario=quick_question&user_email=a@example.com`);
-  c.sendJson({ kind: 'AudioMetadata', audioMetadata: { subscriptionId: 'sub', encoding: 'PCM', sampleRate: 16000, channels: 1, length: 640 } });
+  const c = await RecordingClient.open(
+    `${agent.wsUrl}?session_id=locust-1&streaming_mode=realtime&scenario=quick_question&user_email=a@example.com`,
+  );
+  c.sendJson({
+    kind: 'AudioMetadata',
+    audioMetadata: { subscriptionId: 'sub', encoding: 'PCM', sampleRate: 16000, channels: 1, length: 640 },
+  });
   await c.waitFor((r) => isAudio(r) && r.json!.is_final === true, 15000, 0, 'the end of the greeting');
   await stream(c.ws, await callerSpeech('Hi there, I have a quick question'), 320, 16000, binaryPcm);
   await c.waitFor(isCompleted, 10000, 0, 'the completed reply');
   c.close();
 
   const first = c.received[0]!.json!;
-  expect(first).toMatchObject({ type: 'event', session_id: 'locust-1', user_id: 'a@example.com', payload: { event_type: 'speech_cascade_connected' } });
-  for (const key of ['type', 'topic', 'session_id', 'call_id', 'user_id', 'sender', 'ts', 'payload', 'speaker_id']) expect(first).toHaveProperty(key);
+  expect(first).toMatchObject({
+    type: 'event',
+    session_id: 'locust-1',
+    user_id: 'a@example.com',
+    payload: { event_type: 'speech_cascade_connected' },
+  });
+  for (const key of ['type', 'topic', 'session_id', 'call_id', 'user_id', 'sender', 'ts', 'payload', 'speaker_id'])
+    expect(first).toHaveProperty(key);
   expect(c.received[1]!.json).toMatchObject({ type: 'assistant', payload: { streaming: false } });
   // The server sends JSON text only, never binary frames.
   expect(c.received.every((r) => r.binary === undefined && r.json !== undefined)).toBe(true);
@@ -71,7 +91,9 @@ test('Locust-style call: AudioMetadata first, 640-byte frames, every message typ
   const replyStart = c.received.indexOf(reply![0]!);
   const done = order(isCompleted);
   expect(partial).toBeGreaterThan(0);
-  expect([partial, user, streaming, timings, replyStart, done]).toEqual([partial, user, streaming, timings, replyStart, done].sort((a, b) => a - b));
+  expect([partial, user, streaming, timings, replyStart, done]).toEqual(
+    [partial, user, streaming, timings, replyStart, done].sort((a, b) => a - b),
+  );
   expect(timings).toBe(replyStart - 1);
   expect(payload(c.received[user]!).content).toBe('Hi there, I have a quick question');
   expect(payload(c.received[done]!).content).toBe('Of course. What is your question?');
@@ -84,14 +106,22 @@ test('Locust-style call: AudioMetadata first, 640-byte frames, every message typ
   const ev = (name: string, reply: number) => truth.find((e) => e.event === name && e.reply === reply)!;
   const data = (payload(c.received[timings]!).data ?? {}) as Record<string, number>;
   const scheduled = ev('reply_scheduled', 2);
-  expect(data).toEqual({ turn: 1, sttMs: scheduled.sttMs, llmFirstTokenMs: scheduled.llmFirstTokenMs, ttsFirstAudioMs: scheduled.ttsFirstAudioMs, toolMs: 0 });
+  expect(data).toEqual({
+    turn: 1,
+    sttMs: scheduled.sttMs,
+    llmFirstTokenMs: scheduled.llmFirstTokenMs,
+    ttsFirstAudioMs: scheduled.ttsFirstAudioMs,
+    toolMs: 0,
+  });
   expect(truth.find((e) => e.event === 'audio_metadata')).toBeTruthy();
   // Ground truth vs what the client observed, same clock, loopback: within 5 ms.
   expect(Math.abs(ev('first_frame_sent', 1).atMs - greeting![0]!.atMs)).toBeLessThanOrEqual(5);
   expect(Math.abs(ev('first_frame_sent', 2).atMs - reply![0]!.atMs)).toBeLessThanOrEqual(5);
   expect(Math.abs(ev('last_frame_sent', 2).atMs - reply!.at(-1)!.atMs)).toBeLessThanOrEqual(5);
   const end = truth.find((e) => e.event === 'speech_end')!;
-  const stages = ['stt_final', 'llm_first_token', 'tts_first_audio', 'first_frame_sent'].map((name) => ev(name, 2).atMs);
+  const stages = ['stt_final', 'llm_first_token', 'tts_first_audio', 'first_frame_sent'].map(
+    (name) => ev(name, 2).atMs,
+  );
   expect(stages).toEqual([...stages].sort((a, b) => a - b));
   // The stages add up: first frame = speech end detected + stt + llm + tts (timer slack only).
   const planned = end.atMs + data.sttMs! + data.llmFirstTokenMs! + data.ttsFirstAudioMs!;
@@ -178,7 +208,14 @@ test('false alarm (AGENT_FALSE_ALARM=ignore, the default): a short burst never s
 });
 
 test('false alarm (AGENT_FALSE_ALARM=resume): the reply stops, then resumes where it stopped at frame_index 0 and completes', async () => {
-  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 100, falseAlarm: 'resume', bargeInMs: 60 });
+  agent = await createAgentServer({
+    port: 0,
+    greeting: false,
+    logLevel: 'silent',
+    replyDelayMs: 100,
+    falseAlarm: 'resume',
+    bargeInMs: 60,
+  });
   const c = await RecordingClient.open(`${agent.wsUrl}?session_id=fa-resume&scenario=false_alarm`);
   c.ws.send('How do I file a claim online?');
   await c.waitFor(isAudio, 5000);
@@ -201,7 +238,9 @@ test('false alarm (AGENT_FALSE_ALARM=resume): the reply stops, then resumes wher
 
 test('voice_live mode: tts_cancelled comes before audio_stop', async () => {
   agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 100 });
-  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=vl-1&streaming_mode=voice_live&scenario=interruption`);
+  const c = await RecordingClient.open(
+    `${agent.wsUrl}?session_id=vl-1&streaming_mode=voice_live&scenario=interruption`,
+  );
   await c.waitFor(() => true, 2000);
   expect(c.received[0]!.json).toMatchObject({ payload: { event_type: 'voice_live_connected' } });
   c.ws.send('Tell me about my coverage options');
@@ -223,7 +262,12 @@ test('AGENT_REPLY_DELAY_MS is a fixed total: first reply frame = speech end dete
   const end = truth.find((e) => e.event === 'speech_end')!;
   expect(first.atMs - end.atMs).toBeGreaterThanOrEqual(399);
   expect(first.atMs - end.atMs).toBeLessThan(420);
-  expect(truth.find((e) => e.event === 'reply_scheduled')).toMatchObject({ profile: 'fixed', sttMs: 80, llmFirstTokenMs: 240, ttsFirstAudioMs: 80 });
+  expect(truth.find((e) => e.event === 'reply_scheduled')).toMatchObject({
+    profile: 'fixed',
+    sttMs: 80,
+    llmFirstTokenMs: 240,
+    ttsFirstAudioMs: 80,
+  });
 });
 
 test('a tool-call turn waits on its slow tool before the reply', async () => {
@@ -263,7 +307,10 @@ test('an idle session gets session_end IDLE_TIMEOUT, then close 1000', async () 
   expect(Date.now() - openedAt).toBeGreaterThanOrEqual(450);
   const end = c.messages('session_end')[0]!;
   expect(end.reason).toBe('IDLE_TIMEOUT');
-  expect(classifyBrowserConversation(c.received.find((r) => r.json?.type === 'session_end')!.text)).toMatchObject({ kind: 'session-end', reason: 'IDLE_TIMEOUT' });
+  expect(classifyBrowserConversation(c.received.find((r) => r.json?.type === 'session_end')!.text)).toMatchObject({
+    kind: 'session-end',
+    reason: 'IDLE_TIMEOUT',
+  });
   await expect.poll(() => agent!.activeSessions(), { timeout: 2000 }).toBe(0);
 });
 
@@ -271,8 +318,10 @@ test('health and readiness answer like a real backend; both conversation paths a
   agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent' });
   expect(await (await fetch(`${agent.url}/api/v1/health`)).json()).toEqual({ status: 'healthy' });
   expect(await (await fetch(`${agent.url}/api/v1/readiness`)).json()).toEqual({ status: 'ready', checks: [] });
-  const old = await RecordingClient.open(agent.url.replace('http', 'ws') + '/api/v1/realtime/conversation?session_id=old-path');
+  const old = await RecordingClient.open(
+    `${agent.url.replace('http', 'ws')}/api/v1/realtime/conversation?session_id=old-path`,
+  );
   await old.waitFor((r) => payload(r).event_type === 'speech_cascade_connected', 2000);
   old.close();
-  await expect(RecordingClient.open(agent.url.replace('http', 'ws') + '/nowhere')).rejects.toThrow(/404/);
+  await expect(RecordingClient.open(`${agent.url.replace('http', 'ws')}/nowhere`)).rejects.toThrow(/404/);
 });

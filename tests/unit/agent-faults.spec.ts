@@ -15,7 +15,8 @@ test.afterEach(async () => {
 });
 
 const isAudio = (r: Received) => r.json?.type === 'audio_data';
-const isCompleted = (r: Received) => r.json?.type === 'assistant' && (r.json.payload as { status?: string }).status === 'completed';
+const isCompleted = (r: Received) =>
+  r.json?.type === 'assistant' && (r.json.payload as { status?: string }).status === 'completed';
 
 async function start(overrides: AgentOverrides): Promise<AgentServer> {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false, replyDelayMs: 50, ...overrides });
@@ -26,8 +27,14 @@ function faultsIn(sessionId: string) {
   return agent!.groundTruth(sessionId)!.filter((e) => e.event === 'fault');
 }
 
-test('throttling in the cascade\'s own words: OpenAI 429 and Speech quota as status errors the harness classifies', async () => {
-  await start({ faults: [{ fault: 'throttle', service: 'openai', turns: [1] }, { fault: 'throttle', service: 'stt', turns: [2] }, { fault: 'throttle', service: 'tts', turns: [3] }] });
+test("throttling in the cascade's own words: OpenAI 429 and Speech quota as status errors the harness classifies", async () => {
+  await start({
+    faults: [
+      { fault: 'throttle', service: 'openai', turns: [1] },
+      { fault: 'throttle', service: 'stt', turns: [2] },
+      { fault: 'throttle', service: 'tts', turns: [3] },
+    ],
+  });
   const c = await RecordingClient.open(`${agent!.wsUrl}?session_id=thr-1`);
   for (let turn = 1; turn <= 3; turn++) {
     const from = c.received.length;
@@ -44,10 +51,16 @@ test('throttling in the cascade\'s own words: OpenAI 429 and Speech quota as sta
     { kind: 'error', throttle: 'speech' },
     { kind: 'error', throttle: 'speech' },
   ]);
-  expect(String((c.messages('status')[0]!.payload as Record<string, unknown>).statusCaption)).toMatch(/^Error code: 429 - RateLimitExceeded/);
+  expect(String((c.messages('status')[0]!.payload as Record<string, unknown>).statusCaption)).toMatch(
+    /^Error code: 429 - RateLimitExceeded/,
+  );
   // No reply audio for the throttled turns: the only utterance is turn 4's.
   expect(c.received.filter((r) => isAudio(r) && r.json!.frame_index === 0)).toHaveLength(1);
-  expect(faultsIn('thr-1').map((e) => [e.fault, e.service, e.turn])).toEqual([['throttle', 'openai', 1], ['throttle', 'stt', 2], ['throttle', 'tts', 3]]);
+  expect(faultsIn('thr-1').map((e) => [e.fault, e.service, e.turn])).toEqual([
+    ['throttle', 'openai', 1],
+    ['throttle', 'stt', 2],
+    ['throttle', 'tts', 3],
+  ]);
   expect(agent!.stats().faults).toMatchObject({ throttle: 3 });
 });
 
@@ -63,14 +76,25 @@ test('voice_live throttling is an ErrorData message', async () => {
 
 test('realtime throttling: an error event with rate_limit_exceeded, a failed response and rate limits at zero', async () => {
   await start({ faults: [{ fault: 'throttle', turns: [1], transports: ['realtime'] }] });
-  const c = await RecordingClient.open(`${agent!.realtimeUrl}?session_id=thr-rt`, { protocols: ['realtime', 'openai-beta.realtime-v1'] });
+  const c = await RecordingClient.open(`${agent!.realtimeUrl}?session_id=thr-rt`, {
+    protocols: ['realtime', 'openai-beta.realtime-v1'],
+  });
   await c.waitType('session.created', 2000);
-  c.sendJson({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] } });
+  c.sendJson({
+    type: 'conversation.item.create',
+    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] },
+  });
   c.sendJson({ type: 'response.create' });
   const limits = await c.waitType('rate_limits.updated', 3000);
   c.close();
-  expect(c.messages('error')[0]).toMatchObject({ type: 'error', error: { code: 'rate_limit_exceeded', message: expect.stringMatching(/Rate limit/) } });
-  expect(c.messages('response.done')[0]!.response).toMatchObject({ status: 'failed', status_details: { error: { code: 'rate_limit_exceeded' } } });
+  expect(c.messages('error')[0]).toMatchObject({
+    type: 'error',
+    error: { code: 'rate_limit_exceeded', message: expect.stringMatching(/Rate limit/) },
+  });
+  expect(c.messages('response.done')[0]!.response).toMatchObject({
+    status: 'failed',
+    status_details: { error: { code: 'rate_limit_exceeded' } },
+  });
   expect((limits.json!.rate_limits as Array<{ remaining: number }>)[0]!.remaining).toBe(0);
   expect(faultsIn('thr-rt')).toHaveLength(1);
 });
@@ -78,7 +102,10 @@ test('realtime throttling: an error event with rate_limit_exceeded, a failed res
 test('ACS throttling: a phone caller hears an apology', async () => {
   await start({ faults: [{ fault: 'throttle', turns: [1] }] });
   const c = await RecordingClient.open(`${agent!.acsUrl}?call_connection_id=thr-acs`);
-  c.sendJson({ kind: 'AudioMetadata', audioMetadata: { encoding: 'PCM', sampleRate: 16000, channels: 1, length: 640 } });
+  c.sendJson({
+    kind: 'AudioMetadata',
+    audioMetadata: { encoding: 'PCM', sampleRate: 16000, channels: 1, length: 640 },
+  });
   await stream(c.ws, await callerSpeech('What are your opening hours on Saturday?'), 320, 16000, acsAudioData);
   await c.waitType('AudioData', 5000);
   c.close();
@@ -87,8 +114,13 @@ test('ACS throttling: a phone caller hears an apology', async () => {
   expect(truth.find((e) => e.event === 'fault')).toMatchObject({ fault: 'throttle', service: 'openai', turn: 1 });
 });
 
-test('capacity exhaustion closes the socket with 1013 and the transport\'s reason', async () => {
-  await start({ faults: [{ fault: 'capacity', service: 'tts', sessions: [1] }, { fault: 'capacity', service: 'stt', sessions: [2] }] });
+test("capacity exhaustion closes the socket with 1013 and the transport's reason", async () => {
+  await start({
+    faults: [
+      { fault: 'capacity', service: 'tts', sessions: [1] },
+      { fault: 'capacity', service: 'stt', sessions: [2] },
+    ],
+  });
   const tts = await RecordingClient.open(`${agent!.wsUrl}?session_id=cap-tts`);
   tts.ws.send('hello');
   expect(await tts.waitClosed(3000)).toMatchObject({ code: 1013, reason: 'TTS capacity unavailable' });
@@ -180,7 +212,11 @@ test('faults by probability follow the seed: same seed, same turns; about the co
     await start({ seed, faults: [{ fault: 'throttle', probability: 0.5 }], replyDelayMs: 0 });
     const c = await RecordingClient.open(`${agent!.wsUrl}?session_id=prob-${seed}`);
     for (let i = 0; i < 40; i++) c.ws.send(`q${i}`);
-    await expect.poll(() => agent!.groundTruth(`prob-${seed}`)!.filter((e) => e.event === 'reply_scheduled').length, { timeout: 5000 }).toBe(40);
+    await expect
+      .poll(() => agent!.groundTruth(`prob-${seed}`)!.filter((e) => e.event === 'reply_scheduled').length, {
+        timeout: 5000,
+      })
+      .toBe(40);
     c.close();
     const turns = faultsIn(`prob-${seed}`).map((e) => e.turn);
     await agent!.close();
@@ -199,7 +235,9 @@ test('faults by probability follow the seed: same seed, same turns; about the co
 test('bad fault rules stop the agent with a message naming AGENT_FAULTS', async () => {
   const attempt = (faults: string) => createAgentServer({ port: 0, logLevel: 'silent', faults });
   await expect(attempt('[{"fault":"explode","probability":1}]')).rejects.toThrow(ConfigError);
-  await expect(attempt('[{"fault":"explode","probability":1}]')).rejects.toThrow(/AGENT_FAULTS.*"fault" must be one of throttle/);
+  await expect(attempt('[{"fault":"explode","probability":1}]')).rejects.toThrow(
+    /AGENT_FAULTS.*"fault" must be one of throttle/,
+  );
   await expect(attempt('[{"fault":"drop"}]')).rejects.toThrow(/give "probability" or a schedule/);
   await expect(attempt('[{"fault":"refuse","turns":[1]}]')).rejects.toThrow(/acts on the handshake/);
   await expect(attempt('/nonexistent/faults.json')).rejects.toThrow(/AGENT_FAULTS/);

@@ -16,7 +16,9 @@ function quantile(sorted: number[], q: number): number {
 
 test('lognormal draws have the configured median and p95', () => {
   const rng = createRng(1234);
-  const values = Array.from({ length: 40000 }, () => draw({ dist: 'lognormal', medianMs: 450, p95Ms: 1100 }, rng)).sort((a, b) => a - b);
+  const values = Array.from({ length: 40000 }, () => draw({ dist: 'lognormal', medianMs: 450, p95Ms: 1100 }, rng)).sort(
+    (a, b) => a - b,
+  );
   expect(Math.abs(quantile(values, 0.5) / 450 - 1)).toBeLessThan(0.03);
   expect(Math.abs(quantile(values, 0.95) / 1100 - 1)).toBeLessThan(0.04);
   expect(new Set(values.slice(0, 100)).size).toBeGreaterThan(90);
@@ -41,7 +43,9 @@ test('the same seed draws the same stage delays; built-in profiles are ordered f
   expect(a).not.toEqual(c);
   const median = (name: string) => {
     const rng = createRng(1);
-    const totals = Array.from({ length: 4001 }, () => Object.values(drawStages(BUILT_IN_PROFILES[name]!, rng)).reduce((x, y) => x + y, 0)).sort((x, y) => x - y);
+    const totals = Array.from({ length: 4001 }, () =>
+      Object.values(drawStages(BUILT_IN_PROFILES[name]!, rng)).reduce((x, y) => x + y, 0),
+    ).sort((x, y) => x - y);
     return totals[2000]!;
   };
   const [fast, typical, degraded] = ['fast', 'typical', 'degraded'].map(median);
@@ -55,10 +59,30 @@ test('the same seed draws the same stage delays; built-in profiles are ordered f
 test('a user profile file is loaded and validated with messages naming AGENT_PROFILE and the field', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-profile-'));
   const good = path.join(dir, 'slow-llm.json');
-  fs.writeFileSync(good, JSON.stringify({ name: 'slow-llm', sttMs: 100, llmFirstTokenMs: { dist: 'lognormal', medianMs: 900, p95Ms: 2500 }, ttsFirstAudioMs: { dist: 'uniform', minMs: 80, maxMs: 160 } }));
-  expect(loadProfile(good)).toEqual({ name: 'slow-llm', sttMs: { dist: 'constant', ms: 100 }, llmFirstTokenMs: { dist: 'lognormal', medianMs: 900, p95Ms: 2500 }, ttsFirstAudioMs: { dist: 'uniform', minMs: 80, maxMs: 160 } });
+  fs.writeFileSync(
+    good,
+    JSON.stringify({
+      name: 'slow-llm',
+      sttMs: 100,
+      llmFirstTokenMs: { dist: 'lognormal', medianMs: 900, p95Ms: 2500 },
+      ttsFirstAudioMs: { dist: 'uniform', minMs: 80, maxMs: 160 },
+    }),
+  );
+  expect(loadProfile(good)).toEqual({
+    name: 'slow-llm',
+    sttMs: { dist: 'constant', ms: 100 },
+    llmFirstTokenMs: { dist: 'lognormal', medianMs: 900, p95Ms: 2500 },
+    ttsFirstAudioMs: { dist: 'uniform', minMs: 80, maxMs: 160 },
+  });
   const bad = path.join(dir, 'bad.json');
-  fs.writeFileSync(bad, JSON.stringify({ sttMs: 100, llmFirstTokenMs: { dist: 'lognormal', medianMs: 900, p95Ms: 100 }, ttsFirstAudioMs: 1 }));
+  fs.writeFileSync(
+    bad,
+    JSON.stringify({
+      sttMs: 100,
+      llmFirstTokenMs: { dist: 'lognormal', medianMs: 900, p95Ms: 100 },
+      ttsFirstAudioMs: 1,
+    }),
+  );
   expect(() => loadProfile(bad)).toThrow(ConfigError);
   expect(() => loadProfile(bad)).toThrow(/AGENT_PROFILE=.*llmFirstTokenMs: lognormal needs 0 < medianMs <= p95Ms/);
   fs.writeFileSync(bad, '{ nope');
@@ -66,7 +90,7 @@ test('a user profile file is loaded and validated with messages naming AGENT_PRO
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('a seeded agent draws each session\'s stages reproducibly, whatever else runs', async () => {
+test("a seeded agent draws each session's stages reproducibly, whatever else runs", async () => {
   const stagesOf = async (seed: number) => {
     const agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false, profile: 'typical', seed });
     try {
@@ -74,7 +98,10 @@ test('a seeded agent draws each session\'s stages reproducibly, whatever else ru
       for (let i = 0; i < 3; i++) c.ws.send(`turn ${i}`);
       await expect.poll(() => agent.groundTruth('seeded')!.filter((e) => e.event === 'reply_scheduled').length).toBe(3);
       c.close();
-      return agent.groundTruth('seeded')!.filter((e) => e.event === 'reply_scheduled').map((e) => [e.sttMs, e.llmFirstTokenMs, e.ttsFirstAudioMs, e.profile]);
+      return agent
+        .groundTruth('seeded')!
+        .filter((e) => e.event === 'reply_scheduled')
+        .map((e) => [e.sttMs, e.llmFirstTokenMs, e.ttsFirstAudioMs, e.profile]);
     } finally {
       await agent.close();
     }

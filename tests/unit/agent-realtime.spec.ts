@@ -20,35 +20,74 @@ function shape(types: string[]): string[] {
 
 test('beta: echoes the offered subprotocol; one server-VAD turn produces the events in the real order', async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 150, stageTimings: true });
-  const c = await RecordingClient.open(`${agent.realtimeUrl}?model=gpt-4o-realtime-preview&session_id=rt-beta&scenario=quick_question`, { protocols: BROWSER_PROTOCOLS });
+  const c = await RecordingClient.open(
+    `${agent.realtimeUrl}?model=gpt-4o-realtime-preview&session_id=rt-beta&scenario=quick_question`,
+    { protocols: BROWSER_PROTOCOLS },
+  );
   expect(c.ws.protocol).toBe('realtime');
   const created = await c.waitType('session.created', 2000);
-  expect(created.json!.session).toMatchObject({ object: 'realtime.session', input_audio_format: 'pcm16', turn_detection: { type: 'server_vad' } });
-  c.sendJson({ type: 'session.update', session: { modalities: ['audio', 'text'], input_audio_format: 'pcm16', input_audio_transcription: { model: 'whisper-1' }, turn_detection: { type: 'server_vad', silence_duration_ms: 500 } } });
+  expect(created.json!.session).toMatchObject({
+    object: 'realtime.session',
+    input_audio_format: 'pcm16',
+    turn_detection: { type: 'server_vad' },
+  });
+  c.sendJson({
+    type: 'session.update',
+    session: {
+      modalities: ['audio', 'text'],
+      input_audio_format: 'pcm16',
+      input_audio_transcription: { model: 'whisper-1' },
+      turn_detection: { type: 'server_vad', silence_duration_ms: 500 },
+    },
+  });
   await c.waitType('session.updated', 2000);
   await stream(c.ws, to24k(await callerSpeech('Hi there, I have a quick question')), 480, 24000, realtimeAppend);
   await c.waitType('rate_limits.updated', 10000);
   c.close();
 
   const events = c.messages().filter((m) => !String(m.type).startsWith('session.'));
-  const types = events.map((m) => String(m.type)).filter((t) => t !== 'conversation.item.input_audio_transcription.completed');
+  const types = events
+    .map((m) => String(m.type))
+    .filter((t) => t !== 'conversation.item.input_audio_transcription.completed');
   expect(shape(types)).toEqual([
-    'input_audio_buffer.speech_started', 'input_audio_buffer.speech_stopped', 'input_audio_buffer.committed', 'conversation.item.created',
-    'response.created', 'response.output_item.added', 'conversation.item.created', 'response.content_part.added',
+    'input_audio_buffer.speech_started',
+    'input_audio_buffer.speech_stopped',
+    'input_audio_buffer.committed',
+    'conversation.item.created',
+    'response.created',
+    'response.output_item.added',
+    'conversation.item.created',
+    'response.content_part.added',
     ...shape(types.filter((t) => isDelta(t))),
-    'response.audio.done', 'response.audio_transcript.done', 'response.content_part.done', 'response.output_item.done', 'response.done', 'rate_limits.updated',
+    'response.audio.done',
+    'response.audio_transcript.done',
+    'response.content_part.done',
+    'response.output_item.done',
+    'response.done',
+    'rate_limits.updated',
   ]);
   expect(new Set(types.filter(isDelta))).toEqual(new Set(['response.audio.delta', 'response.audio_transcript.delta']));
   expect(types.indexOf('response.audio.delta')).toBeLessThan(types.indexOf('response.audio_transcript.delta'));
   // Every delta names the response and item announced before it.
   const added = events.find((m) => m.type === 'response.output_item.added')!;
   const itemId = (added.item as { id: string }).id;
-  for (const d of events.filter((m) => isDelta(String(m.type)))) expect(d).toMatchObject({ response_id: added.response_id, item_id: itemId });
+  for (const d of events.filter((m) => isDelta(String(m.type))))
+    expect(d).toMatchObject({ response_id: added.response_id, item_id: itemId });
   const done = events.find((m) => m.type === 'response.done')!;
-  expect(done.response).toMatchObject({ status: 'completed', output: [{ id: itemId, role: 'assistant', content: [{ type: 'audio', transcript: 'Of course. What is your question?' }] }] });
+  expect(done.response).toMatchObject({
+    status: 'completed',
+    output: [
+      { id: itemId, role: 'assistant', content: [{ type: 'audio', transcript: 'Of course. What is your question?' }] },
+    ],
+  });
   // With AGENT_STAGE_TIMINGS the stages ride in the response's metadata (string values, as the API allows).
-  expect(JSON.parse(String((done.response as { metadata: { stage_timings: string } }).metadata.stage_timings))).toEqual({ turn: 1, sttMs: 30, llmFirstTokenMs: 90, ttsFirstAudioMs: 30, toolMs: 0 });
-  const transcript = events.filter((m) => m.type === 'response.audio_transcript.delta').map((m) => m.delta).join('');
+  expect(JSON.parse(String((done.response as { metadata: { stage_timings: string } }).metadata.stage_timings))).toEqual(
+    { turn: 1, sttMs: 30, llmFirstTokenMs: 90, ttsFirstAudioMs: 30, toolMs: 0 },
+  );
+  const transcript = events
+    .filter((m) => m.type === 'response.audio_transcript.delta')
+    .map((m) => m.delta)
+    .join('');
   expect(transcript).toBe('Of course. What is your question?');
   const stt = events.find((m) => m.type === 'conversation.item.input_audio_transcription.completed')!;
   expect(stt.transcript).toBe('Hi there, I have a quick question');
@@ -65,11 +104,27 @@ test('beta: echoes the offered subprotocol; one server-VAD turn produces the eve
 
 test('GA names: chosen from a GA session.update (detected), with conversation.item.added/done and response.output_audio.*', async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
-  const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-ga&scenario=quick_question`, { protocols: BROWSER_PROTOCOLS });
+  const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-ga&scenario=quick_question`, {
+    protocols: BROWSER_PROTOCOLS,
+  });
   await c.waitType('session.created', 2000);
-  c.sendJson({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: { type: 'server_vad', silence_duration_ms: 400 } } } } });
+  c.sendJson({
+    type: 'session.update',
+    session: {
+      type: 'realtime',
+      audio: {
+        input: {
+          format: { type: 'audio/pcm', rate: 24000 },
+          turn_detection: { type: 'server_vad', silence_duration_ms: 400 },
+        },
+      },
+    },
+  });
   const updated = await c.waitType('session.updated', 2000);
-  expect(updated.json!.session).toMatchObject({ type: 'realtime', audio: { input: { turn_detection: { silence_duration_ms: 400 } } } });
+  expect(updated.json!.session).toMatchObject({
+    type: 'realtime',
+    audio: { input: { turn_detection: { silence_duration_ms: 400 } } },
+  });
   await stream(c.ws, to24k(await callerSpeech('Hi there, I have a quick question')), 480, 24000, realtimeAppend);
   await c.waitType('rate_limits.updated', 10000);
   c.close();
@@ -81,7 +136,12 @@ test('GA names: chosen from a GA session.update (detected), with conversation.it
   expect(types).not.toContain('response.audio.delta');
   expect(types).not.toContain('conversation.item.created');
   expect(types.indexOf('conversation.item.added')).toBeLessThan(types.indexOf('response.created'));
-  expect(agent.groundTruth('rt-ga')!.filter((e) => e.event === 'realtime_api').map((e) => e.api)).toEqual(['beta', 'ga']);
+  expect(
+    agent
+      .groundTruth('rt-ga')!
+      .filter((e) => e.event === 'realtime_api')
+      .map((e) => e.api),
+  ).toEqual(['beta', 'ga']);
 });
 
 test('GA by configuration: AGENT_REALTIME_API=ga names events GA from the first one', async () => {
@@ -89,14 +149,26 @@ test('GA by configuration: AGENT_REALTIME_API=ga names events GA from the first 
   const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-ga-cfg`, { protocols: BROWSER_PROTOCOLS });
   const created = await c.waitType('session.created', 2000);
   c.close();
-  expect(created.json!.session).toMatchObject({ type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } } });
+  expect(created.json!.session).toMatchObject({
+    type: 'realtime',
+    audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } },
+  });
 });
 
 test('barge-in: speech during a response cancels it (turn_detected); truncate is honoured; the new turn is answered', async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
-  const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-barge&scenario=interruption`, { protocols: BROWSER_PROTOCOLS });
+  const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-barge&scenario=interruption`, {
+    protocols: BROWSER_PROTOCOLS,
+  });
   await c.waitType('session.created', 2000);
-  c.sendJson({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Tell me about my coverage options' }] } });
+  c.sendJson({
+    type: 'conversation.item.create',
+    item: {
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_text', text: 'Tell me about my coverage options' }],
+    },
+  });
   c.sendJson({ type: 'response.create' });
   const firstDelta = await c.waitType('response.audio.delta', 5000);
   await new Promise((r) => setTimeout(r, 600));
@@ -105,16 +177,30 @@ test('barge-in: speech during a response cancels it (turn_detected); truncate is
   const itemId = String(firstDelta.json!.item_id);
   c.sendJson({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: 500 });
   const truncated = await c.waitType('conversation.item.truncated', 2000);
-  const second = await c.waitFor((r) => r.json?.type === 'response.done' && r !== cancelled, 10000, 0, 'the second response');
+  const second = await c.waitFor(
+    (r) => r.json?.type === 'response.done' && r !== cancelled,
+    10000,
+    0,
+    'the second response',
+  );
   c.close();
 
-  expect(cancelled.json!.response).toMatchObject({ status: 'cancelled', status_details: { type: 'cancelled', reason: 'turn_detected' }, output: [{ status: 'incomplete' }] });
+  expect(cancelled.json!.response).toMatchObject({
+    status: 'cancelled',
+    status_details: { type: 'cancelled', reason: 'turn_detected' },
+    output: [{ status: 'incomplete' }],
+  });
   const startedIdx = c.received.findIndex((r) => r.json?.type === 'input_audio_buffer.speech_started');
   expect(startedIdx).toBeLessThan(c.received.indexOf(cancelled));
-  const lateDeltas = c.received.filter((r) => r.json?.type === 'response.audio.delta' && r.json.item_id === itemId && r.atMs > cancelled.atMs);
+  const lateDeltas = c.received.filter(
+    (r) => r.json?.type === 'response.audio.delta' && r.json.item_id === itemId && r.atMs > cancelled.atMs,
+  );
   expect(lateDeltas).toHaveLength(0);
   expect(truncated.json).toMatchObject({ item_id: itemId, content_index: 0, audio_end_ms: 500 });
-  expect(second.json!.response).toMatchObject({ status: 'completed', output: [{ content: [{ transcript: 'Your deductible is 500 dollars.' }] }] });
+  expect(second.json!.response).toMatchObject({
+    status: 'completed',
+    output: [{ content: [{ transcript: 'Your deductible is 500 dollars.' }] }],
+  });
   const truth = agent.groundTruth('rt-barge')!;
   expect(Math.abs(truth.find((e) => e.event === 'stop_sent')!.atMs - cancelled.atMs)).toBeLessThanOrEqual(5);
   expect(truth.find((e) => e.event === 'truncate')).toMatchObject({ itemId, audioEndMs: 500 });
@@ -122,9 +208,14 @@ test('barge-in: speech during a response cancels it (turn_detected); truncate is
 
 test('response.cancel stops the response (client_cancelled); cancelling nothing and unknown items are errors', async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
-  const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-cancel&scenario=interruption`, { headers: { 'OpenAI-Beta': 'realtime=v1' } });
+  const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-cancel&scenario=interruption`, {
+    headers: { 'OpenAI-Beta': 'realtime=v1' },
+  });
   await c.waitType('session.created', 2000);
-  c.sendJson({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Options?' }] } });
+  c.sendJson({
+    type: 'conversation.item.create',
+    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Options?' }] },
+  });
   c.sendJson({ type: 'response.create' });
   await c.waitType('response.audio.delta', 5000);
   c.sendJson({ type: 'response.create' });
@@ -139,7 +230,11 @@ test('response.cancel stops the response (client_cancelled); cancelling nothing 
   c.close();
   expect(busy.json!.error).toMatchObject({ code: 'conversation_already_has_active_response' });
   expect(done.json!.response).toMatchObject({ status: 'cancelled', status_details: { reason: 'client_cancelled' } });
-  expect(notActive.json!.error).toMatchObject({ type: 'invalid_request_error', code: 'response_cancel_not_active', event_id: 'evt_client_1' });
+  expect(notActive.json!.error).toMatchObject({
+    type: 'invalid_request_error',
+    code: 'response_cancel_not_active',
+    event_id: 'evt_client_1',
+  });
   expect(badItem.json!.error).toMatchObject({ code: 'invalid_value' });
 });
 
@@ -160,16 +255,32 @@ test('manual turns: turn_detection null, commit, then response.create; an empty 
   c.close();
   expect(empty.json!.error).toMatchObject({ code: 'input_audio_buffer_commit_empty' });
   expect(c.messages('input_audio_buffer.speech_started')).toHaveLength(0);
-  expect(done.json!.response).toMatchObject({ status: 'completed', output: [{ content: [{ transcript: 'Of course. What is your question?' }] }] });
+  expect(done.json!.response).toMatchObject({
+    status: 'completed',
+    output: [{ content: [{ transcript: 'Of course. What is your question?' }] }],
+  });
 });
 
 test('Voice Live: /voice-live/realtime with 16 kHz input and Azure semantic VAD', async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
-  const c = await RecordingClient.open(`${agent.voiceLiveUrl}?api-version=2025-05-01-preview&model=gpt-4o&session_id=vl-rt&scenario=quick_question`);
+  const c = await RecordingClient.open(
+    `${agent.voiceLiveUrl}?api-version=2025-05-01-preview&model=gpt-4o&session_id=vl-rt&scenario=quick_question`,
+  );
   await c.waitType('session.created', 2000);
-  c.sendJson({ type: 'session.update', session: { input_audio_sampling_rate: 16000, turn_detection: { type: 'azure_semantic_vad', silence_duration_ms: 500 }, voice: { name: 'en-US-AvaNeural', type: 'azure-standard' } } });
+  c.sendJson({
+    type: 'session.update',
+    session: {
+      input_audio_sampling_rate: 16000,
+      turn_detection: { type: 'azure_semantic_vad', silence_duration_ms: 500 },
+      voice: { name: 'en-US-AvaNeural', type: 'azure-standard' },
+    },
+  });
   const updated = await c.waitType('session.updated', 2000);
-  expect(updated.json!.session).toMatchObject({ input_audio_sampling_rate: 16000, voice: 'en-US-AvaNeural', turn_detection: { type: 'azure_semantic_vad' } });
+  expect(updated.json!.session).toMatchObject({
+    input_audio_sampling_rate: 16000,
+    voice: 'en-US-AvaNeural',
+    turn_detection: { type: 'azure_semantic_vad' },
+  });
   await stream(c.ws, await callerSpeech('Hi there, I have a quick question'), 320, 16000, realtimeAppend);
   await c.waitType('response.done', 10000);
   c.close();
@@ -193,5 +304,12 @@ test('bad input gets error events and the session carries on', async () => {
   c.sendJson({ type: 'session.update', session: { instructions: 'still here' } });
   await c.waitType('session.updated', 2000);
   c.close();
-  expect(c.messages('error').map((m) => (m.error as { code: string }).code)).toEqual(['invalid_json', 'invalid_value', 'binary_not_supported', 'invalid_value', 'invalid_value', 'missing_type']);
+  expect(c.messages('error').map((m) => (m.error as { code: string }).code)).toEqual([
+    'invalid_json',
+    'invalid_value',
+    'binary_not_supported',
+    'invalid_value',
+    'invalid_value',
+    'missing_type',
+  ]);
 });

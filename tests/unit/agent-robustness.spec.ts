@@ -17,7 +17,8 @@ test.afterEach(async () => {
   agent = undefined;
 });
 
-const isCompleted = (r: Received) => r.json?.type === 'assistant' && (r.json.payload as { status?: string }).status === 'completed';
+const isCompleted = (r: Received) =>
+  r.json?.type === 'assistant' && (r.json.payload as { status?: string }).status === 'completed';
 
 test('browser transport: odd-length binary is ignored and counted, unknown JSON is ignored, and speech still makes a turn', async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false, replyDelayMs: 50 });
@@ -56,7 +57,13 @@ test('non-JSON text on the browser transport is a typed user message', async () 
 });
 
 test('abrupt disconnects mid-reply, mid-handshake and mid-stream: every session and timer is released', async () => {
-  agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: true, replyDelayMs: 50, faults: [{ fault: 'slow_handshake', delayMs: 300, everyNthSession: 5 }] });
+  agent = await createAgentServer({
+    port: 0,
+    logLevel: 'silent',
+    greeting: true,
+    replyDelayMs: 50,
+    faults: [{ fault: 'slow_handshake', delayMs: 300, everyNthSession: 5 }],
+  });
   const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   const baseline = timers();
   const clients: RecordingClient[] = [];
@@ -73,7 +80,10 @@ test('abrupt disconnects mid-reply, mid-handshake and mid-stream: every session 
     void stream(c.ws, quietNoise(2000), 320, 16000, binaryPcm);
   }
   await Promise.all(clients.map((c) => c.waitFor((r) => r.json?.type === 'audio_data', 3000)));
-  clients.forEach((c, i) => (i % 2 ? c.ws.terminate() : c.close()));
+  for (const [i, c] of clients.entries()) {
+    if (i % 2) c.ws.terminate();
+    else c.close();
+  }
   await expect.poll(() => agent!.activeSessions(), { timeout: 3000 }).toBe(0);
   await new Promise((r) => setTimeout(r, 400));
   expect(timers()).toBeLessThanOrEqual(baseline + 1);
@@ -87,7 +97,13 @@ test('abrupt disconnects mid-reply, mid-handshake and mid-stream: every session 
 
 test('ground truth over HTTP: 404 for unknown sessions, bounded to the last N sessions; JSONL files hold the same events', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-truth-'));
-  agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: true, groundTruthSessions: 3, groundTruthDir: dir });
+  agent = await createAgentServer({
+    port: 0,
+    logLevel: 'silent',
+    greeting: true,
+    groundTruthSessions: 3,
+    groundTruthDir: dir,
+  });
   for (let i = 1; i <= 5; i++) {
     const c = await RecordingClient.open(`${agent.wsUrl}?session_id=gt-${i}`);
     await c.waitFor((r) => r.json?.type === 'audio_data', 2000);
@@ -98,12 +114,19 @@ test('ground truth over HTTP: 404 for unknown sessions, bounded to the last N se
   const list = (await (await fetch(`${agent.url}/api/v1/ground-truth`)).json()) as { sessions: string[] };
   expect(list.sessions).toEqual(['gt-3', 'gt-4', 'gt-5']);
   expect((await fetch(`${agent.url}/api/v1/ground-truth/gt-1`)).status).toBe(404);
-  const served = ((await (await fetch(`${agent.url}/api/v1/ground-truth/gt-5`)).json()) as { events: TruthEvent[] }).events;
+  const served = ((await (await fetch(`${agent.url}/api/v1/ground-truth/gt-5`)).json()) as { events: TruthEvent[] })
+    .events;
   await agent.close();
   agent = undefined;
-  const lines = fs.readFileSync(path.join(dir, 'gt-5.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TruthEvent);
+  const lines = fs
+    .readFileSync(path.join(dir, 'gt-5.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TruthEvent);
   expect(lines).toEqual(served);
-  expect(lines.map((e) => e.event)).toEqual(expect.arrayContaining(['session_open', 'reply_scheduled', 'first_frame_sent', 'session_close']));
+  expect(lines.map((e) => e.event)).toEqual(
+    expect.arrayContaining(['session_open', 'reply_scheduled', 'first_frame_sent', 'session_close']),
+  );
   expect(fs.readdirSync(dir).sort()).toEqual(['gt-1.jsonl', 'gt-2.jsonl', 'gt-3.jsonl', 'gt-4.jsonl', 'gt-5.jsonl']);
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -115,8 +138,15 @@ test('a reconnect with the same session id continues its ground truth as connect
     c.close();
     await c.waitClosed(2000);
   }
-  await expect.poll(() => agent!.groundTruth('again')!.filter((e) => e.event === 'session_close').length, { timeout: 2000 }).toBe(2);
-  expect(agent.groundTruth('again')!.filter((e) => e.event === 'session_open').map((e) => e.connection)).toEqual([1, 2]);
+  await expect
+    .poll(() => agent!.groundTruth('again')!.filter((e) => e.event === 'session_close').length, { timeout: 2000 })
+    .toBe(2);
+  expect(
+    agent
+      .groundTruth('again')!
+      .filter((e) => e.event === 'session_open')
+      .map((e) => e.connection),
+  ).toEqual([1, 2]);
 });
 
 test('bad options stop the agent with a message naming the variable', () => {
@@ -128,7 +158,11 @@ test('bad options stop the agent with a message naming the variable', () => {
   expect(bad({ AGENT_FALSE_ALARM: 'maybe' })).toThrow(/AGENT_FALSE_ALARM.*ignore, resume/);
   expect(bad({ AGENT_FAULTS: '{"fault":"stall"}' })).toThrow(/AGENT_FAULTS/);
   expect(bad({ AGENT_SCENARIOS_FILE: '/nonexistent.json' })).not.toThrow(); // read when the agent starts
-  expect(loadAgentOptions({ AGENT_REPLY_DELAY_MS: '250', AGENT_SEED: '9' })).toMatchObject({ replyDelayMs: 250, seed: 9, profile: { name: 'fast' } });
+  expect(loadAgentOptions({ AGENT_REPLY_DELAY_MS: '250', AGENT_SEED: '9' })).toMatchObject({
+    replyDelayMs: 250,
+    seed: 9,
+    profile: { name: 'fast' },
+  });
 });
 
 test('a transport bug while streaming ends that session with 1011; the agent process carries on', async () => {
@@ -144,14 +178,37 @@ test('a transport bug while streaming ends that session with 1011; the agent pro
   const truth = new GroundTruthStore(10).open('buggy');
   const closes: Array<[number, string]> = [];
   const warnings: string[] = [];
-  const engine = new TurnEngine({
-    opts, transport: 'browser', ordinal: 1, scenario: undefined, script: new ReplyScript([]), voice: await loadVoiceBank('flite-kal16', [], [16000]),
-    outputRateHz: 16000, frameMs: 50, faults: new FaultPlan([]), rng: createRng(1), truth, stats: new AgentStats(), vad: await createVad(), log: { info: () => {}, warn: (l) => warnings.push(l) },
-  }, {
-    frame: (_r, _f, index) => { if (index === 2) throw new Error('encoder exploded'); },
-    stop: () => {}, error: () => {}, malformed: () => {}, drop: () => {}, idle: () => {},
-    close: (code, reason) => { closes.push([code, reason]); },
-  });
+  const engine = new TurnEngine(
+    {
+      opts,
+      transport: 'browser',
+      ordinal: 1,
+      scenario: undefined,
+      script: new ReplyScript([]),
+      voice: await loadVoiceBank('flite-kal16', [], [16000]),
+      outputRateHz: 16000,
+      frameMs: 50,
+      faults: new FaultPlan([]),
+      rng: createRng(1),
+      truth,
+      stats: new AgentStats(),
+      vad: await createVad(),
+      log: { info: () => {}, warn: (l) => warnings.push(l) },
+    },
+    {
+      frame: (_r, _f, index) => {
+        if (index === 2) throw new Error('encoder exploded');
+      },
+      stop: () => {},
+      error: () => {},
+      malformed: () => {},
+      drop: () => {},
+      idle: () => {},
+      close: (code, reason) => {
+        closes.push([code, reason]);
+      },
+    },
+  );
   engine.greet();
   await expect.poll(() => closes.length, { timeout: 2000 }).toBe(1);
   expect(closes[0]).toEqual([1011, 'internal error']);

@@ -30,7 +30,8 @@ const REFUSAL: Record<Exclude<Answer, 'ok'>, string> = {
   429: 'Unable to contact server. StatusCode: 1006,\n                    wss://westus2.tts.speech.microsoft.com/tts/cognitiveservices/websocket/v1 Reason:  Unexpected server response: 429',
   // Echoes the key, as a careless proxy might: it must still never reach a file or a message.
   401: `Unable to contact server. StatusCode: 1006,\n wss://westus2.tts.speech.microsoft.com/tts/cognitiveservices/websocket/v1?Ocp-Apim-Subscription-Key=${KEY} Reason:  Unexpected server response: 401`,
-  network: 'Unable to contact server. StatusCode: 1006,\n                    wss://westus2.tts.speech.microsoft.com/tts/cognitiveservices/websocket/v1 Reason:  getaddrinfo ENOTFOUND westus2.tts.speech.microsoft.com',
+  network:
+    'Unable to contact server. StatusCode: 1006,\n                    wss://westus2.tts.speech.microsoft.com/tts/cognitiveservices/websocket/v1 Reason:  getaddrinfo ENOTFOUND westus2.tts.speech.microsoft.com',
 };
 
 /** What the fake service speaks: Flite audio of the SSML's text, so bounds and loading are real. */
@@ -47,7 +48,13 @@ interface FakeService {
 }
 
 function fakeService(answer: (requestNo: number) => Answer): FakeService {
-  const service: FakeService = { requests: [], configs: [], factory: () => { throw new Error('unset'); } };
+  const service: FakeService = {
+    requests: [],
+    configs: [],
+    factory: () => {
+      throw new Error('unset');
+    },
+  };
   service.factory = (config) => {
     service.configs.push(config);
     const synth: SsmlSynthesizer = {
@@ -62,11 +69,16 @@ function fakeService(answer: (requestNo: number) => Answer): FakeService {
             return;
           }
           const props = new sdk.PropertyCollection();
-          props.setProperty('CancellationErrorCode', sdk.CancellationErrorCode[sdk.CancellationErrorCode.ConnectionFailure]);
+          props.setProperty(
+            'CancellationErrorCode',
+            sdk.CancellationErrorCode[sdk.CancellationErrorCode.ConnectionFailure],
+          );
           cb(new sdk.SpeechSynthesisResult(`r${n}`, sdk.ResultReason.Canceled, undefined, REFUSAL[a], props));
         }, 2);
       },
-      close(cb) { cb?.(); },
+      close(cb) {
+        cb?.();
+      },
     };
     return synth;
   };
@@ -79,9 +91,22 @@ async function generate(service: FakeService, engine: 'auto' | 'azure', extra: P
   const progress: string[] = [];
   const sleeps: number[] = [];
   const run = ensureCallerAudio({
-    dir, scenarios, voices: [JENNY], maxTurns: 3, engine,
-    azure: { credentials, factory: service.factory, sleep: async (ms) => { sleeps.push(ms); }, retryDelayMs: 500, throttleRetries: 2 },
-    onNotice: (l) => notices.push(l), onProgress: (p) => progress.push(JSON.stringify(p)),
+    dir,
+    scenarios,
+    voices: [JENNY],
+    maxTurns: 3,
+    engine,
+    azure: {
+      credentials,
+      factory: service.factory,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      retryDelayMs: 500,
+      throttleRetries: 2,
+    },
+    onNotice: (l) => notices.push(l),
+    onProgress: (p) => progress.push(JSON.stringify(p)),
     ...extra,
   });
   const result = await run.catch((e: Error) => e);
@@ -105,27 +130,39 @@ test('success: raw 16 kHz PCM in the asked voice, SSML with prosody and spelled 
   expect(service.configs).toHaveLength(1); // one connection for the whole run
   expect(service.requests[0]).toContain(`<voice name="${JENNY}">`);
   expect(service.requests[0]).toContain('<mstts:express-as style="chat">');
-  expect(service.requests[0]).toMatch(/<prosody rate="[+-]\d+%" pitch="[+-]\d+%">Hello, my name is Alice Brown, my social is one two three four/);
+  expect(service.requests[0]).toMatch(
+    /<prosody rate="[+-]\d+%" pitch="[+-]\d+%">Hello, my name is Alice Brown, my social is one two three four/,
+  );
   expect(service.requests[1]).toContain('I&apos;m calling about my auto insurance policy');
   const entries = readManifest(dir);
-  expect(entries.map((e) => [e.engine, e.voice, e.caller, e.style])).toEqual(Array(3).fill(['azure', JENNY, JENNY, 'chat']));
+  expect(entries.map((e) => [e.engine, e.voice, e.caller, e.style])).toEqual(
+    Array(3).fill(['azure', JENNY, JENNY, 'chat']),
+  );
   const [track] = await loadCallerTracks(dir);
   expect(track!.voice).toBe(JENNY);
   expect(track!.turns.map((t) => t.turnIndex)).toEqual([1, 2, 3]);
 });
 
 test('429: retried with back-off, then an error with --engine azure, or the offline engine per file with auto', async () => {
-  const strict = await generate(fakeService(() => '429'), 'azure');
+  const strict = await generate(
+    fakeService(() => '429'),
+    'azure',
+  );
   expect(strict.result).toBeInstanceOf(AzureSpeechError);
   const err = strict.result as AzureSpeechError;
   expect(err.kind).toBe('throttled');
-  expect(err.message).toMatch(/Azure Speech throttled the request \(HTTP 429 Too Many Requests\) for en-US-JennyMultilingualNeural after 3 attempts/);
+  expect(err.message).toMatch(
+    /Azure Speech throttled the request \(HTTP 429 Too Many Requests\) for en-US-JennyMultilingualNeural after 3 attempts/,
+  );
   expect(strict.sleeps).toEqual([500, 1000]);
   expect(fs.existsSync(path.join(strict.dir, 'manifest.jsonl'))).toBe(false);
 
   // Throttled file after file: after three, Azure is not asked again in this run.
   const exhausted = fakeService(() => '429');
-  const gaveUp = await generate(exhausted, 'auto', { scenarios: pickScenarios(builtInScenarios(), ['insurance_inquiry']), maxTurns: 5 });
+  const gaveUp = await generate(exhausted, 'auto', {
+    scenarios: pickScenarios(builtInScenarios(), ['insurance_inquiry']),
+    maxTurns: 5,
+  });
   expect(gaveUp.result).toMatchObject({ generated: 5, byEngine: { flite: 5, azure: 0 }, fallbacks: 5 });
   expect(exhausted.requests).toHaveLength(3 * 3);
 
@@ -145,9 +182,14 @@ test('429: retried with back-off, then an error with --engine azure, or the offl
 });
 
 test('401: a clear credentials error, and no further requests once Azure has refused the key', async () => {
-  const strict = await generate(fakeService(() => '401'), 'azure');
+  const strict = await generate(
+    fakeService(() => '401'),
+    'azure',
+  );
   expect((strict.result as AzureSpeechError).kind).toBe('auth');
-  expect((strict.result as Error).message).toMatch(/Azure Speech rejected the credentials \(HTTP 401\/403\).*check AZURE_SPEECH_KEY, and that AZURE_SPEECH_REGION="westus2"/);
+  expect((strict.result as Error).message).toMatch(
+    /Azure Speech rejected the credentials \(HTTP 401\/403\).*check AZURE_SPEECH_KEY, and that AZURE_SPEECH_REGION="westus2"/,
+  );
   expectNoKey(strict.dir, [(strict.result as Error).message, ...strict.notices]);
 
   const service = fakeService(() => '401');
@@ -159,9 +201,14 @@ test('401: a clear credentials error, and no further requests once Azure has ref
 });
 
 test('network failure: a clear message, offline stand-ins with auto, and Azure retried (replacing them) once it answers', async () => {
-  const strict = await generate(fakeService(() => 'network'), 'azure');
+  const strict = await generate(
+    fakeService(() => 'network'),
+    'azure',
+  );
   expect((strict.result as AzureSpeechError).kind).toBe('network');
-  expect((strict.result as Error).message).toMatch(/could not reach Azure Speech in region "westus2" \(network failure\).*ENOTFOUND/);
+  expect((strict.result as Error).message).toMatch(
+    /could not reach Azure Speech in region "westus2" \(network failure\).*ENOTFOUND/,
+  );
 
   const down = fakeService(() => 'network');
   const auto = await generate(down, 'auto');
@@ -179,11 +226,27 @@ test('network failure: a clear message, offline stand-ins with auto, and Azure r
 
 test('the real SDK against an unreachable region: an error naming the cause with --engine azure, offline files with auto, no key anywhere', () => {
   const dir = tempDir('audio-azure-cli');
-  const run = (engine: string) => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'harness/audio/cli.ts'),
-    '--dir', dir, '--engine', engine, '--scenarios', 'simple_query'], {
-    cwd: ROOT, encoding: 'utf8', timeout: 120_000,
-    env: { ...process.env, AZURE_SPEECH_KEY: KEY, AZURE_SPEECH_REGION: 'nosuchregion0' },
-  });
+  const run = (engine: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'harness/audio/cli.ts'),
+        '--dir',
+        dir,
+        '--engine',
+        engine,
+        '--scenarios',
+        'simple_query',
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, AZURE_SPEECH_KEY: KEY, AZURE_SPEECH_REGION: 'nosuchregion0' },
+      },
+    );
   const strict = run('azure');
   expect(strict.status).toBe(1);
   expect(strict.stderr).toMatch(/could not reach Azure Speech in region "nosuchregion0" \(network failure\)/);

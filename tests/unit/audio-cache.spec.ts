@@ -9,7 +9,13 @@ import { measureSpeechExtent } from '../../harness/audio/vad';
 import { knownSpeech, RATE_HZ, samplesOf, snapshot, tempDir } from '../helpers/audio-signals';
 
 /** Three quick_question turns copied unchanged from a Locust suite's neural (Azure Jenny) cache. */
-const LOCUST_CACHE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'data', 'audio', 'neural-jenny-quick');
+const LOCUST_CACHE = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'data',
+  'audio',
+  'neural-jenny-quick',
+);
 
 function copyCache(to: string): void {
   for (const f of fs.readdirSync(LOCUST_CACHE)) fs.copyFileSync(path.join(LOCUST_CACHE, f), path.join(to, f));
@@ -19,9 +25,24 @@ function copyCache(to: string): void {
 function cacheWith(filename: string, bytes: Uint8Array, entry: Record<string, unknown> = {}): string {
   const dir = tempDir('audio-input');
   fs.writeFileSync(path.join(dir, filename), bytes);
-  const line = { filename, path: filename, text: 'Can you help me check my account balance?', voice: 'test', sample_rate: 16000, style: 'neutral', rate: '+0%',
-    duration_seconds: 1, label: 'x', scenario: 'quick_question', turn_index: 1, turn_count: 1, created_at: '2025-01-01T00:00:00Z', hash: 'abc', ...entry };
-  fs.writeFileSync(path.join(dir, 'manifest.jsonl'), JSON.stringify(line) + '\n');
+  const line = {
+    filename,
+    path: filename,
+    text: 'Can you help me check my account balance?',
+    voice: 'test',
+    sample_rate: 16000,
+    style: 'neutral',
+    rate: '+0%',
+    duration_seconds: 1,
+    label: 'x',
+    scenario: 'quick_question',
+    turn_index: 1,
+    turn_count: 1,
+    created_at: '2025-01-01T00:00:00Z',
+    hash: 'abc',
+    ...entry,
+  };
+  fs.writeFileSync(path.join(dir, 'manifest.jsonl'), `${JSON.stringify(line)}\n`);
   return dir;
 }
 
@@ -30,13 +51,17 @@ test('a Locust neural cache loads unchanged: bounds measured at load, turns in t
   copyCache(dir);
   // Shuffle the manifest lines: order comes from turn_index, not from the file.
   const lines = fs.readFileSync(path.join(dir, 'manifest.jsonl'), 'utf8').split('\n').filter(Boolean);
-  fs.writeFileSync(path.join(dir, 'manifest.jsonl'), [lines[2], lines[0], lines[1]].join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'manifest.jsonl'), `${[lines[2], lines[0], lines[1]].join('\n')}\n`);
   const before = snapshot(dir);
   const tracks = await loadCallerTracks(dir);
   expect(tracks).toHaveLength(1);
   const [track] = tracks;
   expect(track).toMatchObject({ scenario: 'quick_question', voice: 'en-US-JennyMultilingualNeural', variant: '' });
-  expect(track!.turns.map((t) => t.text)).toEqual(['Hi there, I have a quick question', 'Can you help me check my account balance?', "Thanks, that's all I needed to know"]);
+  expect(track!.turns.map((t) => t.text)).toEqual([
+    'Hi there, I have a quick question',
+    'Can you help me check my account balance?',
+    "Thanks, that's all I needed to know",
+  ]);
   for (const t of track!.turns) {
     expect(t.samples.length).toBe(fs.statSync(t.file).size / 2);
     // Neural TTS leaves ~100-200 ms before the words and a few hundred after.
@@ -53,7 +78,9 @@ test('a raw PCM file with an odd byte count is rejected naming the file', async 
   const dir = cacheWith('odd.pcm', new Uint8Array(3201));
   const err = await loadCallerTracks(dir).catch((e: Error) => e);
   expect(err).toBeInstanceOf(AudioFormatError);
-  expect((err as Error).message).toBe(`${path.join(dir, 'odd.pcm')}: odd byte count 3201: not 16-bit PCM (truncated or another format)`);
+  expect((err as Error).message).toBe(
+    `${path.join(dir, 'odd.pcm')}: odd byte count 3201: not 16-bit PCM (truncated or another format)`,
+  );
 });
 
 test('a WAV at 44.1 kHz stereo is downmixed and resampled to 16 kHz with its speech where it was', async () => {
@@ -87,11 +114,15 @@ test('a WAV at 44.1 kHz stereo is downmixed and resampled to 16 kHz with its spe
 
 test('raw PCM at another rate and unsupported WAV encodings are rejected naming the file', async () => {
   const rawAt8k = cacheWith('turn.pcm', new Uint8Array(3200), { sample_rate: 8000 });
-  await expect(loadCallerTracks(rawAt8k)).rejects.toThrow(`${path.join(rawAt8k, 'turn.pcm')}: manifest says 8000 Hz; raw PCM must be 16000 Hz`);
+  await expect(loadCallerTracks(rawAt8k)).rejects.toThrow(
+    `${path.join(rawAt8k, 'turn.pcm')}: manifest says 8000 Hz; raw PCM must be 16000 Hz`,
+  );
   const wav = encodeWav(new Int16Array(1600), 16000);
   new DataView(wav.buffer).setUint16(34, 24, true); // claims 24-bit samples
   const dir24 = cacheWith('turn.wav', wav);
-  await expect(loadCallerTracks(dir24)).rejects.toThrow(`${path.join(dir24, 'turn.wav')}: unsupported WAV encoding (codec 1, 24 bit)`);
+  await expect(loadCallerTracks(dir24)).rejects.toThrow(
+    `${path.join(dir24, 'turn.wav')}: unsupported WAV encoding (codec 1, 24 bit)`,
+  );
 });
 
 test('empty, truncated and incomplete manifest lines are reported with file and line; missing audio names the file', async () => {
@@ -103,7 +134,10 @@ test('empty, truncated and incomplete manifest lines are reported with file and 
     [`${lines[0]}\n\n${lines[1]}\n`, `${manifest}:2: empty line (a truncated or lost record)`],
     [`${lines[0]}\n${lines[1]}\n${lines[2]!.slice(0, 100)}`, `${manifest}:3: not valid JSON`],
     [`${lines[0]}\n[1, 2]\n`, `${manifest}:2: expected a JSON object`],
-    [`${lines[0]}\n{"filename": "../etc/passwd", "text": "x", "sample_rate": 16000, "scenario": "s", "turn_index": 1}\n`, `${manifest}:2: filename "../etc/passwd" must be a plain file name inside the cache`],
+    [
+      `${lines[0]}\n{"filename": "../etc/passwd", "text": "x", "sample_rate": 16000, "scenario": "s", "turn_index": 1}\n`,
+      `${manifest}:2: filename "../etc/passwd" must be a plain file name inside the cache`,
+    ],
   ];
   for (const [text, message] of cases) {
     fs.writeFileSync(manifest, text);
@@ -111,7 +145,7 @@ test('empty, truncated and incomplete manifest lines are reported with file and 
     expect(err).toBeInstanceOf(ManifestError);
     expect((err as Error).message.startsWith(message), (err as Error).message).toBe(true);
   }
-  fs.writeFileSync(manifest, lines.join('\n') + '\n');
+  fs.writeFileSync(manifest, `${lines.join('\n')}\n`);
   const gone = JSON.parse(lines[1]!).filename as string;
   fs.rmSync(path.join(dir, gone));
   await expect(loadCallerTracks(dir)).rejects.toThrow(`${path.join(dir, gone)}: listed in manifest.jsonl but missing`);

@@ -18,14 +18,26 @@ const quick = pickScenarios(scenarios, ['quick_question']);
 function audioCli(args: string[], env: Record<string, string | undefined> = {}) {
   const started = Date.now();
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'harness/audio/cli.ts'), ...args], {
-    cwd: ROOT, env: { ...process.env, AZURE_SPEECH_KEY: '', AZURE_SPEECH_REGION: '', ...env }, encoding: 'utf8', timeout: 120_000,
+    cwd: ROOT,
+    env: { ...process.env, AZURE_SPEECH_KEY: '', AZURE_SPEECH_REGION: '', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, elapsedMs: Date.now() - started };
 }
 
 test('offline generation of both seed scenarios with two voices takes under 20 s; a second run generates nothing', async () => {
   const dir = tempDir('audio-perf');
-  const first = audioCli(['--dir', dir, '--scenarios', 'insurance_inquiry', 'quick_question', '--voices', 'flite-slt', 'flite-rms']);
+  const first = audioCli([
+    '--dir',
+    dir,
+    '--scenarios',
+    'insurance_inquiry',
+    'quick_question',
+    '--voices',
+    'flite-slt',
+    'flite-rms',
+  ]);
   expect(first.code, first.stderr).toBe(0);
   expect(first.elapsedMs).toBeLessThan(20_000);
   const entries = readManifest(dir);
@@ -34,23 +46,73 @@ test('offline generation of both seed scenarios with two voices takes under 20 s
   const before = snapshot(dir);
   const mtimes = fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
 
-  const second = audioCli(['--dir', dir, '--scenarios', 'insurance_inquiry', 'quick_question', '--voices', 'flite-slt', 'flite-rms']);
+  const second = audioCli([
+    '--dir',
+    dir,
+    '--scenarios',
+    'insurance_inquiry',
+    'quick_question',
+    '--voices',
+    'flite-slt',
+    'flite-rms',
+  ]);
   expect(second.code, second.stderr).toBe(0);
   expect(snapshot(dir)).toEqual(before);
   expect(fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs)).toEqual(mtimes);
-  test.info().annotations.push({ type: 'generation-time-ms', description: `first ${first.elapsedMs}, second ${second.elapsedMs} (both include node + tsx start-up)` });
+  test.info().annotations.push({
+    type: 'generation-time-ms',
+    description: `first ${first.elapsedMs}, second ${second.elapsedMs} (both include node + tsx start-up)`,
+  });
 });
 
 test('every built-in scenario is generated with all its turns, Locust fields and the transform, and loads in turn order', async () => {
   const dir = tempDir('audio-all');
-  const result = await ensureCallerAudio({ dir, scenarios: [...scenarios.values()], voices: ['flite-awb'], engine: 'offline', realism: { seed: 3 } });
+  const result = await ensureCallerAudio({
+    dir,
+    scenarios: [...scenarios.values()],
+    voices: ['flite-awb'],
+    engine: 'offline',
+    realism: { seed: 3 },
+  });
   const turnTotal = [...scenarios.values()].reduce((n, s) => n + s.turns.length, 0);
-  expect(result).toMatchObject({ generated: turnTotal, total: turnTotal, byEngine: { flite: turnTotal, azure: 0 }, fallbacks: 0 });
+  expect(result).toMatchObject({
+    generated: turnTotal,
+    total: turnTotal,
+    byEngine: { flite: turnTotal, azure: 0 },
+    fallbacks: 0,
+  });
   const entries = readManifest(dir);
   for (const e of entries) {
-    for (const key of ['filename', 'path', 'text', 'voice', 'sample_rate', 'style', 'rate', 'duration_seconds', 'label', 'scenario',
-      'turn_index', 'turn_count', 'created_at', 'hash', 'speech_start_ms', 'speech_end_ms', 'engine', 'caller', 'variant', 'pitch',
-      'seed', 'noise_seed', 'noise', 'snr_db', 'telephone', 'level_dbfs', 'lead_silence_ms', 'trail_silence_ms']) {
+    for (const key of [
+      'filename',
+      'path',
+      'text',
+      'voice',
+      'sample_rate',
+      'style',
+      'rate',
+      'duration_seconds',
+      'label',
+      'scenario',
+      'turn_index',
+      'turn_count',
+      'created_at',
+      'hash',
+      'speech_start_ms',
+      'speech_end_ms',
+      'engine',
+      'caller',
+      'variant',
+      'pitch',
+      'seed',
+      'noise_seed',
+      'noise',
+      'snr_db',
+      'telephone',
+      'level_dbfs',
+      'lead_silence_ms',
+      'trail_silence_ms',
+    ]) {
       expect(e, `${e.filename} lacks ${key}`).toHaveProperty(key);
     }
     expect(e.filename).toBe(`${e.scenario.replace(/_/g, '-')}-turn-${e.turn_index}-of-${e.turn_count}_${e.hash}.pcm`);
@@ -79,13 +141,42 @@ test('every built-in scenario is generated with all its turns, Locust fields and
 test('transform options are part of the content address; a new seed replaces the old files of that caller', async () => {
   const dir = tempDir('audio-variants');
   const clean = await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-slt'], realism: { seed: 1 } });
-  const noisy = await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-slt'], realism: { seed: 1, noise: 'street', snrDb: 15, telephone: 'band-8k' } });
+  const noisy = await ensureCallerAudio({
+    dir,
+    scenarios: quick,
+    voices: ['flite-slt'],
+    realism: { seed: 1, noise: 'street', snrDb: 15, telephone: 'band-8k' },
+  });
   expect([clean.generated, noisy.generated]).toEqual([3, 3]);
-  expect((await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-slt'], realism: { seed: 1, noise: 'street', snrDb: 15, telephone: 'band-8k' } })).generated).toBe(0);
-  expect((await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-slt'], realism: { seed: 1, noise: 'street', snrDb: 16, telephone: 'band-8k' } })).generated).toBe(3);
+  expect(
+    (
+      await ensureCallerAudio({
+        dir,
+        scenarios: quick,
+        voices: ['flite-slt'],
+        realism: { seed: 1, noise: 'street', snrDb: 15, telephone: 'band-8k' },
+      })
+    ).generated,
+  ).toBe(0);
+  expect(
+    (
+      await ensureCallerAudio({
+        dir,
+        scenarios: quick,
+        voices: ['flite-slt'],
+        realism: { seed: 1, noise: 'street', snrDb: 16, telephone: 'band-8k' },
+      })
+    ).generated,
+  ).toBe(3);
   let entries = readManifest(dir);
-  expect(new Set(entries.map((e) => e.variant))).toEqual(new Set(['clean', 'street-15db+phone-8k', 'street-16db+phone-8k']));
-  expect(entries.filter((e) => e.variant === 'street-15db+phone-8k').every((e) => e.noise === 'street' && e.snr_db === 15 && e.telephone === 'band-8k')).toBe(true);
+  expect(new Set(entries.map((e) => e.variant))).toEqual(
+    new Set(['clean', 'street-15db+phone-8k', 'street-16db+phone-8k']),
+  );
+  expect(
+    entries
+      .filter((e) => e.variant === 'street-15db+phone-8k')
+      .every((e) => e.noise === 'street' && e.snr_db === 15 && e.telephone === 'band-8k'),
+  ).toBe(true);
   const tracks = await loadCallerTracks(dir);
   expect(tracks.map((t) => t.variant).sort()).toEqual(['clean', 'street-15db+phone-8k', 'street-16db+phone-8k']);
 
@@ -101,7 +192,7 @@ test('lines from an older cache of this harness (no caller or variant recorded) 
   await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-rms'], realism: { seed: 5 } });
   const manifest = path.join(dir, 'manifest.jsonl');
   const older = readManifest(dir).map(({ caller: _c, variant: _v, ...rest }) => rest);
-  fs.writeFileSync(manifest, older.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  fs.writeFileSync(manifest, `${older.map((e) => JSON.stringify(e)).join('\n')}\n`);
   expect((await loadCallerTracks(dir)).map((t) => t.variant)).toEqual(['clean']);
   await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-rms'], realism: { seed: 6 } });
   expect(readManifest(dir).map((e) => e.seed)).toEqual([6, 6, 6]);
@@ -116,12 +207,17 @@ test('a bad manifest line stops generation with file and line, and nothing in th
   const cases: Array<[string, RegExp]> = [
     [`${good[0]}\n${good[1]!.slice(0, 40)}\n`, /manifest\.jsonl:2: not valid JSON/],
     [`${good[0]}\n\n${good[1]}\n`, /manifest\.jsonl:2: empty line/],
-    [`${good[0]}\n{"filename":"x.pcm","text":"hi","sample_rate":16000,"scenario":"quick_question"}\n`, /manifest\.jsonl:2: field "turn_index" must be a number/],
+    [
+      `${good[0]}\n{"filename":"x.pcm","text":"hi","sample_rate":16000,"scenario":"quick_question"}\n`,
+      /manifest\.jsonl:2: field "turn_index" must be a number/,
+    ],
   ];
   for (const [text, message] of cases) {
     fs.writeFileSync(manifest, text);
     const before = snapshot(dir);
-    const err = await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-slt', 'flite-rms'] }).catch((e: Error) => e);
+    const err = await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-slt', 'flite-rms'] }).catch(
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(ManifestError);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).toContain(manifest);
@@ -155,9 +251,18 @@ test('--clear-cache removes the manifest and the audio, and leaves other files',
 test('the CLI names unknown scenarios, voices and bad values with what is allowed, and writes nothing', () => {
   const dir = tempDir('audio-cli');
   const cases: Array<[string[], RegExp]> = [
-    [['--scenarios', 'no_such'], /unknown scenario "no_such"; known scenarios: insurance_inquiry, quick_question, simple_query, tool_call, interruption, false_alarm/],
-    [['--voices', 'robot'], /unknown voice "robot".*known voices: offline flite-slt, flite-rms, flite-awb, flite-kal16, flite-kal; Azure neural voices/],
-    [['--engine', 'offline', '--voices', 'en-US-JennyMultilingualNeural'], /an Azure voice, and --engine offline speaks only offline voices/],
+    [
+      ['--scenarios', 'no_such'],
+      /unknown scenario "no_such"; known scenarios: insurance_inquiry, quick_question, simple_query, tool_call, interruption, false_alarm/,
+    ],
+    [
+      ['--voices', 'robot'],
+      /unknown voice "robot".*known voices: offline flite-slt, flite-rms, flite-awb, flite-kal16, flite-kal; Azure neural voices/,
+    ],
+    [
+      ['--engine', 'offline', '--voices', 'en-US-JennyMultilingualNeural'],
+      /an Azure voice, and --engine offline speaks only offline voices/,
+    ],
     [['--max-turns', 'two'], /--max-turns "two" is not valid: expected an integer from 0 to 1000/],
     [['--noise', 'rain'], /--noise "rain" is not valid: expected one of none, office, street/],
     [['--lead-silence-ms', '500-100'], /--lead-silence-ms "500-100" is not valid/],
@@ -204,15 +309,34 @@ test('the CLI reads its flags with the shared option specs: lists, --opt=value, 
   expect(help).toContain('(default 150-450 ms)');
 });
 
-test('--scenarios-file adds the user\'s scenarios (same format as scenarios.json); a bad one is named with scenario and turn', () => {
+test("--scenarios-file adds the user's scenarios (same format as scenarios.json); a bad one is named with scenario and turn", () => {
   const dir = tempDir('audio-userfile');
   const file = path.join(dir, 'my-scenarios.json');
-  fs.writeFileSync(file, JSON.stringify({ billing: { description: 'A billing question', turns: [{ text: 'Why is my bill 40 dollars higher?', expect: ['bill'] }] } }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      billing: {
+        description: 'A billing question',
+        turns: [{ text: 'Why is my bill 40 dollars higher?', expect: ['bill'] }],
+      },
+    }),
+  );
   const cache = path.join(dir, 'cache');
-  const ok = audioCli(['--dir', cache, '--scenarios-file', file, '--scenarios', 'billing', 'simple_query', '--voices', 'flite-kal16']);
+  const ok = audioCli([
+    '--dir',
+    cache,
+    '--scenarios-file',
+    file,
+    '--scenarios',
+    'billing',
+    'simple_query',
+    '--voices',
+    'flite-kal16',
+  ]);
   expect(ok.code, ok.stderr).toBe(0);
   expect(readManifest(cache).map((e) => [e.scenario, e.text])).toEqual([
-    ['billing', 'Why is my bill 40 dollars higher?'], ['simple_query', 'What are your opening hours on Saturday?'],
+    ['billing', 'Why is my bill 40 dollars higher?'],
+    ['simple_query', 'What are your opening hours on Saturday?'],
   ]);
   fs.writeFileSync(file, JSON.stringify({ billing: { turns: [{ text: 'Hi' }, { text: 'Bye', timeoutSec: -1 }] } }));
   const bad = audioCli(['--dir', cache, '--scenarios-file', file, '--scenarios', 'billing']);

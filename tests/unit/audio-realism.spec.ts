@@ -3,12 +3,27 @@ import { bandPass, filter, responseDb, telephoneBandSections, telephoneChannel }
 import { generateNoise, pink } from '../../harness/audio/noise';
 import { floatToInt16, int16ToFloat } from '../../harness/audio/pcm';
 import { createRng } from '../../harness/random';
-import { activeRms, applyTransform, DEFAULT_REALISM, drawTransform, renderScene, type TransformParams } from '../../harness/audio/realism';
+import {
+  activeRms,
+  applyTransform,
+  DEFAULT_REALISM,
+  drawTransform,
+  renderScene,
+  type TransformParams,
+} from '../../harness/audio/realism';
 import { measureSpeechExtent } from '../../harness/audio/vad';
 import { knownSpeech, msOf, powerDb, RATE_HZ, samplesOf, tone } from '../helpers/audio-signals';
 
 const params = (over: Partial<TransformParams>): TransformParams => ({
-  seed: 1, noiseSeed: 7, noise: 'none', snrDb: null, telephone: 'none', levelDbfs: -24, leadSilenceMs: 700, trailSilenceMs: 900, ...over,
+  seed: 1,
+  noiseSeed: 7,
+  noise: 'none',
+  snrDb: null,
+  telephone: 'none',
+  levelDbfs: -24,
+  leadSilenceMs: 700,
+  trailSilenceMs: 900,
+  ...over,
 });
 
 const SENTENCES = [
@@ -27,7 +42,10 @@ test('speech bounds are within 60 ms of the known speech, clean and with office 
     const truth = { startMs: 700, endMs: 700 + msOf(s.length) };
     for (const noise of ['none', 'office', 'street'] as const) {
       for (const telephone of ['none', 'band-8k'] as const) {
-        const out = await renderScene(clean, params({ noise, snrDb: noise === 'none' ? null : 10, noiseSeed: 11 + k, telephone }));
+        const out = await renderScene(
+          clean,
+          params({ noise, snrDb: noise === 'none' ? null : 10, noiseSeed: 11 + k, telephone }),
+        );
         expect(out.samples.length).toBe(clean.length);
         const what = `${SENTENCES[k]!.text} (${noise}, ${telephone})`;
         const startErr = Math.abs(out.speechStartMs - truth.startMs);
@@ -42,7 +60,10 @@ test('speech bounds are within 60 ms of the known speech, clean and with office 
     expect(Math.abs(direct.speechStartMs - truth.startMs)).toBeLessThanOrEqual(60);
     expect(Math.abs(direct.speechEndMs - truth.endMs)).toBeLessThanOrEqual(60);
   }
-  test.info().annotations.push({ type: 'vad-bound-error-ms', description: `max ${Math.max(...errorsMs)}, mean ${(errorsMs.reduce((a, b) => a + b, 0) / errorsMs.length).toFixed(1)}` });
+  test.info().annotations.push({
+    type: 'vad-bound-error-ms',
+    description: `max ${Math.max(...errorsMs)}, mean ${(errorsMs.reduce((a, b) => a + b, 0) / errorsMs.length).toFixed(1)}`,
+  });
 });
 
 test('the generation pipeline puts the drawn silences around the speech, whatever the engine left at its edges', async () => {
@@ -53,7 +74,10 @@ test('the generation pipeline puts the drawn silences around the speech, whateve
   raw.set(hiss(samplesOf(400)));
   raw.set(s!, samplesOf(400));
   raw.set(hiss(samplesOf(300)), samplesOf(400) + s!.length);
-  for (const [leadSilenceMs, trailSilenceMs] of [[150, 300], [450, 700]] as const) {
+  for (const [leadSilenceMs, trailSilenceMs] of [
+    [150, 300],
+    [450, 700],
+  ] as const) {
     const out = await applyTransform(raw, params({ leadSilenceMs, trailSilenceMs }));
     expect(Math.abs(out.speechStartMs - leadSilenceMs)).toBeLessThanOrEqual(60);
     expect(Math.abs(msOf(out.samples.length) - out.speechEndMs - trailSilenceMs)).toBeLessThanOrEqual(60);
@@ -72,7 +96,9 @@ test('noise is mixed at the asked SNR, over the speech, and the same seed gives 
       const from = samplesOf(clean.speechStartMs);
       const to = samplesOf(clean.speechEndMs);
       const measured = powerDb(c, from, to) - powerDb(n);
-      expect(Math.abs(measured - snrDb), `${noise} at ${snrDb} dB measured ${measured.toFixed(2)} dB`).toBeLessThan(0.3);
+      expect(Math.abs(measured - snrDb), `${noise} at ${snrDb} dB measured ${measured.toFixed(2)} dB`).toBeLessThan(
+        0.3,
+      );
       // Noise fills the silences too: a room is never digitally silent.
       expect(powerDb(n, 0, samplesOf(500))).toBeGreaterThan(powerDb(c, from, to) - snrDb - 10);
       expect(noisy.speechStartMs).toBe(clean.speechStartMs);
@@ -91,7 +117,8 @@ test('street noise is pink-like and office noise fluctuates like babble', () => 
   const street = generateNoise('street', lengthSamples, RATE_HZ, createRng(3));
   const office = generateNoise('office', lengthSamples, RATE_HZ, createRng(3));
   // Octave-band power through a band-pass (Q = sqrt 2 spans one octave).
-  const bandDb = (x: Float32Array, lowHz: number, highHz: number) => powerDb(filter(x, [bandPass(Math.sqrt(lowHz * highHz), RATE_HZ, Math.SQRT2)]));
+  const bandDb = (x: Float32Array, lowHz: number, highHz: number) =>
+    powerDb(filter(x, [bandPass(Math.sqrt(lowHz * highHz), RATE_HZ, Math.SQRT2)]));
   // Pink noise has equal power per octave (white gains 3 dB per octave); street adds traffic rumble, so lows dominate.
   const steady = pink(lengthSamples, createRng(4));
   expect(Math.abs(bandDb(steady, 250, 500) - bandDb(steady, 2000, 4000))).toBeLessThan(1.5);

@@ -4,7 +4,13 @@ import { expect, test } from '@playwright/test';
 import { runLoad } from '../helpers/run-load';
 
 /** quick_question from a Locust suite's Azure neural (Jenny) cache, copied unchanged. */
-const LOCUST_CACHE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'data', 'audio', 'neural-jenny-quick');
+const LOCUST_CACHE = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'data',
+  'audio',
+  'neural-jenny-quick',
+);
 
 test('a Locust neural cache through PCM_DIR drives a real call: the agent answers every turn', async () => {
   const run = await runLoad({ PCM_DIR: LOCUST_CACHE, SCENARIOS: 'quick_question', CALLS: '1' });

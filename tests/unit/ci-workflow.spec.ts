@@ -20,14 +20,17 @@ test('the fast tier runs on every push and pull request; the load tier nightly, 
   expect(Object.keys(workflow.on).sort()).toEqual(['pull_request', 'push', 'schedule', 'workflow_dispatch']);
   // push with no filter: every branch.
   expect(workflow.on.push).toBeNull();
-  expect((workflow.on.pull_request as { types: string[] }).types).toEqual(expect.arrayContaining(['opened', 'synchronize', 'labeled']));
+  expect((workflow.on.pull_request as { types: string[] }).types).toEqual(
+    expect.arrayContaining(['opened', 'synchronize', 'labeled']),
+  );
   expect(Object.keys(workflow.jobs)).toEqual(['test', 'load-tier']);
 
   // The fast tier is skipped only for a label change (its code did not change).
   expect(fast.if).toBe("github.event.action != 'labeled'");
   expect(commandsOf(fast)).toEqual(['npm ci', 'npx playwright install --with-deps chromium', 'npm test']);
   expect(commandsOf(loadTier)).toEqual(['npm ci', 'npx playwright install --with-deps chromium', 'npm run test:load']);
-  for (const event of ['schedule', 'workflow_dispatch', 'pull_request']) expect(loadTier.if).toContain(`github.event_name == '${event}'`);
+  for (const event of ['schedule', 'workflow_dispatch', 'pull_request'])
+    expect(loadTier.if).toContain(`github.event_name == '${event}'`);
   expect(loadTier.if).toContain("contains(github.event.pull_request.labels.*.name, 'load-tests')");
   for (const job of [fast, loadTier]) {
     expect(step(job, uses('actions/setup-node'), 'setup-node').with?.['node-version']).toBe(20);
@@ -36,7 +39,7 @@ test('the fast tier runs on every push and pull request; the load tier nightly, 
   expect(step(loadTier, uses('actions/upload-artifact'), 'the output upload').if).toBe('failure()');
 });
 
-test('the tiers are the README\'s test commands, and .ci/run runs both', () => {
+test("the tiers are the README's test commands, and .ci/run runs both", () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const ciRun = fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
   for (const command of ['npm test', 'npm run test:load']) {
@@ -49,10 +52,14 @@ test('the tiers are the README\'s test commands, and .ci/run runs both', () => {
   expect(pkg.scripts['test:load']).toBe('playwright test -c tests/load-runs.config.ts');
 });
 
-test('every spec file of the project\'s own tests belongs to exactly one tier', () => {
-  const specs = (dir: string): string[] => fs.readdirSync(path.join(ROOT, 'tests', dir)).filter((f) => f.endsWith('.spec.ts'));
-  const tiers = fs.readdirSync(path.join(ROOT, 'tests'), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && specs(d.name).length > 0).map((d) => d.name).sort();
+test("every spec file of the project's own tests belongs to exactly one tier", () => {
+  const specs = (dir: string): string[] =>
+    fs.readdirSync(path.join(ROOT, 'tests', dir)).filter((f) => f.endsWith('.spec.ts'));
+  const tiers = fs
+    .readdirSync(path.join(ROOT, 'tests'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && specs(d.name).length > 0)
+    .map((d) => d.name)
+    .sort();
   // tests/load is the load run itself (playwright.config.ts); reporter-fixture is a canned run the reporter tests drive.
   expect(tiers).toEqual(['load', 'load-runs', 'reporter-fixture', 'unit']);
   // Each tier's config reads its own folder, whole.

@@ -7,7 +7,9 @@ const RATE = 16000;
 const ms = (n: number) => (n * RATE) / 1000;
 
 test('the endpointer closes a turn after the hang-over and reports where speech ended', async () => {
-  const [speech] = await synthesizeWithFlite([{ text: 'Can you help me check my account balance?', voice: 'flite-slt' }]);
+  const [speech] = await synthesizeWithFlite([
+    { text: 'Can you help me check my account balance?', voice: 'flite-slt' },
+  ]);
   const signal = new Int16Array(ms(1000) + speech!.length + ms(1500));
   signal.set(speech!, ms(1000));
   const bounds = (await measureSpeechBounds(signal))!;
@@ -36,6 +38,9 @@ test('a burst shorter than the minimum speech is noise, not a turn', async () =>
   const signal = new Int16Array(ms(500) + burst.length + ms(800));
   signal.set(burst, ms(500));
   const ep = new Endpointer(await createVad(RATE, 3), { onsetMs: 30, silenceMs: 500, minSpeechMs: 200 });
-  const kinds = ep.push(signal, 0).map((e) => e.kind).filter((k) => k !== 'speech-continues');
+  const kinds = ep
+    .push(signal, 0)
+    .map((e) => e.kind)
+    .filter((k) => k !== 'speech-continues');
   expect(kinds).toEqual(['speech-start', 'noise']);
 });

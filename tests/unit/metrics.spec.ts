@@ -6,16 +6,11 @@ import { buildFigures } from '../../harness/reporter/figures';
 import { DEFAULT_GATES } from '../../harness/reporter/gates';
 import type { Summary } from '../../harness/reporter/schema';
 import { judgeSummary } from '../../harness/reporter/verdict';
+import { lcg } from '../helpers/canned';
 
 /** Built and judged against the default gates, as the reporter does at the end of a run. */
 function summarize(agg: RunAggregate, run: Parameters<typeof buildFigures>[1]): Summary {
   return judgeSummary(buildFigures(agg, run), DEFAULT_GATES);
-}
-
-/** Deterministic pseudo-random values (no flaky seeds). */
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
 test('per-call histograms merged by addition equal one histogram of every sample', () => {
@@ -62,7 +57,7 @@ test('the summary counts samples and fails per turn, aggregates turns, and compu
   expect(s.run.calls).toEqual({ total: 3, passed: 1, failed: 2 });
   expect(s.metrics['ttfb/01']).toMatchObject({ kind: 'latency', count: 2, fails: 0 });
   expect(s.metrics['ttfb/02']).toMatchObject({ kind: 'latency', count: 1, fails: 1, minMs: 900 });
-  expect(s.metrics['ttfb']).toMatchObject({ kind: 'latency', count: 3, fails: 1, maxMs: 1000 });
+  expect(s.metrics.ttfb).toMatchObject({ kind: 'latency', count: 3, fails: 1, maxMs: 1000 });
   expect(s.metrics['turn/error']).toEqual({ kind: 'counter', count: 1 });
   expect(s.metrics['success/connection']).toEqual({ kind: 'ratio', count: 3, successes: 2, pct: 66.67 });
   expect(s.metrics['success/turn']).toEqual({ kind: 'ratio', count: 4, successes: 3, pct: 75 });
@@ -103,7 +98,8 @@ test('adding encoded histograms directly equals decoding and adding them', async
     const h = newHistogram();
     const n = 1 + Math.floor(rand() * 6);
     // Zeros, small values, mid-range and values near the top of the range.
-    for (let k = 0; k < n; k++) recordMs(h, [0, 1 + rand() * 50, 200 + rand() * 5000, 100_000 + rand() * 499_000][Math.floor(rand() * 4)]!);
+    for (let k = 0; k < n; k++)
+      recordMs(h, [0, 1 + rand() * 50, 200 + rand() * 5000, 100_000 + rand() * 499_000][Math.floor(rand() * 4)]!);
     const e = enc(h);
     viaDecode.add(decodeHistogram(e));
     addEncoded(direct, e);

@@ -21,24 +21,65 @@ function aggregate(n: number) {
 
 /** Minimal CSV reader for the checks (quoted fields, no embedded newlines). */
 function parseCsv(text: string): string[][] {
-  return text.trim().split('\n').map((line) => [...line.matchAll(/("([^"]|"")*"|[^,]*)(,|$)/g)].slice(0, -1).map((m) => m[1]!.replace(/^"|"$/g, '').replace(/""/g, '"')));
+  return text
+    .trim()
+    .split('\n')
+    .map((line) =>
+      [...line.matchAll(/("([^"]|"")*"|[^,]*)(,|$)/g)]
+        .slice(0, -1)
+        .map((m) => m[1]!.replace(/^"|"$/g, '').replace(/""/g, '"')),
+    );
 }
 
-test('stats.csv has Locust\'s columns, a row per metric, and an Aggregated row that counts nothing twice', () => {
+test("stats.csv has Locust's columns, a row per metric, and an Aggregated row that counts nothing twice", () => {
   const { agg, summary } = aggregate(40);
   const rows = parseCsv(statsCsv(summary, agg));
-  expect(rows[0]).toEqual(['Type', 'Name', 'Request Count', 'Failure Count', 'Median Response Time', 'Average Response Time', 'Min Response Time',
-    'Max Response Time', 'Average Content Size', 'Requests/s', 'Failures/s', '50%', '66%', '75%', '80%', '90%', '95%', '98%', '99%', '99.9%', '99.99%', '100%']);
+  expect(rows[0]).toEqual([
+    'Type',
+    'Name',
+    'Request Count',
+    'Failure Count',
+    'Median Response Time',
+    'Average Response Time',
+    'Min Response Time',
+    'Max Response Time',
+    'Average Content Size',
+    'Requests/s',
+    'Failures/s',
+    '50%',
+    '66%',
+    '75%',
+    '80%',
+    '90%',
+    '95%',
+    '98%',
+    '99%',
+    '99.9%',
+    '99.99%',
+    '100%',
+  ]);
   const byName = new Map(rows.slice(1).map((r) => [r[1]!, r]));
   const ttfb = summary.metrics.ttfb!;
   if (ttfb.kind !== 'latency') throw new Error('ttfb is not a latency');
-  expect(byName.get('ttfb')!.slice(2, 5)).toEqual([String(ttfb.count + ttfb.fails), String(ttfb.fails), String(ttfb.p50Ms)]);
+  expect(byName.get('ttfb')!.slice(2, 5)).toEqual([
+    String(ttfb.count + ttfb.fails),
+    String(ttfb.fails),
+    String(ttfb.p50Ms),
+  ]);
   expect(byName.get('ttfb')![16]).toBe(String(ttfb.p95Ms));
   const agg1 = rows.at(-1)!;
   expect(agg1[1]).toBe('Aggregated');
   // Aggregated = per-turn and per-call latency attempts + counter occurrences; aggregates like `ttfb` are excluded.
-  const expected = Object.entries(summary.metrics).reduce((n, [name, m]) =>
-    n + (m.kind === 'latency' && !/^(ttfb|ttfa|turn|barge|barge_ack)$/.test(name) ? m.count + m.fails : m.kind === 'counter' ? m.count : 0), 0);
+  const expected = Object.entries(summary.metrics).reduce(
+    (n, [name, m]) =>
+      n +
+      (m.kind === 'latency' && !/^(ttfb|ttfa|turn|barge|barge_ack)$/.test(name)
+        ? m.count + m.fails
+        : m.kind === 'counter'
+          ? m.count
+          : 0),
+    0,
+  );
   expect(Number(agg1[2])).toBe(expected);
 });
 
@@ -49,7 +90,10 @@ test('failures.csv and exceptions.csv group failures by cause', () => {
   const callRow = failures.find((r) => r[0] === 'call' && r[1] === 'turn/error')!;
   expect(callRow[2]).toMatch(/no agent audio/);
   expect(Number(callRow[3])).toBe(agg.records.filter((r) => !r.ok).length);
-  expect(parseCsv(exceptionsCsv(agg))).toEqual([['Count', 'Message', 'Traceback', 'Nodes'], ['1', 'call 0099: browser crashed', '', 'local']]);
+  expect(parseCsv(exceptionsCsv(agg))).toEqual([
+    ['Count', 'Message', 'Traceback', 'Nodes'],
+    ['1', 'call 0099: browser crashed', '', 'local'],
+  ]);
 });
 
 test('one .hgrm percentile file per latency metric with samples', () => {
@@ -67,7 +111,16 @@ test('no random audio frame is ever classified as an error or throttling', () =>
     for (let k = 0; k < bytes.length; k++) bytes[k] = Math.floor(rand() * 256);
     const data = Buffer.from(bytes).toString('base64');
     if (data.includes('429')) withDigits++;
-    const c = classifyBrowserConversation(JSON.stringify({ type: 'audio_data', data, sample_rate: 48000, frame_index: i, total_frames: 0, is_final: false }));
+    const c = classifyBrowserConversation(
+      JSON.stringify({
+        type: 'audio_data',
+        data,
+        sample_rate: 48000,
+        frame_index: i,
+        total_frames: 0,
+        is_final: false,
+      }),
+    );
     expect(c.kind).toBe('audio');
   }
   // The hazard is real: a good share of frames contain "429" somewhere.
@@ -75,9 +128,15 @@ test('no random audio frame is ever classified as an error or throttling', () =>
 });
 
 test('secrets in URLs and subprotocols are redacted', () => {
-  expect(redactUrl('wss://u:p@host/ws?session_id=abc&token=SECRET&api-key=K2')).toBe('wss://REDACTED:REDACTED@host/ws?session_id=abc&token=REDACTED&api-key=REDACTED');
-  expect(redactText('protocols realtime, openai-insecure-api-key.sk-123, openai-beta.realtime-v1')).toBe('protocols realtime, openai-insecure-api-key.REDACTED, openai-beta.realtime-v1');
-  expect(redactText('GET /x?access_token=abc&x=1 Bearer eyJhbGci.x.y')).toBe('GET /x?access_token=REDACTED&x=1 Bearer REDACTED');
+  expect(redactUrl('wss://u:p@host/ws?session_id=abc&token=SECRET&api-key=K2')).toBe(
+    'wss://REDACTED:REDACTED@host/ws?session_id=abc&token=REDACTED&api-key=REDACTED',
+  );
+  expect(redactText('protocols realtime, openai-insecure-api-key.sk-123, openai-beta.realtime-v1')).toBe(
+    'protocols realtime, openai-insecure-api-key.REDACTED, openai-beta.realtime-v1',
+  );
+  expect(redactText('GET /x?access_token=abc&x=1 Bearer eyJhbGci.x.y')).toBe(
+    'GET /x?access_token=REDACTED&x=1 Bearer REDACTED',
+  );
 });
 
 test('evidence policy: every failed call, the first calls of a worker, then calls at or above its running p90', () => {

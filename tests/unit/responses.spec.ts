@@ -8,27 +8,49 @@ function fakeTimers() {
   let id = 0;
   let now = 0;
   return {
-    set: (fn: () => void, ms: number) => { pending.set(++id, { fn, at: now + ms }); return id; },
-    clear: (h: unknown) => { pending.delete(h as number); },
+    set: (fn: () => void, ms: number) => {
+      pending.set(++id, { fn, at: now + ms });
+      return id;
+    },
+    clear: (h: unknown) => {
+      pending.delete(h as number);
+    },
     now: () => now,
     advance(ms: number) {
       now += ms;
-      for (const [k, t] of [...pending]) if (t.at <= now) { pending.delete(k); t.fn(); }
+      for (const [k, t] of [...pending])
+        if (t.at <= now) {
+          pending.delete(k);
+          t.fn();
+        }
     },
   };
 }
 
 /** 50 ms frames. */
-const audio = (frameIndex: number, isFinal = false) => ({ kind: 'audio' as const, frameIndex, isFinal, audioBytes: 4800, audioMs: 50 });
+const audio = (frameIndex: number, isFinal = false) => ({
+  kind: 'audio' as const,
+  frameIndex,
+  isFinal,
+  audioBytes: 4800,
+  audioMs: 50,
+});
 
 function tracked(quietMs = 400) {
   const log: string[] = [];
   const ended: Response[] = [];
   const timers = fakeTimers();
-  const tracker = new ResponseTracker(quietMs, {
-    onStart: (r) => log.push(`start ${r.turn}@${r.firstAt}`),
-    onEnd: (r) => { log.push(`end ${r.turn}@${r.endAt} ${r.endReason}`); ended.push(r); },
-  }, timers);
+  const tracker = new ResponseTracker(
+    quietMs,
+    {
+      onStart: (r) => log.push(`start ${r.turn}@${r.firstAt}`),
+      onEnd: (r) => {
+        log.push(`end ${r.turn}@${r.endAt} ${r.endReason}`);
+        ended.push(r);
+      },
+    },
+    timers,
+  );
   return { tracker, log, ended, timers };
 }
 
@@ -131,10 +153,10 @@ test('playback gaps: arrivals later than the audio already received (plus a 60 m
   expect(r.audioMs).toBe(350);
 });
 
-test('audibility: the first audible output after a response\'s first frame dates its ttfa; silence is tracked for barge-in', () => {
+test("audibility: the first audible output after a response's first frame dates its ttfa; silence is tracked for barge-in", () => {
   const audible: Array<[number, number]> = [];
   const a = new Audibility((r, at) => audible.push([r.turn, at]));
-  const r = (turn: number, firstAt: number) => ({ turn, firstAt } as Response);
+  const r = (turn: number, firstAt: number) => ({ turn, firstAt }) as Response;
   a.onTransition({ kind: 'audible', at: 50 }); // greeting tail, before turn 1's audio
   a.onTransition({ kind: 'silent', at: 90 });
   a.onResponseStart(r(1, 100));
@@ -147,10 +169,10 @@ test('audibility: the first audible output after a response\'s first frame dates
   expect(a.lastSilenceStart(300, 550)).toBeNull();
 });
 
-test('audibility: audio reported after a response began, dated up to a render burst before its first frame, is that response\'s, at the frame', () => {
+test("audibility: audio reported after a response began, dated up to a render burst before its first frame, is that response's, at the frame", () => {
   const audible: Array<[number, number]> = [];
   const a = new Audibility((r, at) => audible.push([r.turn, at]));
-  const r = (turn: number, firstAt: number) => ({ turn, firstAt } as Response);
+  const r = (turn: number, firstAt: number) => ({ turn, firstAt }) as Response;
   // Known before the response began and well before its first frame: earlier output, not this response.
   a.onTransition({ kind: 'audible', at: 960 });
   a.onTransition({ kind: 'silent', at: 980 });
@@ -166,5 +188,8 @@ test('audibility: audio reported after a response began, dated up to a render bu
   expect(audible).toEqual([[1, 1000]]);
   a.onTransition({ kind: 'silent', at: 2950 });
   a.onTransition({ kind: 'audible', at: 3020 });
-  expect(audible).toEqual([[1, 1000], [2, 3020]]);
+  expect(audible).toEqual([
+    [1, 1000],
+    [2, 3020],
+  ]);
 });

@@ -5,12 +5,27 @@ import { expect, test } from '@playwright/test';
 import type { Summary } from '../../harness/reporter/schema';
 import { formatGates, formatRateLimits, formatStatsTable } from '../../harness/reporter/table';
 
-const example = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'data', 'example-summary.json'), 'utf8')) as Summary;
+const example = JSON.parse(
+  fs.readFileSync(
+    path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'data', 'example-summary.json'),
+    'utf8',
+  ),
+) as Summary;
 
-test('the stats table has Locust\'s columns and one row per latency or counter metric', () => {
+test("the stats table has Locust's columns and one row per latency or counter metric", () => {
   const lines = formatStatsTable(example).split('\n');
-  expect(lines[0]!.trim().split(/\s{2,}|\s(?=#)/).filter(Boolean)).toEqual(['Name', '# reqs', 'Avg', 'Min', 'p50', 'p95', 'p99', 'Max', 'Fails']);
-  const rows = new Map(lines.slice(2, -1).map((l) => { const cells = l.trim().split(/\s+/); return [cells[0]!, cells.slice(1)]; }));
+  expect(
+    lines[0]!
+      .trim()
+      .split(/\s{2,}|\s(?=#)/)
+      .filter(Boolean),
+  ).toEqual(['Name', '# reqs', 'Avg', 'Min', 'p50', 'p95', 'p99', 'Max', 'Fails']);
+  const rows = new Map(
+    lines.slice(2, -1).map((l) => {
+      const cells = l.trim().split(/\s+/);
+      return [cells[0]!, cells.slice(1)];
+    }),
+  );
   // # reqs = samples + fails (attempts, as Locust counts them).
   expect(rows.get('ttfb/02')).toEqual(['15', '1156', '450', '1100', '2700', '2790', '2800', '1']);
   expect(rows.get('rate/openai')).toEqual(['5', '-', '-', '-', '-', '-', '-', '5']);

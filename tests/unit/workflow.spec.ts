@@ -16,7 +16,9 @@ const dispatch = workflow.on.workflow_dispatch as { inputs: Record<string, { def
 
 test('the workflow is valid YAML with the inputs the README names, dispatched by hand', () => {
   expect(Object.keys(workflow.on)).toEqual(['workflow_dispatch']);
-  expect(Object.keys(dispatch.inputs)).toEqual(expect.arrayContaining(['ws_url', 'shards', 'workers', 'plan', 'baseline']));
+  expect(Object.keys(dispatch.inputs)).toEqual(
+    expect.arrayContaining(['ws_url', 'shards', 'workers', 'plan', 'baseline']),
+  );
   expect(Object.keys(workflow.jobs)).toEqual(['setup', 'load', 'merge']);
   // The plan input's default is a plan in the repository.
   expect(fs.existsSync(path.join(ROOT, dispatch.inputs.plan!.default!))).toBe(true);
@@ -54,8 +56,14 @@ test('the matrix counts the shards through the setup job, and every shard gets t
 
   // One PLAN_START_AT for the whole matrix: computed once, in the setup job, never per shard.
   expect(load.env?.PLAN_START_AT).toBe('${{ needs.setup.outputs.plan-start-at }}');
-  expect(load.steps.some((s) => s.env?.PLAN_START_AT !== undefined || /PLAN_START_AT|date /.test(s.run ?? ''))).toBe(false);
-  expect(load.env).toMatchObject({ WS_URL: '${{ inputs.ws_url }}', PLAN: '${{ inputs.plan }}', WORKERS: '${{ inputs.workers }}' });
+  expect(load.steps.some((s) => s.env?.PLAN_START_AT !== undefined || /PLAN_START_AT|date /.test(s.run ?? ''))).toBe(
+    false,
+  );
+  expect(load.env).toMatchObject({
+    WS_URL: '${{ inputs.ws_url }}',
+    PLAN: '${{ inputs.plan }}',
+    WORKERS: '${{ inputs.workers }}',
+  });
   // CALLS set beside a plan caps the tests the plan may use (runShape): it is passed only without a plan.
   expect(load.env?.CALLS).toBe("${{ inputs.plan == '' && inputs.calls || '' }}");
   // Every variable the job sets is a harness option (or Playwright's own).
@@ -73,12 +81,20 @@ test('each shard uploads its blob report under a name the merge job downloads, a
   const upload = step(load, uses('actions/upload-artifact'), 'the blob upload');
   expect(upload.if).toBe('always()');
   // Playwright's blob reporter writes blob-report/ unless told otherwise.
-  expect(upload.with).toMatchObject({ name: 'blob-report-${{ matrix.shard }}', path: 'blob-report', 'if-no-files-found': 'error' });
+  expect(upload.with).toMatchObject({
+    name: 'blob-report-${{ matrix.shard }}',
+    path: 'blob-report',
+    'if-no-files-found': 'error',
+  });
 
   expect(needs(merge)).toEqual(expect.arrayContaining(['load']));
   // The merge runs when shards failed too: it is what names a missing shard.
   expect(merge.if).toMatch(/^always\(\)/);
-  const download = step(merge, (s) => uses('actions/download-artifact')(s) && s.with?.pattern !== undefined, 'the blob download');
+  const download = step(
+    merge,
+    (s) => uses('actions/download-artifact')(s) && s.with?.pattern !== undefined,
+    'the blob download',
+  );
   const pattern = String(download.with!.pattern);
   for (const shard of [1, 2, 17]) expect(`blob-report-${shard}`).toMatch(glob(pattern));
   expect('load-report').not.toMatch(glob(pattern));
@@ -95,18 +111,23 @@ test('each shard uploads its blob report under a name the merge job downloads, a
   const publish = step(merge, (s) => uses('actions/upload-artifact')(s), 'the report upload');
   expect(publish.if).toBe('always()');
   expect(String(publish.with?.path).replace(/\/$/, '')).toBe(harnessOptions.reportDir.default);
-  const baseline = step(merge, (s) => uses('actions/download-artifact')(s) && s.with?.['run-id'] !== undefined, 'the baseline download');
+  const baseline = step(
+    merge,
+    (s) => uses('actions/download-artifact')(s) && s.with?.['run-id'] !== undefined,
+    'the baseline download',
+  );
   expect(baseline.with?.name).toBe(publish.with?.name);
   const parse = step(merge, (s) => s.id === 'baseline', 'the baseline step');
   expect(parse.run).toContain(`file=${String(baseline.with?.path)}/summary.json`);
   expect(parse.env?.BASELINE_INPUT).toBe('${{ inputs.baseline }}');
 });
 
-test('every expression refers to something that exists: inputs, needed jobs\' outputs, earlier steps\' outputs', () => {
+test("every expression refers to something that exists: inputs, needed jobs' outputs, earlier steps' outputs", () => {
   const inputs = Object.keys(dispatch.inputs);
   for (const [name, job] of Object.entries(workflow.jobs)) {
     const jobText = JSON.stringify(job);
-    for (const [, input] of jobText.matchAll(/inputs\.([\w-]+)/g)) expect(inputs, `${name}: inputs.${input}`).toContain(input);
+    for (const [, input] of jobText.matchAll(/inputs\.([\w-]+)/g))
+      expect(inputs, `${name}: inputs.${input}`).toContain(input);
     for (const [, other, output] of jobText.matchAll(/needs\.([\w-]+)\.outputs\.([\w-]+)/g)) {
       expect(needs(job), `${name} uses ${other}'s outputs`).toContain(other);
       expect(Object.keys(workflow.jobs[other!]!.outputs ?? {}), `${other} outputs ${output}`).toContain(output);
@@ -121,7 +142,8 @@ test('every expression refers to something that exists: inputs, needed jobs\' ou
     if (name !== 'load') expect(jobText, `${name} has no matrix`).not.toContain('matrix.');
   }
   // Unpinned actions change under a load test; every action names its major version.
-  for (const job of Object.values(workflow.jobs)) for (const s of job.steps) if (s.uses) expect(s.uses).toMatch(/^actions\/[\w-]+@v\d+$/);
+  for (const job of Object.values(workflow.jobs))
+    for (const s of job.steps) if (s.uses) expect(s.uses).toMatch(/^actions\/[\w-]+@v\d+$/);
 });
 
 test('the commands the workflow runs are the ones docs/scaling.md documents', () => {
@@ -130,7 +152,10 @@ test('the commands the workflow runs are the ones docs/scaling.md documents', ()
   expect(commands.length).toBeGreaterThanOrEqual(4);
   for (const command of commands) {
     // A workflow expression stands for a value the page writes out (1/3 for the shard).
-    const pattern = command.split(/\$\{\{[^}]*\}\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\S+');
+    const pattern = command
+      .split(/\$\{\{[^}]*\}\}/)
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('\\S+');
     expect(doc, command).toMatch(new RegExp(`(^|[\\s\`])${pattern}($|[\\s\`])`, 'm'));
   }
   // The page points at the workflow, and the workflow at the page.
