@@ -4,12 +4,15 @@ import { defineConfig } from '@playwright/test';
  * The fast tier (`npm test`, with typecheck and lint): unit tests, the fixtures
  * on port 0 driven by real clients, and one real browser call end to end.
  * These tests mostly wait on real-time audio, so several run at once; the
- * browser call runs last, alone, so it has the cores to itself.
+ * browser call runs last, alone, so it has the cores to itself. Tests tagged
+ * @timing compare clocks to a few milliseconds: they need a quiet machine and
+ * run in the load tier (tests/load-runs.config.ts), one at a time.
  */
 export default defineConfig({
   timeout: 2 * 60_000,
   workers: 4,
   reporter: [['list']],
+  grepInvert: /@timing/,
   projects: [
     { name: 'unit', testDir: 'unit', fullyParallel: true, testIgnore: /browser-call\.spec\.ts$/ },
     { name: 'browser-call', testDir: 'unit', testMatch: /browser-call\.spec\.ts$/, dependencies: ['unit'], workers: 1 },

@@ -16,7 +16,9 @@ const metadata = {
   audioMetadata: { subscriptionId: 'sub-1', encoding: 'PCM', sampleRate: 16000, channels: 1, length: 640 },
 };
 
-test('AudioMetadata then base64 AudioData frames of 640 bytes: the reply comes back as 1280-byte AudioData frames; the call id names the session', async () => {
+test('AudioMetadata then base64 AudioData frames of 640 bytes: the reply comes back as 1280-byte AudioData frames; the call id names the session', {
+  tag: '@timing',
+}, async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 150 });
   const c = await RecordingClient.open(`${agent.acsUrl}?call_connection_id=call-42&scenario=simple_query`);
   c.sendJson(metadata);
@@ -72,7 +74,9 @@ test('the call id can come from the x-ms-call-connection-id header; kind and pay
   expect(truth.filter((e) => e.event === 'speech_end')).toHaveLength(1);
 });
 
-test('barge-in sends StopAudio and no reply audio follows until the new reply; silent frames without data keep the clock', async () => {
+test('barge-in sends StopAudio and no reply audio follows until the new reply; silent frames without data keep the clock', {
+  tag: '@timing',
+}, async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: true, replyDelayMs: 100 });
   const c = await RecordingClient.open(`${agent.acsUrl}?call_connection_id=acs-barge`);
   c.sendJson(metadata);

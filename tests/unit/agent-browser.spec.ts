@@ -48,7 +48,9 @@ function utterances(c: RecordingClient): Received[][] {
   return out;
 }
 
-test('Locust-style call: AudioMetadata first, 640-byte frames, every message type in order; ground truth matches the client within 5 ms', async () => {
+test('Locust-style call: AudioMetadata first, 640-byte frames, every message type in order; ground truth matches the client within 5 ms', {
+  tag: '@timing',
+}, async () => {
   agent = await createAgentServer({ port: 0, stageTimings: true, logLevel: 'silent' });
   const c = await RecordingClient.open(
     `${agent.wsUrl}?session_id=locust-1&streaming_mode=realtime&scenario=quick_question&user_email=a@example.com`,
@@ -149,7 +151,9 @@ async function onsetSentAt(signal: Int16Array, sentAt: number[], frameSamples: n
   return sentAt[Math.floor((bounds.speechStartMs * 16) / frameSamples)]!;
 }
 
-test('barge-in: caller speech during a reply stops it with audio_stop within the reaction time, and the new turn gets its reply', async () => {
+test('barge-in: caller speech during a reply stops it with audio_stop within the reaction time, and the new turn gets its reply', {
+  tag: '@timing',
+}, async () => {
   agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 200 });
   const c = await RecordingClient.open(`${agent.wsUrl}?session_id=barge-1&scenario=interruption`);
   c.ws.send('Can you tell me about all of my coverage options?'); // typed: a turn without speech
@@ -252,7 +256,9 @@ test('voice_live mode: tts_cancelled comes before audio_stop', async () => {
   expect(c.messages('control').map((m) => m.action)).toEqual(['tts_cancelled', 'audio_stop']);
 });
 
-test('AGENT_REPLY_DELAY_MS is a fixed total: first reply frame = speech end detected + the delay', async () => {
+test('AGENT_REPLY_DELAY_MS is a fixed total: first reply frame = speech end detected + the delay', {
+  tag: '@timing',
+}, async () => {
   agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 400 });
   const c = await RecordingClient.open(`${agent.wsUrl}?session_id=fixed-1&scenario=quick_question`);
   await stream(c.ws, await callerSpeech('Hi there, I have a quick question'), 320, 16000, binaryPcm);

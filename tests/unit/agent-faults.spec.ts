@@ -192,7 +192,7 @@ test('malformed frame: one unparseable text frame mid-response, then the reply c
   expect(agent!.groundTruth('bad-frame')!.find((e) => e.event === 'malformed_sent')).toMatchObject({ frame: 3 });
 });
 
-test('slow handshake: the upgrade is held for the configured time', async () => {
+test('slow handshake: the upgrade is held for the configured time', { tag: '@timing' }, async () => {
   await start({ faults: [{ fault: 'slow_handshake', delayMs: 800, sessions: [1] }] });
   const t0 = Date.now();
   const c = await RecordingClient.open(`${agent!.wsUrl}?session_id=slow-1`);

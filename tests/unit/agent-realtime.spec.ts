@@ -18,7 +18,9 @@ function shape(types: string[]): string[] {
   return types.filter((t, i) => !(isDelta(t) && types[i - 1] === t));
 }
 
-test('beta: echoes the offered subprotocol; one server-VAD turn produces the events in the real order', async () => {
+test('beta: echoes the offered subprotocol; one server-VAD turn produces the events in the real order', {
+  tag: '@timing',
+}, async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 150, stageTimings: true });
   const c = await RecordingClient.open(
     `${agent.realtimeUrl}?model=gpt-4o-realtime-preview&session_id=rt-beta&scenario=quick_question`,
@@ -155,7 +157,9 @@ test('GA by configuration: AGENT_REALTIME_API=ga names events GA from the first 
   });
 });
 
-test('barge-in: speech during a response cancels it (turn_detected); truncate is honoured; the new turn is answered', async () => {
+test('barge-in: speech during a response cancels it (turn_detected); truncate is honoured; the new turn is answered', {
+  tag: '@timing',
+}, async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
   const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-barge&scenario=interruption`, {
     protocols: BROWSER_PROTOCOLS,

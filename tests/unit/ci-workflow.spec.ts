@@ -64,6 +64,11 @@ test("every spec file of the project's own tests belongs to exactly one tier", (
   expect(tiers).toEqual(['load', 'load-runs', 'reporter-fixture', 'unit']);
   // Each tier's config reads its own folder, whole.
   expect(unitConfig.projects?.map((p) => p.testDir)).toEqual(['unit', 'unit']);
-  expect(loadRunsConfig.testDir).toBe('load-runs');
+  expect(loadRunsConfig.projects?.map((p) => [p.testDir, p.grep])).toEqual([
+    ['load-runs', undefined],
+    ['unit', /@timing/],
+  ]);
   expect(loadRunsConfig.workers).toBe(1);
+  // What the load tier takes from tests/unit, the fast tier leaves out.
+  expect(unitConfig.grepInvert).toEqual(/@timing/);
 });
