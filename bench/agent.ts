@@ -88,7 +88,8 @@ function parseArgs(argv: string[]): Args {
         break;
       default:
         throw new Error(
-          `unknown flag ${flag}; flags: --sessions N --seconds S [--ramp-sec R] [--churn] [--hold-min-ms] [--hold-max-ms] [--sample-sec] [--truth-sessions] [--pin] [--agent-node-arg FLAG]`,
+          `unknown flag ${flag}; flags: --sessions N --seconds S [--ramp-sec R] [--churn] [--hold-min-ms] ` +
+            `[--hold-max-ms] [--sample-sec] [--truth-sessions] [--pin] [--agent-node-arg FLAG]`,
         );
     }
   }
@@ -329,7 +330,8 @@ async function churn(args: Args, agent: Agent): Promise<Record<string, unknown>>
         active: s.activeSessions,
       });
       log(
-        `t=${Math.round((Date.now() - t0) / 1000)} s active=${s.activeSessions} opened=${s.sessionsOpened} heap=${mb(s.heapUsedBytes)} MB rss=${mb(s.rssBytes)} MB`,
+        `t=${Math.round((Date.now() - t0) / 1000)} s active=${s.activeSessions} opened=${s.sessionsOpened} ` +
+          `heap=${mb(s.heapUsedBytes)} MB rss=${mb(s.rssBytes)} MB`,
       );
       await sleep(args.sampleSec * 1000);
     }
@@ -388,7 +390,8 @@ async function main(): Promise<void> {
   if (canPin) spawnSync('taskset', ['-a', '-cp', `1-${cores - 1}`, String(process.pid)], { stdio: 'ignore' });
   const agent = await startAgent(args, canPin ? 0 : undefined);
   log(
-    `agent at ${agent.url}${canPin ? ' pinned to cpu 0, clients on the others' : ' (not pinned)'}; ${args.sessions} sessions, ${args.seconds} s${args.churn ? ', churn' : ''}`,
+    `agent at ${agent.url}${canPin ? ' pinned to cpu 0, clients on the others' : ' (not pinned)'}; ${args.sessions} ` +
+      `sessions, ${args.seconds} s${args.churn ? ', churn' : ''}`,
   );
   const loadBefore = os.loadavg()[0]!;
   if (loadBefore > cores * 0.5)

@@ -64,7 +64,8 @@ for (const c of levels) {
       Math.round((((v / usage.cpuSec) * usage.cores) / c) * 1000) / 1000,
     ]),
   );
-  // The ttfb error is first-audio error (the harness's own) plus speech-end deviation (mostly the agent VAD's noise): print the first part alone too.
+  // The ttfb error is first-audio error (the harness's own) plus speech-end deviation (mostly the agent VAD's noise):
+  // print the first part alone too.
   const firstAudioErrorP99Ms = Math.round(pct(e.firstAudio, 99) * 10) / 10;
   console.log(
     JSON.stringify({

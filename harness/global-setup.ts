@@ -37,7 +37,8 @@ export default async function globalSetup(_config: FullConfig): Promise<void> {
   const missing = scenarios.filter((s) => !have.has(s.name)).map((s) => s.name);
   if (missing.length) {
     throw new Error(
-      `PCM_DIR=${config.pcmDir} has no audio for scenario(s) ${missing.join(', ')}; it has: ${[...have].join(', ') || 'none'}`,
+      `PCM_DIR=${config.pcmDir} has no audio for scenario(s) ${missing.join(', ')}; it has: ` +
+        `${[...have].join(', ') || 'none'}`,
     );
   }
   if (shape.sharePlan) {
@@ -54,8 +55,10 @@ export default async function globalSetup(_config: FullConfig): Promise<void> {
     const capacity = cores * CALLS_PER_CORE_ESTIMATE;
     if (peak > capacity) {
       console.warn(
-        `[plan] warning: the plan peaks at ${peak} concurrent calls on this machine; about ${capacity} fit on ${cores} cores ` +
-          `(${CALLS_PER_CORE_ESTIMATE} per core) before the generator saturates. Expect generator.saturated, or shard the run (--shard).`,
+        `[plan] warning: the plan peaks at ${peak} concurrent calls on this machine; ` +
+          `about ${capacity} fit on ${cores} cores ` +
+          `(${CALLS_PER_CORE_ESTIMATE} per core) before the generator saturates. ` +
+          `Expect generator.saturated, or shard the run (--shard).`,
       );
     }
   }

@@ -30,7 +30,8 @@ export function azureCredentialsFromEnv(
   if (!key && !region) return null;
   if (!key)
     throw new AzureConfigError(
-      'AZURE_SPEECH_REGION is set but AZURE_SPEECH_KEY is not: set both to use Azure voices, or neither for offline voices',
+      'AZURE_SPEECH_REGION is set but AZURE_SPEECH_KEY is not: set both to use Azure voices, or neither for offline ' +
+        'voices',
     );
   if (!region)
     throw new AzureConfigError(
@@ -38,7 +39,8 @@ export function azureCredentialsFromEnv(
     );
   if (!/^[a-z0-9]+$/.test(region))
     throw new AzureConfigError(
-      `AZURE_SPEECH_REGION=${JSON.stringify(region)} is not valid: expected a region name such as westus2 (lowercase letters and digits)`,
+      `AZURE_SPEECH_REGION=${JSON.stringify(region)} is not valid: expected a region name such as westus2 (lowercase ` +
+        `letters and digits)`,
     );
   return { key, region };
 }
@@ -89,16 +91,22 @@ const escapeXml = (s: string) =>
 
 export function buildSsml(req: AzureRequest): string {
   const lang = req.voice.split('-').slice(0, 2).join('-');
-  let body = `<prosody rate="${formatPct(req.prosody.ratePct)}" pitch="${formatPct(req.prosody.pitchPct)}">${escapeXml(spellDigits(req.text))}</prosody>`;
+  let body =
+    `<prosody rate="${formatPct(req.prosody.ratePct)}" pitch="${formatPct(req.prosody.pitchPct)}">` +
+    `${escapeXml(spellDigits(req.text))}</prosody>`;
   if (req.style && req.style !== 'neutral')
     body = `<mstts:express-as style="${escapeXml(req.style)}">${body}</mstts:express-as>`;
   return (
-    `<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xmlns:mstts="https://www.w3.org/2001/mstts" xml:lang="${escapeXml(lang)}">` +
+    `<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xmlns:mstts="https://www.w3.org/2001/mstts" ` +
+    `xml:lang="${escapeXml(lang)}">` +
     `<voice name="${escapeXml(req.voice)}">${body}</voice></speak>`
   );
 }
 
-/** Classifies an SDK cancellation. In Node the SDK reports HTTP refusals as websocket code 1006 with the HTTP status in the text. */
+/**
+ * Classifies an SDK cancellation. In Node the SDK reports HTTP refusals as websocket code 1006 with the HTTP status in
+ * the text.
+ */
 export function classifyFailure(details: string, code: sdk.CancellationErrorCode | undefined): AzureFailureKind {
   if (code === sdk.CancellationErrorCode.TooManyRequests || /\b4?429\b|too many requests|throttl/i.test(details))
     return 'throttled';
@@ -227,10 +235,16 @@ export class AzureEngine {
     const why = detail.replace(/\s+/g, ' ').trim();
     const text = {
       throttled:
-        `Azure Speech throttled the request (HTTP 429 Too Many Requests) for ${req.voice} after ${this.retries + 1} attempts: ` +
-        "the resource's request or concurrency quota is used up; wait, generate fewer files at a time, or raise the quota",
-      auth: `Azure Speech rejected the credentials (HTTP 401/403) for ${req.voice}: check AZURE_SPEECH_KEY, and that AZURE_SPEECH_REGION="${region}" is the resource's region`,
-      network: `could not reach Azure Speech in region "${region}" (network failure): check the network or proxy, and AZURE_SPEECH_REGION`,
+        `Azure Speech throttled the request (HTTP 429 Too Many Requests) ` +
+        `for ${req.voice} after ${this.retries + 1} attempts: ` +
+        "the resource's request or concurrency quota is used up; " +
+        'wait, generate fewer files at a time, or raise the quota',
+      auth:
+        `Azure Speech rejected the credentials (HTTP 401/403) for ${req.voice}: check AZURE_SPEECH_KEY, and that ` +
+        `AZURE_SPEECH_REGION="${region}" is the resource's region`,
+      network:
+        `could not reach Azure Speech in region "${region}" (network failure): check the network or proxy, ` +
+        `and AZURE_SPEECH_REGION`,
       service: `Azure Speech failed for ${req.voice}`,
     }[kind];
     return new AzureSpeechError(kind, this.scrub(`${text} [${why}]`));

@@ -41,7 +41,8 @@ export async function loadCallerTracks(dir: string): Promise<CallerTrack[]> {
     if (e.sample_rate !== CALLER_SAMPLE_RATE_HZ && !/\.wav$/i.test(e.filename)) {
       throw new AudioFormatError(
         path.join(dir, e.filename),
-        `manifest says ${e.sample_rate} Hz; raw PCM must be ${CALLER_SAMPLE_RATE_HZ} Hz (use a WAV file to have it resampled)`,
+        `manifest says ${e.sample_rate} Hz; raw PCM must be ${CALLER_SAMPLE_RATE_HZ} Hz (use a WAV file to have it ` +
+          `resampled)`,
       );
     }
   }

@@ -69,7 +69,8 @@ export async function runAudioCli(
     .join(', ');
   out(
     `done in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.generated} generated${made ? ` (${made})` : ''}, ` +
-      `${result.total - result.generated} already in the cache${result.fallbacks ? `, ${result.fallbacks} spoken offline in place of Azure` : ''}`,
+      `${result.total - result.generated} already in the cache` +
+      `${result.fallbacks ? `, ${result.fallbacks} spoken offline in place of Azure` : ''}`,
   );
   return result;
 }

@@ -36,7 +36,8 @@ export async function withCacheLock<T>(dir: string, fn: () => Promise<T>, opts: 
     }
     if (Date.now() - started > timeoutMs) {
       throw new Error(
-        `${dir} is locked by process ${holder.pid} (${file}) for more than ${timeoutMs} ms; remove the lock file if that process is gone`,
+        `${dir} is locked by process ${holder.pid} (${file}) for more than ${timeoutMs} ms; remove the lock file if ` +
+          `that process is gone`,
       );
     }
     if (!told) {

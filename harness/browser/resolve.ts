@@ -14,7 +14,8 @@ export interface ResolvedBrowser {
 }
 
 export const INSTALL_HINT =
-  "Install one with `npx playwright install chromium` (Playwright's own build), or set CHROMIUM_PATH to a Chromium binary. " +
+  "Install one with `npx playwright install chromium` (Playwright's own build), " +
+  'or set CHROMIUM_PATH to a Chromium binary. ' +
   "On Debian/Ubuntu as root, `npm run setup` installs the distribution's `chromium` package.";
 
 export class BrowserNotFoundError extends Error {

@@ -29,7 +29,9 @@ export interface ClientProfile {
   sendJitterLimitMs?: number;
 }
 
-/** "button:Start talking to agent; button:Custom Speech Cascade?; text:Connected; wait:500" -> steps ("?" = optional). */
+/**
+ * "button:Start talking to agent; button:Custom Speech Cascade?; text:Connected; wait:500" -> steps ("?" = optional).
+ */
 export function parseSteps(text: string): Step[] | string {
   const steps: Step[] = [];
   for (const raw of text

@@ -23,7 +23,9 @@ export const harnessOptions = defineOptions({
     env: 'CLIENT_PROFILE',
     kind: 'string',
     default: 'reference',
-    doc: 'how to drive the client: reference, reference-acs, reference-realtime, reference-legacy, accelerator, generic, or a JSON profile file',
+    doc:
+      'how to drive the client: reference, reference-acs, reference-realtime, reference-legacy, accelerator, ' +
+      'generic, or a JSON profile file',
   },
   clientStartSteps: {
     env: 'CLIENT_START_STEPS',
@@ -55,7 +57,9 @@ export const harnessOptions = defineOptions({
     min: 0,
     max: 1000,
     unit: 'frames/s',
-    doc: "cap the page's requestAnimationFrame rate; unset = the profile's cap (the accelerator profile uses 1); 0 = no cap",
+    doc:
+      "cap the page's requestAnimationFrame rate; unset = the profile's cap (the accelerator profile uses 1); 0 = " +
+      'no cap',
   },
   pipeline: {
     env: 'PIPELINE',
@@ -74,7 +78,9 @@ export const harnessOptions = defineOptions({
   protocolMatchers: {
     env: 'PROTOCOL_MATCHERS',
     kind: 'optional-string',
-    doc: 'extra message rules (JSON array or file): {"when": {"type": "tts_chunk"}, "kind": "audio", "data": "audio", "sampleRateHz": 24000}',
+    doc:
+      'extra message rules (JSON array or file): {"when": {"type": "tts_chunk"}, "kind": "audio", "data": ' +
+      '"audio", "sampleRateHz": 24000}',
   },
   protocolCalls: {
     env: 'PROTOCOL_CALLS',
@@ -294,14 +300,18 @@ export const harnessOptions = defineOptions({
     default: 0,
     min: 0,
     max: 10000,
-    doc: 'Playwright workers on this machine (each carries one call at a time); 0 = what the plan needs; the --workers flag wins',
+    doc:
+      'Playwright workers on this machine (each carries one call at a time); 0 = what the plan needs; the ' +
+      '--workers flag wins',
   },
   browserMode: {
     env: 'BROWSER_MODE',
     kind: 'enum',
     values: ['shared', 'per-worker'],
     default: 'shared',
-    doc: "shared: workers connect to a few browsers launched once; per-worker: each worker launches its own (Playwright's default)",
+    doc:
+      'shared: workers connect to a few browsers launched once; per-worker: each worker launches its own ' +
+      "(Playwright's default)",
   },
   callsPerBrowser: {
     env: 'CALLS_PER_BROWSER',
@@ -315,7 +325,9 @@ export const harnessOptions = defineOptions({
     env: 'BROWSER_WS_ENDPOINT',
     kind: 'url',
     protocols: ['ws', 'wss'],
-    doc: 'a remote Playwright browser server (npx playwright run-server, a grid, a cloud service) to connect to instead of launching Chromium here',
+    doc:
+      'a remote Playwright browser server (npx playwright run-server, a grid, a cloud service) to connect to ' +
+      'instead of launching Chromium here',
   },
   browserWsHeaders: {
     env: 'BROWSER_WS_HEADERS',
@@ -326,7 +338,9 @@ export const harnessOptions = defineOptions({
     env: 'BROWSER_EXPOSE_NETWORK',
     kind: 'string',
     default: '<loopback>',
-    doc: 'hosts the remote browser reaches through this machine (Playwright exposeNetwork rules); the fixtures listen on its loopback',
+    doc:
+      'hosts the remote browser reaches through this machine (Playwright exposeNetwork rules); the fixtures ' +
+      'listen on its loopback',
   },
   browserConnectTimeoutSec: {
     env: 'BROWSER_CONNECT_TIMEOUT_SEC',

@@ -21,7 +21,9 @@ type EventOf<T extends PageEvent['type']> = Extract<PageEvent, { type: T }>;
 export interface CallSurface {
   /** Epoch ms of the surface clock's zero (the page's timeOrigin, or Node's). */
   timeOrigin: number;
-  /** Expects the response to `turn`, arms `plan` (an interruption over that response), and speaks turn audio `index`. */
+  /**
+   * Expects the response to `turn`, arms `plan` (an interruption over that response), and speaks turn audio `index`.
+   */
   speak(index: number, turn: number, plan: InterruptPlan | null): Promise<SpeakTiming>;
   /** Whether the client's audible output is observed (ttfa); null where there is no client output at all. */
   outputWatched(): Promise<boolean | null>;

@@ -40,11 +40,11 @@ export const TTFA_UNMEASURED = 'ttfa/unmeasured';
 export const TTFA_SILENT = 'ttfa/silent';
 export const stageMetric = (stage: string) =>
   `stage/${stage.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+const FAILURE_COUNTER =
+  /^(ws\/error|ws\/close|turn\/error|call\/error|task\/incomplete|false_alarm\/stopped|audio\/gaps|rate\/.+|err\/.+)$/;
 /** Counters that count failures (the table's Fails column); others (reconnects, late starts) are information. */
 export function isFailureCounter(name: string): boolean {
-  return /^(ws\/error|ws\/close|turn\/error|call\/error|task\/incomplete|false_alarm\/stopped|audio\/gaps|rate\/.+|err\/.+)$/.test(
-    name,
-  );
+  return FAILURE_COUNTER.test(name);
 }
 
 export const rateCounter = (source: string) => `rate/${source}`;

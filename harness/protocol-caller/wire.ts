@@ -43,7 +43,8 @@ export function endpointFor(
   if (explicit) return explicit;
   if (!embeddedAgentWsUrl)
     throw new Error(
-      'no agent to call: set PROTOCOL_WS_URL (or WS_URL), or run with playwright.config.ts so the fixtures start the reference agent',
+      'no agent to call: set PROTOCOL_WS_URL (or WS_URL), or run with playwright.config.ts so the fixtures start the ' +
+        'reference agent',
     );
   const url = new URL(embeddedAgentWsUrl);
   url.pathname = PATHS[protocol];

@@ -16,7 +16,9 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Classifies one server message of the browser conversation transport (docs/design.md#browser-conversation-transport). */
+/**
+ * Classifies one server message of the browser conversation transport (docs/design.md#browser-conversation-transport).
+ */
 export function classifyBrowserConversation(data: unknown, tokens: DetectionTokens = DEFAULT_TOKENS): FrameClass {
   const msg = parseJsonObject(data);
   if (!msg) return { kind: 'other' };

@@ -16,7 +16,8 @@ export function detectProtocol(url: string): Protocol {
     // a relative or odd URL: match on the text
   }
   if (/\/media\/stream\b/.test(path)) return 'acs';
-  // /v1/realtime, /openai/realtime, /voice-live/realtime; the older /api/v1/realtime/conversation is the browser transport.
+  // /v1/realtime, /openai/realtime, /voice-live/realtime; the older /api/v1/realtime/conversation is the browser
+  // transport.
   if (/\/realtime\/?$/.test(path)) return 'realtime';
   return 'browser';
 }

@@ -9,7 +9,10 @@ import {
   type Summary,
 } from './schema';
 
-/** Relative gates (docs/design.md#regression-check-against-a-baseline): p95 under 1.5x baseline passes, up to 2x warns, beyond fails. */
+/**
+ * Relative gates (docs/design.md#regression-check-against-a-baseline): p95 under 1.5x baseline passes, up to 2x warns,
+ * beyond fails.
+ */
 export const RELATIVE_PASS_RATIO = 1.5;
 export const RELATIVE_WARN_RATIO = 2;
 /** A p95 this much above the baseline's is flagged as a regression. */

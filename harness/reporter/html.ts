@@ -72,9 +72,11 @@ function statsTable(summary: Summary): string {
 }
 
 function table(head: string[], rows: string[][], cls = ''): string {
-  return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+  return (
+    `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}` +
+    '</tbody></table>'
+  );
 }
 
 /** Calls in progress over the run (1 s steps) against the plan's target, per phase. */
@@ -172,9 +174,14 @@ function generatorBox(summary: Summary): string {
   const g = summary.generator;
   if (!g) return '';
   const warn = g.saturated
-    ? `<p class="alert">Load generator saturated: ${escapeHtml(g.reasons.join('; '))}. Latencies may be the generator's own.</p>`
+    ? `<p class="alert">Load generator saturated: ${escapeHtml(g.reasons.join('; '))}. ` +
+      `Latencies may be the generator's own.</p>`
     : '';
-  return `<h2>Load generator</h2>${warn}<p>CPU busy p95 ${g.cpuBusyPctP95}% · worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms · page main-thread lag p99 ${g.pageEventLoopLagP99Ms} ms · audio send jitter p99 ${g.pacingJitterP99Ms} ms</p>`;
+  return (
+    `<h2>Load generator</h2>${warn}` +
+    `<p>CPU busy p95 ${g.cpuBusyPctP95}% · worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms · ` +
+    `page main-thread lag p99 ${g.pageEventLoopLagP99Ms} ms · audio send jitter p99 ${g.pacingJitterP99Ms} ms</p>`
+  );
 }
 
 /** The self-contained report page: inline CSS and SVG only. */
@@ -227,7 +234,8 @@ export function renderHtml(summary: Summary, agg: RunAggregate, evidence: Eviden
     'gates',
   );
   const baseline = summary.baseline
-    ? `<h2>Compared with baseline</h2><p>${escapeHtml(summary.baseline.file)} (${escapeHtml(summary.baseline.startedAt)})</p>${table(
+    ? `<h2>Compared with baseline</h2>` +
+      `<p>${escapeHtml(summary.baseline.file)} (${escapeHtml(summary.baseline.startedAt)})</p>${table(
         ['Metric', 'Baseline p95', 'p95', 'Change', ''],
         summary.baseline.comparisons.map((c) => [
           c.metric,
@@ -262,19 +270,33 @@ export function renderHtml(summary: Summary, agg: RunAggregate, evidence: Eviden
 body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
-td:first-child,th:first-child,table.gates td:nth-child(2),table.gates th:nth-child(2){text-align:left}th{background:#f4f4f4}
+td:first-child,th:first-child,table.gates td:nth-child(2),table.gates th:nth-child(2){text-align:left}
+th{background:#f4f4f4}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:bold}
 .alert{border-left:4px solid #d62728;background:#fdecea;padding:6px 10px}
 .pass{background:#2ca02c}.warn{background:#e6a100}.fail{background:#d62728}
 svg.chart{display:block;margin:12px 0;border:1px solid #eee}
-svg .grid{stroke:#eee}svg .tick,svg .legend{font-size:11px;fill:#555}svg .label{font-size:12px;fill:#333}svg .title{font-size:14px;font-weight:bold}
+svg .grid{stroke:#eee}svg .tick,svg .legend{font-size:11px;fill:#555}
+svg .label{font-size:12px;fill:#333}svg .title{font-size:14px;font-weight:bold}
 </style></head><body>
 <h1>Voice load report <span class="verdict ${summary.verdict}">${summary.verdict.toUpperCase()}</span></h1>
-<p>Started ${escapeHtml(run.startedAt)} · ${(run.durationMs / 1000).toFixed(1)} s · target ${escapeHtml(run.target)} · ${run.workers} workers · ${run.shards} shard(s)
- · calls ${run.calls.total} (${run.calls.passed} passed, ${run.calls.failed} failed)${run.incomplete ? ' · <b>incomplete run</b>' : ''}</p>
+<p>Started ${escapeHtml(run.startedAt)} · ${(run.durationMs / 1000).toFixed(1)} s · target ${escapeHtml(run.target)}
+ · ${run.workers} workers · ${run.shards} shard(s)
+ · calls ${run.calls.total} (${run.calls.passed} passed, ${run.calls.failed} failed)${
+   run.incomplete ? ' · <b>incomplete run</b>' : ''
+ }</p>
 ${run.stopReason ? `<p class="alert">Stopped early: ${escapeHtml(run.stopReason)}</p>` : ''}
-${run.missedArrivals ? `<p class="alert">${run.missedArrivals} planned arrival(s) found no free worker and never started: the plan's load was not applied in full</p>` : ''}
-${run.missingShards ? `<p class="alert">Incomplete: no results from shard(s) ${run.missingShards.join(', ')} of ${run.shards}</p>` : ''}
+${
+  run.missedArrivals
+    ? `<p class="alert">${run.missedArrivals} planned arrival(s) found no free worker and never started: ` +
+      `the plan's load was not applied in full</p>`
+    : ''
+}
+${
+  run.missingShards
+    ? `<p class="alert">Incomplete: no results from shard(s) ${run.missingShards.join(', ')} of ${run.shards}</p>`
+    : ''
+}
 <h2>Gates</h2>${gates}${baseline}${groupsTable(summary)}${phasesTable(summary)}${generatorBox(summary)}
 <h2>Charts</h2>${charts.join('\n') || '<p>No latency samples.</p>'}
 <h2>Statistics (ms)</h2>${statsTable(summary)}

@@ -210,7 +210,8 @@ export default class VoiceHarnessReporter implements Reporter {
 
   /** Shards that ran no test of this report: a merge without one shard's blob must say so, not under-count. */
   private missingShards(): { missingShards?: number[] } {
-    // A shard's own report holds only its own tests by design; only a merge (no shard of its own) must hold every shard.
+    // A shard's own report holds only its own tests by design; only a merge (no shard of its own) must hold every
+    // shard.
     if (this.shardCount <= 1 || this.playwright?.shard) return {};
     const missing = Array.from({ length: this.shardCount }, (_, i) => i + 1).filter((i) => !this.shardsSeen.has(i));
     return missing.length ? { missingShards: missing } : {};

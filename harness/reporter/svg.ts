@@ -54,13 +54,16 @@ export function lineChart(o: ChartOptions): string {
   const ticks = o.xTicks ?? [xMin, (xMin + xMax) / 2, xMax].map((v) => ({ value: v, label: String(Math.round(v)) }));
   for (const t of ticks)
     parts.push(
-      `<text x="${x(t.value)}" y="${height - PAD.bottom + 16}" text-anchor="middle" class="tick">${escapeHtml(t.label)}</text>`,
+      `<text x="${x(t.value)}" y="${height - PAD.bottom + 16}" text-anchor="middle" class="tick">` +
+        `${escapeHtml(t.label)}</text>`,
     );
   parts.push(
-    `<text x="${PAD.left + plotW / 2}" y="${height - 6}" text-anchor="middle" class="label">${escapeHtml(o.xLabel)}</text>`,
+    `<text x="${PAD.left + plotW / 2}" y="${height - 6}" text-anchor="middle" class="label">` +
+      `${escapeHtml(o.xLabel)}</text>`,
   );
   parts.push(
-    `<text x="14" y="${PAD.top + plotH / 2}" text-anchor="middle" class="label" transform="rotate(-90 14 ${PAD.top + plotH / 2})">${escapeHtml(o.yLabel)}</text>`,
+    `<text x="14" y="${PAD.top + plotH / 2}" text-anchor="middle" class="label" ` +
+      `transform="rotate(-90 14 ${PAD.top + plotH / 2})">${escapeHtml(o.yLabel)}</text>`,
   );
   o.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
@@ -74,5 +77,8 @@ export function lineChart(o: ChartOptions): string {
     parts.push(`<rect x="${PAD.left + 8 + i * 120}" y="${PAD.top - 4}" width="10" height="10" fill="${color}"/>`);
     parts.push(`<text x="${PAD.left + 22 + i * 120}" y="${PAD.top + 5}" class="legend">${escapeHtml(s.name)}</text>`);
   });
-  return `<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(o.title)}">${parts.join('')}</svg>`;
+  return (
+    `<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(o.title)}">${parts.join('')}</svg>`
+  );
 }

@@ -59,9 +59,8 @@ export function formatBaseline(summary: Summary): string | null {
   const width = Math.max(6, ...b.comparisons.map((c) => c.metric.length)) + 2;
   const lines = b.comparisons.map(
     (c) =>
-      `  ${c.metric.padEnd(width)}${String(c.baselineP95Ms).padStart(8)} -> ${String(c.p95Ms).padStart(8)} ms  ${`${c.changePct > 0 ? '+' : ''}${c.changePct}%`.padStart(
-        8,
-      )}${c.regression ? '  REGRESSION' : ''}`,
+      `  ${c.metric.padEnd(width)}${String(c.baselineP95Ms).padStart(8)} -> ${String(c.p95Ms).padStart(8)} ms  ` +
+      `${`${c.changePct > 0 ? '+' : ''}${c.changePct}%`.padStart(8)}${c.regression ? '  REGRESSION' : ''}`,
   );
   return [`p95 compared with baseline ${b.file}:`, ...lines].join('\n');
 }
@@ -78,7 +77,10 @@ export function formatGates(summary: Summary): string {
             : g.stat === 'count'
               ? String(g.value)
               : `${g.value} ms`;
-    return `  ${g.verdict.toUpperCase().padEnd(8)}${g.name.padEnd(30)}${value.padStart(10)}   pass ${g.pass}, warn ${g.warn}`;
+    return (
+      `  ${g.verdict.toUpperCase().padEnd(8)}${g.name.padEnd(30)}${value.padStart(10)}   ` +
+      `pass ${g.pass}, warn ${g.warn}`
+    );
   });
   const c = summary.run.calls;
   return [
@@ -87,12 +89,14 @@ export function formatGates(summary: Summary): string {
     ...(summary.run.stopReason ? [`Run stopped early (incomplete): ${summary.run.stopReason}`] : []),
     ...(summary.run.missedArrivals
       ? [
-          `WARNING: ${summary.run.missedArrivals} planned arrival(s) found no free worker and never started: the plan's load was not applied in full (raise WORKERS or --workers)`,
+          `WARNING: ${summary.run.missedArrivals} planned arrival(s) found no free worker and never started: the ` +
+            `plan's load was not applied in full (raise WORKERS or --workers)`,
         ]
       : []),
     ...(summary.run.missingShards
       ? [
-          `INCOMPLETE: no results from shard(s) ${summary.run.missingShards.join(', ')} of ${summary.run.shards}: their calls are missing from every figure`,
+          `INCOMPLETE: no results from shard(s) ${summary.run.missingShards.join(', ')} of ${summary.run.shards}: ` +
+            `their calls are missing from every figure`,
         ]
       : []),
     `Calls: ${c.total} total, ${c.passed} passed, ${c.failed} failed.  Verdict: ${summary.verdict.toUpperCase()}`,
@@ -135,10 +139,12 @@ export function formatGenerator(summary: Summary): string | null {
   const g = summary.generator;
   if (!g) return null;
   const head =
-    `Load generator: CPU p95 ${g.cpuBusyPctP95}%, event-loop lag p99 ${g.eventLoopLagP99Ms} ms (page ${g.pageEventLoopLagP99Ms} ms), ` +
+    `Load generator: CPU p95 ${g.cpuBusyPctP95}%, ` +
+    `event-loop lag p99 ${g.eventLoopLagP99Ms} ms (page ${g.pageEventLoopLagP99Ms} ms), ` +
     `audio send jitter p99 ${g.pacingJitterP99Ms} ms`;
   return g.saturated
-    ? `${head}\nWARNING: the load generator was saturated (${g.reasons.join('; ')}): latencies may be the generator's own. Use fewer calls per machine or shard the run.`
+    ? `${head}\nWARNING: the load generator was saturated (${g.reasons.join('; ')}): latencies may be the ` +
+        `generator's own. Use fewer calls per machine or shard the run.`
     : head;
 }
 

@@ -54,7 +54,10 @@ export const uses =
 export const commandsOf = (job: Job): string[] =>
   job.steps.map((s) => s.run?.trim()).filter((r): r is string => r !== undefined && !r.includes('\n'));
 
-/** Runs a step's script as GitHub's runner does (bash -e) with the given environment; returns what it wrote to GITHUB_OUTPUT. */
+/**
+ * Runs a step's script as GitHub's runner does (bash -e) with the given environment; returns what it wrote to
+ * GITHUB_OUTPUT.
+ */
 export function runStep(
   s: Step,
   env: Record<string, string>,

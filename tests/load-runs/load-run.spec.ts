@@ -37,61 +37,65 @@ test('eight calls on four workers: every call passes and merged counts equal the
 test.describe(() => {
   test.describe.configure({ retries: 1 });
 
-  test('ttfb and ttfa follow the agent reply delay: D plus the hang-over within 60 ms, and the same turns move by the change in D within 20 ms (median)', async () => {
-    const hangoverMs = 500;
-    const runs: Array<{ delayMs: number; calls: Awaited<ReturnType<typeof runLoad>>['calls'] }> = [];
-    for (const delayMs of [200, 900]) {
-      const run = await runLoad(
-        {
-          CALLS: '4',
-          SCENARIOS: 'quick_question',
-          AGENT_REPLY_DELAY_MS: String(delayMs),
-          AGENT_ENDPOINT_SILENCE_MS: String(hangoverMs),
-        },
-        ['--workers', '2'],
-      );
-      expect(run.code, run.output.slice(-2000)).toBe(0);
-      const ttfb = latency(run.summary, 'ttfb');
-      const ttfa = latency(run.summary, 'ttfa');
-      expect(ttfb.count).toBe(12);
-      expect(ttfa.count).toBe(12);
-      expect(
-        Math.abs(ttfb.p50Ms - (delayMs + hangoverMs)),
-        `D=${delayMs}: median ttfb ${ttfb.p50Ms} ms`,
-      ).toBeLessThanOrEqual(60);
-      // What the caller hears comes after the first frame arrives, never before it.
-      expect(ttfa.p50Ms).toBeGreaterThan(ttfb.p50Ms);
-      runs.push({ delayMs, calls: run.calls });
-    }
-    // Each reply has its own lead-in before it turns audible, and each caller
-    // voice its own endpointing, so the medians of a 12-turn mix jump between
-    // those groups. The same turn of the same call (same voice, same reply) in
-    // both runs differs only by D and by noise: the median of those paired
-    // differences is how far the metric moved.
-    const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
-    const shift = b.delayMs - a.delayMs;
-    const moved = (metric: 'ttfbMs' | 'ttfaMs') => {
-      const deltas: number[] = [];
-      for (const callA of a.calls) {
-        const callB = b.calls.find((c) => c.callId === callA.callId);
-        expect(callB?.voice, `${callA.callId} speaks with the same voice in both runs`).toBe(callA.voice);
-        for (const turnA of callA.turns) {
-          const turnB = callB!.turns.find((t) => t.turn === turnA.turn);
-          if (turnA[metric] !== undefined && turnB?.[metric] !== undefined)
-            deltas.push(turnB[metric]! - turnA[metric]!);
-        }
+  test(
+    'ttfb and ttfa follow the agent reply delay: D plus the hang-over within 60 ms, and the same turns ' +
+      'move by the change in D within 20 ms (median)',
+    async () => {
+      const hangoverMs = 500;
+      const runs: Array<{ delayMs: number; calls: Awaited<ReturnType<typeof runLoad>>['calls'] }> = [];
+      for (const delayMs of [200, 900]) {
+        const run = await runLoad(
+          {
+            CALLS: '4',
+            SCENARIOS: 'quick_question',
+            AGENT_REPLY_DELAY_MS: String(delayMs),
+            AGENT_ENDPOINT_SILENCE_MS: String(hangoverMs),
+          },
+          ['--workers', '2'],
+        );
+        expect(run.code, run.output.slice(-2000)).toBe(0);
+        const ttfb = latency(run.summary, 'ttfb');
+        const ttfa = latency(run.summary, 'ttfa');
+        expect(ttfb.count).toBe(12);
+        expect(ttfa.count).toBe(12);
+        expect(
+          Math.abs(ttfb.p50Ms - (delayMs + hangoverMs)),
+          `D=${delayMs}: median ttfb ${ttfb.p50Ms} ms`,
+        ).toBeLessThanOrEqual(60);
+        // What the caller hears comes after the first frame arrives, never before it.
+        expect(ttfa.p50Ms).toBeGreaterThan(ttfb.p50Ms);
+        runs.push({ delayMs, calls: run.calls });
       }
-      expect(deltas, `${metric}: one paired difference per turn`).toHaveLength(12);
-      deltas.sort((x, y) => x - y);
-      return (deltas[5]! + deltas[6]!) / 2;
-    };
-    const movedTtfb = moved('ttfbMs');
-    const movedTtfa = moved('ttfaMs');
-    const detail = JSON.stringify({ shift, movedTtfb, movedTtfa });
-    test.info().annotations.push({ type: 'moved (ms)', description: detail });
-    expect(Math.abs(movedTtfb - shift), detail).toBeLessThanOrEqual(20);
-    expect(Math.abs(movedTtfa - shift), detail).toBeLessThanOrEqual(20);
-  });
+      // Each reply has its own lead-in before it turns audible, and each caller
+      // voice its own endpointing, so the medians of a 12-turn mix jump between
+      // those groups. The same turn of the same call (same voice, same reply) in
+      // both runs differs only by D and by noise: the median of those paired
+      // differences is how far the metric moved.
+      const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
+      const shift = b.delayMs - a.delayMs;
+      const moved = (metric: 'ttfbMs' | 'ttfaMs') => {
+        const deltas: number[] = [];
+        for (const callA of a.calls) {
+          const callB = b.calls.find((c) => c.callId === callA.callId);
+          expect(callB?.voice, `${callA.callId} speaks with the same voice in both runs`).toBe(callA.voice);
+          for (const turnA of callA.turns) {
+            const turnB = callB!.turns.find((t) => t.turn === turnA.turn);
+            if (turnA[metric] !== undefined && turnB?.[metric] !== undefined)
+              deltas.push(turnB[metric]! - turnA[metric]!);
+          }
+        }
+        expect(deltas, `${metric}: one paired difference per turn`).toHaveLength(12);
+        deltas.sort((x, y) => x - y);
+        return (deltas[5]! + deltas[6]!) / 2;
+      };
+      const movedTtfb = moved('ttfbMs');
+      const movedTtfa = moved('ttfaMs');
+      const detail = JSON.stringify({ shift, movedTtfb, movedTtfa });
+      test.info().annotations.push({ type: 'moved (ms)', description: detail });
+      expect(Math.abs(movedTtfb - shift), detail).toBeLessThanOrEqual(20);
+      expect(Math.abs(movedTtfa - shift), detail).toBeLessThanOrEqual(20);
+    },
+  );
 });
 
 test('a target where nothing listens fails fast with a classified ws/error and still writes summary.json', async () => {

@@ -76,7 +76,10 @@ interface RunServer {
   stop(): Promise<void>;
 }
 
-/** `npx playwright run-server` on the other host, on a port it picks; --unsafe so the harness's Chromium flags and binary reach the browser. */
+/**
+ * `npx playwright run-server` on the other host, on a port it picks; --unsafe so the harness's Chromium flags and
+ * binary reach the browser.
+ */
 async function startRunServer(host: Host): Promise<RunServer> {
   const [cmd, ...args] = [
     ...host.exec,
@@ -170,87 +173,96 @@ test('BROWSER_WS_HEADERS must be a JSON object of header strings; the error name
   });
 });
 
-test('calls through `npx playwright run-server` in another network namespace: the fixtures reached through exposeNetwork, figures matching a local run', async () => {
-  test.setTimeout(8 * 60_000);
-  const host = otherHost();
-  if (host.fallback) test.info().annotations.push({ type: 'fallback', description: host.fallback });
-  let server: RunServer | undefined;
-  // A page on this machine's loopback, as the fixtures are.
-  const probe = http.createServer((_req, res) => res.end('fixture'));
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const probeUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/`;
-  try {
-    server = await startRunServer(host);
-    // The server's browser (the binary on its machine, which here is the same one this machine resolves).
-    const executablePath = resolveChromium().executablePath;
-    const launchHeader = {
-      'x-playwright-launch-options': JSON.stringify({
-        args: CHROMIUM_ARGS,
-        ...(executablePath ? { executablePath } : {}),
-      }),
-    };
+test(
+  'calls through `npx playwright run-server` in another network namespace: the fixtures reached ' +
+    'through exposeNetwork, figures matching a local run',
+  async () => {
+    test.setTimeout(8 * 60_000);
+    const host = otherHost();
+    if (host.fallback) test.info().annotations.push({ type: 'fallback', description: host.fallback });
+    let server: RunServer | undefined;
+    // A page on this machine's loopback, as the fixtures are.
+    const probe = http.createServer((_req, res) => res.end('fixture'));
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const probeUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/`;
+    try {
+      server = await startRunServer(host);
+      // The server's browser (the binary on its machine, which here is the same one this machine resolves).
+      const executablePath = resolveChromium().executablePath;
+      const launchHeader = {
+        'x-playwright-launch-options': JSON.stringify({
+          args: CHROMIUM_ARGS,
+          ...(executablePath ? { executablePath } : {}),
+        }),
+      };
 
-    if (!host.fallback) {
-      // The other host's loopback is its own: without the tunnel, this machine's fixtures are out of reach.
-      const isolated = await chromium.connect(server.wsEndpoint, { headers: launchHeader, timeout: 60_000 });
-      const error = await isolated
-        .newPage()
-        .then((p) => p.goto(probeUrl))
-        .then(
-          () => null,
-          (e: Error) => e.message,
-        );
-      await isolated.close();
-      expect(error).toMatch(/ERR_CONNECTION_REFUSED/);
-    }
-    const tunnelled = await chromium.connect(server.wsEndpoint, {
-      headers: launchHeader,
-      exposeNetwork: '<loopback>',
-      timeout: 60_000,
-    });
-    const page = await tunnelled.newPage();
-    await page.goto(probeUrl);
-    expect(await page.textContent('body')).toBe('fixture');
-    await tunnelled.close();
+      if (!host.fallback) {
+        // The other host's loopback is its own: without the tunnel, this machine's fixtures are out of reach.
+        const isolated = await chromium.connect(server.wsEndpoint, { headers: launchHeader, timeout: 60_000 });
+        const error = await isolated
+          .newPage()
+          .then((p) => p.goto(probeUrl))
+          .then(
+            () => null,
+            (e: Error) => e.message,
+          );
+        await isolated.close();
+        expect(error).toMatch(/ERR_CONNECTION_REFUSED/);
+      }
+      const tunnelled = await chromium.connect(server.wsEndpoint, {
+        headers: launchHeader,
+        exposeNetwork: '<loopback>',
+        timeout: 60_000,
+      });
+      const page = await tunnelled.newPage();
+      await page.goto(probeUrl);
+      expect(await page.textContent('body')).toBe('fixture');
+      await tunnelled.close();
 
-    // The same calls through the remote browser and launched here: the clocks run in the page, so the figures agree.
-    const env = { CALLS: '4', SCENARIOS: 'quick_question', TURNS_PER_USER: '2', AGENT_REPLY_DELAY_MS: '300' };
-    const launchesBefore = server.launches();
-    const remote = await runLoad(
-      { ...env, BROWSER_WS_ENDPOINT: server.wsEndpoint, ...(executablePath ? { CHROMIUM_PATH: executablePath } : {}) },
-      ['--workers', '2'],
-    );
-    expect(remote.code, remote.output.slice(-3000)).toBe(0);
-    expect(remote.summary.run.calls).toEqual({ total: 4, passed: 4, failed: 0 });
-    // Each worker's browser was launched by the server, not here.
-    expect(server.launches() - launchesBefore).toBe(2);
-    const local = await runLoad(env, ['--workers', '2']);
-    expect(local.code, local.output.slice(-3000)).toBe(0);
-    expect(local.summary.run.calls).toEqual(remote.summary.run.calls);
-
-    const medians: Record<string, [number, number]> = {};
-    // Per turn: the two turns' ttfb medians differ by ~150 ms here, so a median over both would jump between them.
-    for (const [name, toleranceMs] of [
-      ['ttfb/01', 100],
-      ['ttfb/02', 100],
-      ['ttfa/01', 100],
-      ['ttfa/02', 100],
-      ['turn/01', 150],
-      ['turn/02', 150],
-    ] as const) {
-      const a = latency(local.summary, name);
-      const b = latency(remote.summary, name);
-      expect(b.count, name).toBe(a.count);
-      medians[name] = [a.p50Ms, b.p50Ms];
-      expect(Math.abs(a.p50Ms - b.p50Ms), `${name} p50: local ${a.p50Ms} ms, remote ${b.p50Ms} ms`).toBeLessThanOrEqual(
-        toleranceMs,
+      // The same calls through the remote browser and launched here: the clocks run in the page, so the figures agree.
+      const env = { CALLS: '4', SCENARIOS: 'quick_question', TURNS_PER_USER: '2', AGENT_REPLY_DELAY_MS: '300' };
+      const launchesBefore = server.launches();
+      const remote = await runLoad(
+        {
+          ...env,
+          BROWSER_WS_ENDPOINT: server.wsEndpoint,
+          ...(executablePath ? { CHROMIUM_PATH: executablePath } : {}),
+        },
+        ['--workers', '2'],
       );
+      expect(remote.code, remote.output.slice(-3000)).toBe(0);
+      expect(remote.summary.run.calls).toEqual({ total: 4, passed: 4, failed: 0 });
+      // Each worker's browser was launched by the server, not here.
+      expect(server.launches() - launchesBefore).toBe(2);
+      const local = await runLoad(env, ['--workers', '2']);
+      expect(local.code, local.output.slice(-3000)).toBe(0);
+      expect(local.summary.run.calls).toEqual(remote.summary.run.calls);
+
+      const medians: Record<string, [number, number]> = {};
+      // Per turn: the two turns' ttfb medians differ by ~150 ms here, so a median over both would jump between them.
+      for (const [name, toleranceMs] of [
+        ['ttfb/01', 100],
+        ['ttfb/02', 100],
+        ['ttfa/01', 100],
+        ['ttfa/02', 100],
+        ['turn/01', 150],
+        ['turn/02', 150],
+      ] as const) {
+        const a = latency(local.summary, name);
+        const b = latency(remote.summary, name);
+        expect(b.count, name).toBe(a.count);
+        medians[name] = [a.p50Ms, b.p50Ms];
+        expect(
+          Math.abs(a.p50Ms - b.p50Ms),
+          `${name} p50: local ${a.p50Ms} ms, remote ${b.p50Ms} ms`,
+        ).toBeLessThanOrEqual(toleranceMs);
+      }
+      test.info().annotations.push({ type: 'medians (local, remote) ms', description: JSON.stringify(medians) });
+      for (const r of [remote, local]) fs.rmSync(r.reportDir, { recursive: true, force: true });
+    } finally {
+      probe.close();
+      await server?.stop();
+      host.remove();
     }
-    test.info().annotations.push({ type: 'medians (local, remote) ms', description: JSON.stringify(medians) });
-    for (const r of [remote, local]) fs.rmSync(r.reportDir, { recursive: true, force: true });
-  } finally {
-    probe.close();
-    await server?.stop();
-    host.remove();
-  }
-});
+  },
+);

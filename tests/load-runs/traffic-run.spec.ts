@@ -21,134 +21,146 @@ async function freePort(): Promise<number> {
   });
 }
 
-test("a compressed six-phase plan: measured concurrency within one call of each phase's target, per-phase rows, /metrics scraped live", async () => {
-  const port = await freePort();
-  // Stress and spike run five and six browsers on two cores at CPU p95 100%: a page can take
-  // over the default 10 s to connect or 5 s to hear its answer there, and with a few calls a
-  // minute one such call is over the 5% error stop. This test is about pacing: the plan is the
-  // shipped one with a 50% stop, connecting gets 30 s and the first answer 15 s.
-  const plan = JSON.parse(fs.readFileSync(path.join(ROOT, 'plans', 'six-phase-compressed.json'), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  const running = runLoad(
-    {
-      PLAN: JSON.stringify({ ...plan, stop: { errorRatePct: 50 } }),
-      CONDUCTOR_PORT: String(port),
-      CONNECT_TIMEOUT_SEC: '30',
-      FIRST_BYTE_TIMEOUT_SEC: '15',
-    },
-    [],
-    10 * 60_000,
-  );
-  // Scrape Prometheus text while the run is under way.
-  let scraped: ReturnType<typeof parsePrometheusTextFormat> = [];
-  for (let i = 0; i < 120; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const text = await fetch(`http://127.0.0.1:${port}/metrics`)
-      .then((r) => r.text())
-      .catch(() => '');
-    if (!text) continue;
-    scraped = parsePrometheusTextFormat(text);
-    const ended = scraped.find((f) => f.name === 'voice_calls_ended_total')?.metrics as
-      | Array<{ value: string }>
-      | undefined;
-    if (ended?.some((m) => Number(m.value) >= 3)) break;
-  }
-  const names = scraped.map((f) => f.name);
-  expect(names).toEqual(
-    expect.arrayContaining([
-      'voice_calls_started_total',
-      'voice_ttfb_ms',
-      'voice_turn_ms',
-      'voice_active_calls',
-      'voice_phase',
-      'voice_generator_cpu_busy_pct',
-    ]),
-  );
-  expect(
-    Number((scraped.find((f) => f.name === 'voice_ttfb_ms')!.metrics[0] as { count: string }).count),
-  ).toBeGreaterThanOrEqual(3);
-
-  const run = await running;
-  // The whole plan ran; a saturated machine may fail a call, which the gates report, but not more.
-  expect(run.summary.run.incomplete, run.output.slice(-3000)).toBe(false);
-  expect(
-    run.summary.run.calls.failed,
-    run.calls
-      .filter((c) => !c.ok)
-      .map((c) => `${c.callId}: ${c.failure?.message}`)
-      .join('\n'),
-  ).toBeLessThanOrEqual(1);
-  // The verdict is the worst gate's (no stop criterion tripped), printed as such, and it sets the exit code.
-  const worst = (['fail', 'warn'] as const).find((v) => run.summary.gates.some((g) => g.verdict === v)) ?? 'pass';
-  expect(run.summary.verdict).toBe(worst);
-  expect(run.output).toContain(`Verdict: ${worst.toUpperCase()}`);
-  expect(run.code).toBe(worst === 'fail' ? 1 : 0);
-  const phases = run.summary.phases!;
-  expect(phases.map((p) => p.name)).toEqual(['baseline', 'ramp', 'stress', 'spike', 'soak', 'recovery']);
-  for (const p of phases) {
+test(
+  "a compressed six-phase plan: measured concurrency within one call of each phase's target, per-phase " +
+    'rows, /metrics scraped live',
+  async () => {
+    const port = await freePort();
+    // Stress and spike run five and six browsers on two cores at CPU p95 100%: a page can take
+    // over the default 10 s to connect or 5 s to hear its answer there, and with a few calls a
+    // minute one such call is over the 5% error stop. This test is about pacing: the plan is the
+    // shipped one with a 50% stop, connecting gets 30 s and the first answer 15 s.
+    const plan = JSON.parse(fs.readFileSync(path.join(ROOT, 'plans', 'six-phase-compressed.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const running = runLoad(
+      {
+        PLAN: JSON.stringify({ ...plan, stop: { errorRatePct: 50 } }),
+        CONDUCTOR_PORT: String(port),
+        CONNECT_TIMEOUT_SEC: '30',
+        FIRST_BYTE_TIMEOUT_SEC: '15',
+      },
+      [],
+      10 * 60_000,
+    );
+    // Scrape Prometheus text while the run is under way.
+    let scraped: ReturnType<typeof parsePrometheusTextFormat> = [];
+    for (let i = 0; i < 120; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`)
+        .then((r) => r.text())
+        .catch(() => '');
+      if (!text) continue;
+      scraped = parsePrometheusTextFormat(text);
+      const ended = scraped.find((f) => f.name === 'voice_calls_ended_total')?.metrics as
+        | Array<{ value: string }>
+        | undefined;
+      if (ended?.some((m) => Number(m.value) >= 3)) break;
+    }
+    const names = scraped.map((f) => f.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'voice_calls_started_total',
+        'voice_ttfb_ms',
+        'voice_turn_ms',
+        'voice_active_calls',
+        'voice_phase',
+        'voice_generator_cpu_busy_pct',
+      ]),
+    );
     expect(
-      Math.abs(p.measuredConcurrency - p.targetConcurrency!),
-      `${p.name}: target ${p.targetConcurrency}, measured ${p.measuredConcurrency}`,
+      Number((scraped.find((f) => f.name === 'voice_ttfb_ms')!.metrics[0] as { count: string }).count),
+    ).toBeGreaterThanOrEqual(3);
+
+    const run = await running;
+    // The whole plan ran; a saturated machine may fail a call, which the gates report, but not more.
+    expect(run.summary.run.incomplete, run.output.slice(-3000)).toBe(false);
+    expect(
+      run.summary.run.calls.failed,
+      run.calls
+        .filter((c) => !c.ok)
+        .map((c) => `${c.callId}: ${c.failure?.message}`)
+        .join('\n'),
     ).toBeLessThanOrEqual(1);
-    expect(p.calls).toBeGreaterThan(0);
-    expect(p.metrics.ttfb).toMatchObject({ kind: 'latency' });
-  }
-  // Every call is in exactly one phase.
-  expect(phases.reduce((n, p) => n + p.calls, 0)).toBe(run.summary.run.calls.total);
-  expect(run.output).toMatch(
-    /\[live\] \d\d:\d\d (baseline|ramp|stress|spike|soak|recovery) \(\d\/6\) · active \d+\/\d+/,
-  );
-  expect(run.output).toMatch(/Per phase/);
-});
+    // The verdict is the worst gate's (no stop criterion tripped), printed as such, and it sets the exit code.
+    const worst = (['fail', 'warn'] as const).find((v) => run.summary.gates.some((g) => g.verdict === v)) ?? 'pass';
+    expect(run.summary.verdict).toBe(worst);
+    expect(run.output).toContain(`Verdict: ${worst.toUpperCase()}`);
+    expect(run.code).toBe(worst === 'fail' ? 1 : 0);
+    const phases = run.summary.phases!;
+    expect(phases.map((p) => p.name)).toEqual(['baseline', 'ramp', 'stress', 'spike', 'soak', 'recovery']);
+    for (const p of phases) {
+      expect(
+        Math.abs(p.measuredConcurrency - p.targetConcurrency!),
+        `${p.name}: target ${p.targetConcurrency}, measured ${p.measuredConcurrency}`,
+      ).toBeLessThanOrEqual(1);
+      expect(p.calls).toBeGreaterThan(0);
+      expect(p.metrics.ttfb).toMatchObject({ kind: 'latency' });
+    }
+    // Every call is in exactly one phase.
+    expect(phases.reduce((n, p) => n + p.calls, 0)).toBe(run.summary.run.calls.total);
+    expect(run.output).toMatch(
+      /\[live\] \d\d:\d\d (baseline|ramp|stress|spike|soak|recovery) \(\d\/6\) · active \d+\/\d+/,
+    );
+    expect(run.output).toMatch(/Per phase/);
+  },
+);
 
-test('an agent that stalls every reply trips the error-rate stop: the run ends early, incomplete, with every finished call reported', async () => {
-  const plan = JSON.stringify({
-    phases: [{ name: 'steady', durationSec: 120, concurrency: 2 }],
-    mix: { simple_query: 1 },
-    stop: { errorRatePct: 5, errorMinCalls: 2 },
-  });
-  const run = await runLoad({
-    PLAN: plan,
-    AGENT_FAULTS: '[{"fault":"stall","probability":1}]',
-    FIRST_BYTE_TIMEOUT_SEC: '2',
-  });
-  expect(run.code).not.toBe(0);
-  expect(run.summary.run.incomplete).toBe(true);
-  expect(run.summary.run.stopReason).toMatch(/^load stopped: error rate 100\.0% over the last 60 s/);
-  expect(run.elapsedMs).toBeLessThan(100_000);
-  // The calls that ran, all failed on the stalled reply, all in the report.
-  expect(run.summary.run.calls.total).toBeGreaterThanOrEqual(2);
-  expect(run.calls).toHaveLength(run.summary.run.calls.total);
-  expect(run.calls.every((c) => c.failure?.code === 'turn/error')).toBe(true);
-  expect(run.output).toContain('Run stopped early (incomplete)');
-});
+test(
+  'an agent that stalls every reply trips the error-rate stop: the run ends early, incomplete, with ' +
+    'every finished call reported',
+  async () => {
+    const plan = JSON.stringify({
+      phases: [{ name: 'steady', durationSec: 120, concurrency: 2 }],
+      mix: { simple_query: 1 },
+      stop: { errorRatePct: 5, errorMinCalls: 2 },
+    });
+    const run = await runLoad({
+      PLAN: plan,
+      AGENT_FAULTS: '[{"fault":"stall","probability":1}]',
+      FIRST_BYTE_TIMEOUT_SEC: '2',
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.summary.run.incomplete).toBe(true);
+    expect(run.summary.run.stopReason).toMatch(/^load stopped: error rate 100\.0% over the last 60 s/);
+    expect(run.elapsedMs).toBeLessThan(100_000);
+    // The calls that ran, all failed on the stalled reply, all in the report.
+    expect(run.summary.run.calls.total).toBeGreaterThanOrEqual(2);
+    expect(run.calls).toHaveLength(run.summary.run.calls.total);
+    expect(run.calls.every((c) => c.failure?.code === 'turn/error')).toBe(true);
+    expect(run.output).toContain('Run stopped early (incomplete)');
+  },
+);
 
-test('an arrival-rate plan without --workers gets workers for its calls in progress; arrivals no worker could take are reported', async () => {
-  // 0.2 calls/s for 30 s of one-turn calls (about 14 s each): about 3 in progress at once.
-  const arrivals = (durationSec: number) =>
-    JSON.stringify({ phases: [{ name: 'steady', durationSec, arrivalPerSec: 0.2 }], mix: { quick_question: 1 } });
-  const run = await runLoad({ PLAN: arrivals(30), TURNS_PER_USER: '1' });
-  expect(run.code, run.output.slice(-2000)).toBe(0);
-  expect(run.output).toMatch(
-    /\[plan\] arrival phases sized for about 1\d s per call.*: about 3 calls in progress at the busiest, 4 workers/,
-  );
-  expect(run.summary.run.workers).toBe(4);
-  // Every arrival was taken, close to its time.
-  expect(run.summary.run.calls).toEqual({ total: 6, passed: 6, failed: 0 });
-  expect(run.summary.run.missedArrivals).toBeUndefined();
-  const late = run.summary.metrics['call/late'];
-  expect(late?.kind === 'latency' ? late.maxMs : undefined, JSON.stringify(late)).toBeLessThan(2000);
-  // One worker for the same rate: arrivals wait for the one call in progress, and those still
-  // waiting when the phase ends never start. The report says so instead of a smaller, clean run.
-  const starved = await runLoad({ PLAN: arrivals(20), TURNS_PER_USER: '1' }, ['--workers', '1']);
-  expect(starved.summary.run.calls.total + starved.summary.run.missedArrivals!).toBe(4);
-  expect(starved.summary.run.missedArrivals).toBeGreaterThan(0);
-  expect(starved.output).toContain(
-    `WARNING: ${starved.summary.run.missedArrivals} planned arrival(s) found no free worker and never started`,
-  );
-});
+test(
+  'an arrival-rate plan without --workers gets workers for its calls in progress; arrivals no worker ' +
+    'could take are reported',
+  async () => {
+    // 0.2 calls/s for 30 s of one-turn calls (about 14 s each): about 3 in progress at once.
+    const arrivals = (durationSec: number) =>
+      JSON.stringify({ phases: [{ name: 'steady', durationSec, arrivalPerSec: 0.2 }], mix: { quick_question: 1 } });
+    const run = await runLoad({ PLAN: arrivals(30), TURNS_PER_USER: '1' });
+    expect(run.code, run.output.slice(-2000)).toBe(0);
+    expect(run.output).toMatch(
+      /\[plan\] arrival phases sized for about 1\d s per call.*: about 3 calls in progress at the busiest, 4 workers/,
+    );
+    expect(run.summary.run.workers).toBe(4);
+    // Every arrival was taken, close to its time.
+    expect(run.summary.run.calls).toEqual({ total: 6, passed: 6, failed: 0 });
+    expect(run.summary.run.missedArrivals).toBeUndefined();
+    const late = run.summary.metrics['call/late'];
+    expect(late?.kind === 'latency' ? late.maxMs : undefined, JSON.stringify(late)).toBeLessThan(2000);
+    // One worker for the same rate: arrivals wait for the one call in progress, and those still
+    // waiting when the phase ends never start. The report says so instead of a smaller, clean run.
+    const starved = await runLoad({ PLAN: arrivals(20), TURNS_PER_USER: '1' }, ['--workers', '1']);
+    expect(starved.summary.run.calls.total + starved.summary.run.missedArrivals!).toBe(4);
+    expect(starved.summary.run.missedArrivals).toBeGreaterThan(0);
+    expect(starved.output).toContain(
+      `WARNING: ${starved.summary.run.missedArrivals} planned arrival(s) found no free worker and never started`,
+    );
+  },
+);
 
 test('more calls than the machine holds flag the generator as saturated; one call does not', async () => {
   // One call sits at two thirds of the 15 ms send-jitter limit by the client's capture

@@ -16,9 +16,8 @@ const metadata = {
   audioMetadata: { subscriptionId: 'sub-1', encoding: 'PCM', sampleRate: 16000, channels: 1, length: 640 },
 };
 
-test('AudioMetadata then base64 AudioData frames of 640 bytes: the reply comes back as 1280-byte AudioData frames; the call id names the session', {
-  tag: '@timing',
-}, async () => {
+test('AudioMetadata then base64 AudioData frames of 640 bytes: the reply comes back as 1280-byte ' +
+  'AudioData frames; the call id names the session', { tag: '@timing' }, async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 150 });
   const c = await RecordingClient.open(`${agent.acsUrl}?call_connection_id=call-42&scenario=simple_query`);
   c.sendJson(metadata);
@@ -48,35 +47,37 @@ test('AudioMetadata then base64 AudioData frames of 640 bytes: the reply comes b
   expect(Math.abs(first.atMs - received.atMs)).toBeLessThanOrEqual(5);
 });
 
-test('the call id can come from the x-ms-call-connection-id header; kind and payload keys are case-insensitive', async () => {
-  agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false, replyDelayMs: 100 });
-  const c = await RecordingClient.open(agent.acsUrl, { headers: { 'x-ms-call-connection-id': 'hdr-call-7' } });
-  c.sendJson({
-    Kind: 'AUDIOMETADATA',
-    AudioMetadata: { SubscriptionId: 's', Encoding: 'PCM', SampleRate: 16000, Channels: 1, Length: 640 },
-  });
-  const speech = await callerSpeech('What are your opening hours on Saturday?');
-  await stream(c.ws, speech, 320, 16000, (chunk) =>
-    JSON.stringify({
-      kind: 'audiodata',
-      AudioData: {
-        Timestamp: new Date().toISOString(),
-        ParticipantRawID: '4:+15550100',
-        Data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
-        Silent: false,
-      },
-    }),
-  );
-  await c.waitFor((r) => kindOf(r) === 'AudioData', 5000, 0, 'reply audio');
-  c.close();
-  const truth = agent.groundTruth('hdr-call-7')!;
-  expect(truth.find((e) => e.event === 'audio_metadata')).toMatchObject({ sampleRateHz: 16000, length: 640 });
-  expect(truth.filter((e) => e.event === 'speech_end')).toHaveLength(1);
-});
+test(
+  'the call id can come from the x-ms-call-connection-id header; kind and payload keys are ' + 'case-insensitive',
+  async () => {
+    agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false, replyDelayMs: 100 });
+    const c = await RecordingClient.open(agent.acsUrl, { headers: { 'x-ms-call-connection-id': 'hdr-call-7' } });
+    c.sendJson({
+      Kind: 'AUDIOMETADATA',
+      AudioMetadata: { SubscriptionId: 's', Encoding: 'PCM', SampleRate: 16000, Channels: 1, Length: 640 },
+    });
+    const speech = await callerSpeech('What are your opening hours on Saturday?');
+    await stream(c.ws, speech, 320, 16000, (chunk) =>
+      JSON.stringify({
+        kind: 'audiodata',
+        AudioData: {
+          Timestamp: new Date().toISOString(),
+          ParticipantRawID: '4:+15550100',
+          Data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
+          Silent: false,
+        },
+      }),
+    );
+    await c.waitFor((r) => kindOf(r) === 'AudioData', 5000, 0, 'reply audio');
+    c.close();
+    const truth = agent.groundTruth('hdr-call-7')!;
+    expect(truth.find((e) => e.event === 'audio_metadata')).toMatchObject({ sampleRateHz: 16000, length: 640 });
+    expect(truth.filter((e) => e.event === 'speech_end')).toHaveLength(1);
+  },
+);
 
-test('barge-in sends StopAudio and no reply audio follows until the new reply; silent frames without data keep the clock', {
-  tag: '@timing',
-}, async () => {
+test('barge-in sends StopAudio and no reply audio follows until the new reply; silent frames without data ' +
+  'keep the clock', { tag: '@timing' }, async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: true, replyDelayMs: 100 });
   const c = await RecordingClient.open(`${agent.acsUrl}?call_connection_id=acs-barge`);
   c.sendJson(metadata);

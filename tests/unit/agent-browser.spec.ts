@@ -16,7 +16,10 @@ import {
 } from '../../bench/agent-clients';
 import { synthesizeWithFlite } from '../../harness/audio/flite';
 
-/** Conformance of the browser conversation transport (docs/design.md#browser-conversation-transport) with real ws clients. */
+/**
+ * Conformance of the browser conversation transport (docs/design.md#browser-conversation-transport) with real ws
+ * clients.
+ */
 
 // The 5 ms ground-truth checks share one Node process between agent and client
 // on a machine shared with other work: one retry; a real regression fails both.
@@ -48,9 +51,8 @@ function utterances(c: RecordingClient): Received[][] {
   return out;
 }
 
-test('Locust-style call: AudioMetadata first, 640-byte frames, every message type in order; ground truth matches the client within 5 ms', {
-  tag: '@timing',
-}, async () => {
+test('Locust-style call: AudioMetadata first, 640-byte frames, every message type in order; ground truth ' +
+  'matches the client within 5 ms', { tag: '@timing' }, async () => {
   agent = await createAgentServer({ port: 0, stageTimings: true, logLevel: 'silent' });
   const c = await RecordingClient.open(
     `${agent.wsUrl}?session_id=locust-1&streaming_mode=realtime&scenario=quick_question&user_email=a@example.com`,
@@ -151,9 +153,8 @@ async function onsetSentAt(signal: Int16Array, sentAt: number[], frameSamples: n
   return sentAt[Math.floor((bounds.speechStartMs * 16) / frameSamples)]!;
 }
 
-test('barge-in: caller speech during a reply stops it with audio_stop within the reaction time, and the new turn gets its reply', {
-  tag: '@timing',
-}, async () => {
+test('barge-in: caller speech during a reply stops it with audio_stop within the reaction time, and the ' +
+  'new turn gets its reply', { tag: '@timing' }, async () => {
   agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 200 });
   const c = await RecordingClient.open(`${agent.wsUrl}?session_id=barge-1&scenario=interruption`);
   c.ws.send('Can you tell me about all of my coverage options?'); // typed: a turn without speech
@@ -211,34 +212,38 @@ test('false alarm (AGENT_FALSE_ALARM=ignore, the default): a short burst never s
   expect(truth.filter((e) => e.event === 'speech_end')).toHaveLength(0);
 });
 
-test('false alarm (AGENT_FALSE_ALARM=resume): the reply stops, then resumes where it stopped at frame_index 0 and completes', async () => {
-  agent = await createAgentServer({
-    port: 0,
-    greeting: false,
-    logLevel: 'silent',
-    replyDelayMs: 100,
-    falseAlarm: 'resume',
-    bargeInMs: 60,
-  });
-  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=fa-resume&scenario=false_alarm`);
-  c.ws.send('How do I file a claim online?');
-  await c.waitFor(isAudio, 5000);
-  await new Promise((r) => setTimeout(r, 800));
-  await stream(c.ws, await burst(), 320, 16000, binaryPcm);
-  await c.waitFor(isCompleted, 15000, 0, 'the completed reply');
-  c.close();
-  expect(c.messages('control')).toHaveLength(1);
-  const [before, resumed] = utterances(c);
-  expect(resumed!.length).toBeGreaterThan(0);
-  const truth = await truthOf('fa-resume');
-  const resume = truth.find((e) => e.event === 'resume')!;
-  expect(resume.fromFrame).toBe(before!.length);
-  const full = agent.groundTruth('fa-resume')!.find((e) => e.event === 'reply_scheduled')!;
-  expect(full.text).toContain('claims page');
-  // Every frame of the reply was played exactly once across the two segments.
-  const frames = truth.filter((e) => e.event === 'last_frame_sent').reduce((n, e) => n + Number(e.framesSent), 0);
-  expect(frames).toBe(before!.length + resumed!.length);
-});
+test(
+  'false alarm (AGENT_FALSE_ALARM=resume): the reply stops, then resumes where it stopped at ' +
+    'frame_index 0 and completes',
+  async () => {
+    agent = await createAgentServer({
+      port: 0,
+      greeting: false,
+      logLevel: 'silent',
+      replyDelayMs: 100,
+      falseAlarm: 'resume',
+      bargeInMs: 60,
+    });
+    const c = await RecordingClient.open(`${agent.wsUrl}?session_id=fa-resume&scenario=false_alarm`);
+    c.ws.send('How do I file a claim online?');
+    await c.waitFor(isAudio, 5000);
+    await new Promise((r) => setTimeout(r, 800));
+    await stream(c.ws, await burst(), 320, 16000, binaryPcm);
+    await c.waitFor(isCompleted, 15000, 0, 'the completed reply');
+    c.close();
+    expect(c.messages('control')).toHaveLength(1);
+    const [before, resumed] = utterances(c);
+    expect(resumed!.length).toBeGreaterThan(0);
+    const truth = await truthOf('fa-resume');
+    const resume = truth.find((e) => e.event === 'resume')!;
+    expect(resume.fromFrame).toBe(before!.length);
+    const full = agent.groundTruth('fa-resume')!.find((e) => e.event === 'reply_scheduled')!;
+    expect(full.text).toContain('claims page');
+    // Every frame of the reply was played exactly once across the two segments.
+    const frames = truth.filter((e) => e.event === 'last_frame_sent').reduce((n, e) => n + Number(e.framesSent), 0);
+    expect(frames).toBe(before!.length + resumed!.length);
+  },
+);
 
 test('voice_live mode: tts_cancelled comes before audio_stop', async () => {
   agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 100 });

@@ -68,21 +68,24 @@ async function openFromPage(url: string, protocols: string[]): Promise<Outcome> 
   );
 }
 
-test('Chromium opens /v1/realtime and /voice-live/realtime with browser subprotocols; the agent echoes "realtime"', async () => {
-  agent = await createAgentServer({ port: 0, logLevel: 'silent' });
-  const protocols = ['realtime', 'openai-insecure-api-key.sk-test', 'openai-beta.realtime-v1'];
-  const openai = await openFromPage(`${agent.realtimeUrl}?model=gpt-4o-realtime-preview`, protocols);
-  expect(openai).toEqual({ opened: true, protocol: 'realtime', firstType: 'session.created', closeCode: 1005 });
-  const voiceLive = await openFromPage(`${agent.voiceLiveUrl}?api-version=2025-05-01-preview&model=gpt-4o`, [
-    'openai-insecure-api-key.sk-test',
-  ]);
-  expect(voiceLive).toEqual({
-    opened: true,
-    protocol: 'openai-insecure-api-key.sk-test',
-    firstType: 'session.created',
-    closeCode: 1005,
-  });
-});
+test(
+  'Chromium opens /v1/realtime and /voice-live/realtime with browser subprotocols; the agent echoes ' + '"realtime"',
+  async () => {
+    agent = await createAgentServer({ port: 0, logLevel: 'silent' });
+    const protocols = ['realtime', 'openai-insecure-api-key.sk-test', 'openai-beta.realtime-v1'];
+    const openai = await openFromPage(`${agent.realtimeUrl}?model=gpt-4o-realtime-preview`, protocols);
+    expect(openai).toEqual({ opened: true, protocol: 'realtime', firstType: 'session.created', closeCode: 1005 });
+    const voiceLive = await openFromPage(`${agent.voiceLiveUrl}?api-version=2025-05-01-preview&model=gpt-4o`, [
+      'openai-insecure-api-key.sk-test',
+    ]);
+    expect(voiceLive).toEqual({
+      opened: true,
+      protocol: 'openai-insecure-api-key.sk-test',
+      firstType: 'session.created',
+      closeCode: 1005,
+    });
+  },
+);
 
 test('control: a server that echoes no subprotocol fails the handshake in Chromium', async () => {
   const plain = http.createServer();

@@ -27,42 +27,45 @@ function faultsIn(sessionId: string) {
   return agent!.groundTruth(sessionId)!.filter((e) => e.event === 'fault');
 }
 
-test("throttling in the cascade's own words: OpenAI 429 and Speech quota as status errors the harness classifies", async () => {
-  await start({
-    faults: [
-      { fault: 'throttle', service: 'openai', turns: [1] },
-      { fault: 'throttle', service: 'stt', turns: [2] },
-      { fault: 'throttle', service: 'tts', turns: [3] },
-    ],
-  });
-  const c = await RecordingClient.open(`${agent!.wsUrl}?session_id=thr-1`);
-  for (let turn = 1; turn <= 3; turn++) {
+test(
+  "throttling in the cascade's own words: OpenAI 429 and Speech quota as status errors the harness " + 'classifies',
+  async () => {
+    await start({
+      faults: [
+        { fault: 'throttle', service: 'openai', turns: [1] },
+        { fault: 'throttle', service: 'stt', turns: [2] },
+        { fault: 'throttle', service: 'tts', turns: [3] },
+      ],
+    });
+    const c = await RecordingClient.open(`${agent!.wsUrl}?session_id=thr-1`);
+    for (let turn = 1; turn <= 3; turn++) {
+      const from = c.received.length;
+      c.ws.send(`question ${turn}`);
+      await c.waitFor((r) => r.json?.type === 'status', 3000, from, `the error of turn ${turn}`);
+    }
     const from = c.received.length;
-    c.ws.send(`question ${turn}`);
-    await c.waitFor((r) => r.json?.type === 'status', 3000, from, `the error of turn ${turn}`);
-  }
-  const from = c.received.length;
-  c.ws.send('question 4');
-  await c.waitFor(isCompleted, 10000, from, 'the fourth reply');
-  c.close();
-  const errors = c.received.filter((r) => r.json?.type === 'status').map((r) => classifyBrowserConversation(r.text));
-  expect(errors).toMatchObject([
-    { kind: 'error', code: '429', throttle: 'openai' },
-    { kind: 'error', throttle: 'speech' },
-    { kind: 'error', throttle: 'speech' },
-  ]);
-  expect(String((c.messages('status')[0]!.payload as Record<string, unknown>).statusCaption)).toMatch(
-    /^Error code: 429 - RateLimitExceeded/,
-  );
-  // No reply audio for the throttled turns: the only utterance is turn 4's.
-  expect(c.received.filter((r) => isAudio(r) && r.json!.frame_index === 0)).toHaveLength(1);
-  expect(faultsIn('thr-1').map((e) => [e.fault, e.service, e.turn])).toEqual([
-    ['throttle', 'openai', 1],
-    ['throttle', 'stt', 2],
-    ['throttle', 'tts', 3],
-  ]);
-  expect(agent!.stats().faults).toMatchObject({ throttle: 3 });
-});
+    c.ws.send('question 4');
+    await c.waitFor(isCompleted, 10000, from, 'the fourth reply');
+    c.close();
+    const errors = c.received.filter((r) => r.json?.type === 'status').map((r) => classifyBrowserConversation(r.text));
+    expect(errors).toMatchObject([
+      { kind: 'error', code: '429', throttle: 'openai' },
+      { kind: 'error', throttle: 'speech' },
+      { kind: 'error', throttle: 'speech' },
+    ]);
+    expect(String((c.messages('status')[0]!.payload as Record<string, unknown>).statusCaption)).toMatch(
+      /^Error code: 429 - RateLimitExceeded/,
+    );
+    // No reply audio for the throttled turns: the only utterance is turn 4's.
+    expect(c.received.filter((r) => isAudio(r) && r.json!.frame_index === 0)).toHaveLength(1);
+    expect(faultsIn('thr-1').map((e) => [e.fault, e.service, e.turn])).toEqual([
+      ['throttle', 'openai', 1],
+      ['throttle', 'stt', 2],
+      ['throttle', 'tts', 3],
+    ]);
+    expect(agent!.stats().faults).toMatchObject({ throttle: 3 });
+  },
+);
 
 test('voice_live throttling is an ErrorData message', async () => {
   await start({ faults: [{ fault: 'throttle', probability: 1 }] });
@@ -74,30 +77,33 @@ test('voice_live throttling is an ErrorData message', async () => {
   expect(classifyBrowserConversation(err.text)).toMatchObject({ kind: 'error', code: '429', throttle: 'openai' });
 });
 
-test('realtime throttling: an error event with rate_limit_exceeded, a failed response and rate limits at zero', async () => {
-  await start({ faults: [{ fault: 'throttle', turns: [1], transports: ['realtime'] }] });
-  const c = await RecordingClient.open(`${agent!.realtimeUrl}?session_id=thr-rt`, {
-    protocols: ['realtime', 'openai-beta.realtime-v1'],
-  });
-  await c.waitType('session.created', 2000);
-  c.sendJson({
-    type: 'conversation.item.create',
-    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] },
-  });
-  c.sendJson({ type: 'response.create' });
-  const limits = await c.waitType('rate_limits.updated', 3000);
-  c.close();
-  expect(c.messages('error')[0]).toMatchObject({
-    type: 'error',
-    error: { code: 'rate_limit_exceeded', message: expect.stringMatching(/Rate limit/) },
-  });
-  expect(c.messages('response.done')[0]!.response).toMatchObject({
-    status: 'failed',
-    status_details: { error: { code: 'rate_limit_exceeded' } },
-  });
-  expect((limits.json!.rate_limits as Array<{ remaining: number }>)[0]!.remaining).toBe(0);
-  expect(faultsIn('thr-rt')).toHaveLength(1);
-});
+test(
+  'realtime throttling: an error event with rate_limit_exceeded, a failed response and rate limits at ' + 'zero',
+  async () => {
+    await start({ faults: [{ fault: 'throttle', turns: [1], transports: ['realtime'] }] });
+    const c = await RecordingClient.open(`${agent!.realtimeUrl}?session_id=thr-rt`, {
+      protocols: ['realtime', 'openai-beta.realtime-v1'],
+    });
+    await c.waitType('session.created', 2000);
+    c.sendJson({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] },
+    });
+    c.sendJson({ type: 'response.create' });
+    const limits = await c.waitType('rate_limits.updated', 3000);
+    c.close();
+    expect(c.messages('error')[0]).toMatchObject({
+      type: 'error',
+      error: { code: 'rate_limit_exceeded', message: expect.stringMatching(/Rate limit/) },
+    });
+    expect(c.messages('response.done')[0]!.response).toMatchObject({
+      status: 'failed',
+      status_details: { error: { code: 'rate_limit_exceeded' } },
+    });
+    expect((limits.json!.rate_limits as Array<{ remaining: number }>)[0]!.remaining).toBe(0);
+    expect(faultsIn('thr-rt')).toHaveLength(1);
+  },
+);
 
 test('ACS throttling: a phone caller hears an apology', async () => {
   await start({ faults: [{ fault: 'throttle', turns: [1] }] });

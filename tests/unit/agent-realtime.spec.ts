@@ -104,47 +104,51 @@ test('beta: echoes the offered subprotocol; one server-VAD turn produces the eve
   expect(truth.find((e) => e.event === 'realtime_api')).toMatchObject({ api: 'beta' });
 });
 
-test('GA names: chosen from a GA session.update (detected), with conversation.item.added/done and response.output_audio.*', async () => {
-  agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
-  const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-ga&scenario=quick_question`, {
-    protocols: BROWSER_PROTOCOLS,
-  });
-  await c.waitType('session.created', 2000);
-  c.sendJson({
-    type: 'session.update',
-    session: {
-      type: 'realtime',
-      audio: {
-        input: {
-          format: { type: 'audio/pcm', rate: 24000 },
-          turn_detection: { type: 'server_vad', silence_duration_ms: 400 },
+test(
+  'GA names: chosen from a GA session.update (detected), with conversation.item.added/done and ' +
+    'response.output_audio.*',
+  async () => {
+    agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
+    const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-ga&scenario=quick_question`, {
+      protocols: BROWSER_PROTOCOLS,
+    });
+    await c.waitType('session.created', 2000);
+    c.sendJson({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        audio: {
+          input: {
+            format: { type: 'audio/pcm', rate: 24000 },
+            turn_detection: { type: 'server_vad', silence_duration_ms: 400 },
+          },
         },
       },
-    },
-  });
-  const updated = await c.waitType('session.updated', 2000);
-  expect(updated.json!.session).toMatchObject({
-    type: 'realtime',
-    audio: { input: { turn_detection: { silence_duration_ms: 400 } } },
-  });
-  await stream(c.ws, to24k(await callerSpeech('Hi there, I have a quick question')), 480, 24000, realtimeAppend);
-  await c.waitType('rate_limits.updated', 10000);
-  c.close();
-  const types = c.messages().map((m) => String(m.type));
-  expect(types).toContain('response.output_audio.delta');
-  expect(types).toContain('response.output_audio_transcript.delta');
-  expect(types).toContain('conversation.item.added');
-  expect(types).toContain('conversation.item.done');
-  expect(types).not.toContain('response.audio.delta');
-  expect(types).not.toContain('conversation.item.created');
-  expect(types.indexOf('conversation.item.added')).toBeLessThan(types.indexOf('response.created'));
-  expect(
-    agent
-      .groundTruth('rt-ga')!
-      .filter((e) => e.event === 'realtime_api')
-      .map((e) => e.api),
-  ).toEqual(['beta', 'ga']);
-});
+    });
+    const updated = await c.waitType('session.updated', 2000);
+    expect(updated.json!.session).toMatchObject({
+      type: 'realtime',
+      audio: { input: { turn_detection: { silence_duration_ms: 400 } } },
+    });
+    await stream(c.ws, to24k(await callerSpeech('Hi there, I have a quick question')), 480, 24000, realtimeAppend);
+    await c.waitType('rate_limits.updated', 10000);
+    c.close();
+    const types = c.messages().map((m) => String(m.type));
+    expect(types).toContain('response.output_audio.delta');
+    expect(types).toContain('response.output_audio_transcript.delta');
+    expect(types).toContain('conversation.item.added');
+    expect(types).toContain('conversation.item.done');
+    expect(types).not.toContain('response.audio.delta');
+    expect(types).not.toContain('conversation.item.created');
+    expect(types.indexOf('conversation.item.added')).toBeLessThan(types.indexOf('response.created'));
+    expect(
+      agent
+        .groundTruth('rt-ga')!
+        .filter((e) => e.event === 'realtime_api')
+        .map((e) => e.api),
+    ).toEqual(['beta', 'ga']);
+  },
+);
 
 test('GA by configuration: AGENT_REALTIME_API=ga names events GA from the first one', async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', realtimeApi: 'ga' });
@@ -157,9 +161,8 @@ test('GA by configuration: AGENT_REALTIME_API=ga names events GA from the first 
   });
 });
 
-test('barge-in: speech during a response cancels it (turn_detected); truncate is honoured; the new turn is answered', {
-  tag: '@timing',
-}, async () => {
+test('barge-in: speech during a response cancels it (turn_detected); truncate is honoured; the new turn ' +
+  'is answered', { tag: '@timing' }, async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
   const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-barge&scenario=interruption`, {
     protocols: BROWSER_PROTOCOLS,
@@ -210,37 +213,40 @@ test('barge-in: speech during a response cancels it (turn_detected); truncate is
   expect(truth.find((e) => e.event === 'truncate')).toMatchObject({ itemId, audioEndMs: 500 });
 });
 
-test('response.cancel stops the response (client_cancelled); cancelling nothing and unknown items are errors', async () => {
-  agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
-  const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-cancel&scenario=interruption`, {
-    headers: { 'OpenAI-Beta': 'realtime=v1' },
-  });
-  await c.waitType('session.created', 2000);
-  c.sendJson({
-    type: 'conversation.item.create',
-    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Options?' }] },
-  });
-  c.sendJson({ type: 'response.create' });
-  await c.waitType('response.audio.delta', 5000);
-  c.sendJson({ type: 'response.create' });
-  const busy = await c.waitType('error', 2000);
-  c.sendJson({ type: 'response.cancel' });
-  const done = await c.waitType('response.done', 2000);
-  const from = c.received.length;
-  c.sendJson({ type: 'response.cancel', event_id: 'evt_client_1' });
-  const notActive = await c.waitType('error', 2000, from);
-  c.sendJson({ type: 'conversation.item.truncate', item_id: 'item_nope', content_index: 0, audio_end_ms: 10 });
-  const badItem = await c.waitType('error', 2000, c.received.length);
-  c.close();
-  expect(busy.json!.error).toMatchObject({ code: 'conversation_already_has_active_response' });
-  expect(done.json!.response).toMatchObject({ status: 'cancelled', status_details: { reason: 'client_cancelled' } });
-  expect(notActive.json!.error).toMatchObject({
-    type: 'invalid_request_error',
-    code: 'response_cancel_not_active',
-    event_id: 'evt_client_1',
-  });
-  expect(badItem.json!.error).toMatchObject({ code: 'invalid_value' });
-});
+test(
+  'response.cancel stops the response (client_cancelled); cancelling nothing and unknown items are ' + 'errors',
+  async () => {
+    agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
+    const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-cancel&scenario=interruption`, {
+      headers: { 'OpenAI-Beta': 'realtime=v1' },
+    });
+    await c.waitType('session.created', 2000);
+    c.sendJson({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Options?' }] },
+    });
+    c.sendJson({ type: 'response.create' });
+    await c.waitType('response.audio.delta', 5000);
+    c.sendJson({ type: 'response.create' });
+    const busy = await c.waitType('error', 2000);
+    c.sendJson({ type: 'response.cancel' });
+    const done = await c.waitType('response.done', 2000);
+    const from = c.received.length;
+    c.sendJson({ type: 'response.cancel', event_id: 'evt_client_1' });
+    const notActive = await c.waitType('error', 2000, from);
+    c.sendJson({ type: 'conversation.item.truncate', item_id: 'item_nope', content_index: 0, audio_end_ms: 10 });
+    const badItem = await c.waitType('error', 2000, c.received.length);
+    c.close();
+    expect(busy.json!.error).toMatchObject({ code: 'conversation_already_has_active_response' });
+    expect(done.json!.response).toMatchObject({ status: 'cancelled', status_details: { reason: 'client_cancelled' } });
+    expect(notActive.json!.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'response_cancel_not_active',
+      event_id: 'evt_client_1',
+    });
+    expect(badItem.json!.error).toMatchObject({ code: 'invalid_value' });
+  },
+);
 
 test('manual turns: turn_detection null, commit, then response.create; an empty commit is an error', async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });

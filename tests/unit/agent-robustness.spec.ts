@@ -20,19 +20,23 @@ test.afterEach(async () => {
 const isCompleted = (r: Received) =>
   r.json?.type === 'assistant' && (r.json.payload as { status?: string }).status === 'completed';
 
-test('browser transport: odd-length binary is ignored and counted, unknown JSON is ignored, and speech still makes a turn', async () => {
-  agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false, replyDelayMs: 50 });
-  const c = await RecordingClient.open(`${agent.wsUrl}?session_id=odd-1&scenario=quick_question`);
-  for (let i = 0; i < 20; i++) c.ws.send(Buffer.alloc(641));
-  c.sendJson({ type: 'mystery', payload: { x: 1 } });
-  c.ws.send(Buffer.alloc(0));
-  await stream(c.ws, await callerSpeech('Hi there, I have a quick question'), 320, 16000, binaryPcm);
-  await c.waitFor(isCompleted, 10000);
-  c.close();
-  expect(agent.stats().badInput).toMatchObject({ odd_length: 20 });
-  const bad = agent.groundTruth('odd-1')!.filter((e) => e.event === 'bad_input');
-  expect(bad).toHaveLength(3); // the first few are written to the ground truth, the rest only counted
-});
+test(
+  'browser transport: odd-length binary is ignored and counted, unknown JSON is ignored, and speech ' +
+    'still makes a turn',
+  async () => {
+    agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false, replyDelayMs: 50 });
+    const c = await RecordingClient.open(`${agent.wsUrl}?session_id=odd-1&scenario=quick_question`);
+    for (let i = 0; i < 20; i++) c.ws.send(Buffer.alloc(641));
+    c.sendJson({ type: 'mystery', payload: { x: 1 } });
+    c.ws.send(Buffer.alloc(0));
+    await stream(c.ws, await callerSpeech('Hi there, I have a quick question'), 320, 16000, binaryPcm);
+    await c.waitFor(isCompleted, 10000);
+    c.close();
+    expect(agent.stats().badInput).toMatchObject({ odd_length: 20 });
+    const bad = agent.groundTruth('odd-1')!.filter((e) => e.event === 'bad_input');
+    expect(bad).toHaveLength(3); // the first few are written to the ground truth, the rest only counted
+  },
+);
 
 test('a container format where raw PCM is expected closes 1003; a frame over 1 MiB closes 1009', async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false });
@@ -95,41 +99,45 @@ test('abrupt disconnects mid-reply, mid-handshake and mid-stream: every session 
   after.close();
 });
 
-test('ground truth over HTTP: 404 for unknown sessions, bounded to the last N sessions; JSONL files hold the same events', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-truth-'));
-  agent = await createAgentServer({
-    port: 0,
-    logLevel: 'silent',
-    greeting: true,
-    groundTruthSessions: 3,
-    groundTruthDir: dir,
-  });
-  for (let i = 1; i <= 5; i++) {
-    const c = await RecordingClient.open(`${agent.wsUrl}?session_id=gt-${i}`);
-    await c.waitFor((r) => r.json?.type === 'audio_data', 2000);
-    c.close();
-    await c.waitClosed(2000);
-  }
-  await expect.poll(() => agent!.stats().sessionsClosed, { timeout: 2000 }).toBe(5);
-  const list = (await (await fetch(`${agent.url}/api/v1/ground-truth`)).json()) as { sessions: string[] };
-  expect(list.sessions).toEqual(['gt-3', 'gt-4', 'gt-5']);
-  expect((await fetch(`${agent.url}/api/v1/ground-truth/gt-1`)).status).toBe(404);
-  const served = ((await (await fetch(`${agent.url}/api/v1/ground-truth/gt-5`)).json()) as { events: TruthEvent[] })
-    .events;
-  await agent.close();
-  agent = undefined;
-  const lines = fs
-    .readFileSync(path.join(dir, 'gt-5.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TruthEvent);
-  expect(lines).toEqual(served);
-  expect(lines.map((e) => e.event)).toEqual(
-    expect.arrayContaining(['session_open', 'reply_scheduled', 'first_frame_sent', 'session_close']),
-  );
-  expect(fs.readdirSync(dir).sort()).toEqual(['gt-1.jsonl', 'gt-2.jsonl', 'gt-3.jsonl', 'gt-4.jsonl', 'gt-5.jsonl']);
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+test(
+  'ground truth over HTTP: 404 for unknown sessions, bounded to the last N sessions; JSONL files hold ' +
+    'the same events',
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-truth-'));
+    agent = await createAgentServer({
+      port: 0,
+      logLevel: 'silent',
+      greeting: true,
+      groundTruthSessions: 3,
+      groundTruthDir: dir,
+    });
+    for (let i = 1; i <= 5; i++) {
+      const c = await RecordingClient.open(`${agent.wsUrl}?session_id=gt-${i}`);
+      await c.waitFor((r) => r.json?.type === 'audio_data', 2000);
+      c.close();
+      await c.waitClosed(2000);
+    }
+    await expect.poll(() => agent!.stats().sessionsClosed, { timeout: 2000 }).toBe(5);
+    const list = (await (await fetch(`${agent.url}/api/v1/ground-truth`)).json()) as { sessions: string[] };
+    expect(list.sessions).toEqual(['gt-3', 'gt-4', 'gt-5']);
+    expect((await fetch(`${agent.url}/api/v1/ground-truth/gt-1`)).status).toBe(404);
+    const served = ((await (await fetch(`${agent.url}/api/v1/ground-truth/gt-5`)).json()) as { events: TruthEvent[] })
+      .events;
+    await agent.close();
+    agent = undefined;
+    const lines = fs
+      .readFileSync(path.join(dir, 'gt-5.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TruthEvent);
+    expect(lines).toEqual(served);
+    expect(lines.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['session_open', 'reply_scheduled', 'first_frame_sent', 'session_close']),
+    );
+    expect(fs.readdirSync(dir).sort()).toEqual(['gt-1.jsonl', 'gt-2.jsonl', 'gt-3.jsonl', 'gt-4.jsonl', 'gt-5.jsonl']);
+    fs.rmSync(dir, { recursive: true, force: true });
+  },
+);
 
 test('a reconnect with the same session id continues its ground truth as connection 2', async () => {
   agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false });

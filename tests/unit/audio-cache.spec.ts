@@ -46,33 +46,37 @@ function cacheWith(filename: string, bytes: Uint8Array, entry: Record<string, un
   return dir;
 }
 
-test('a Locust neural cache loads unchanged: bounds measured at load, turns in turn_index order despite its turn_count', async () => {
-  const dir = tempDir('audio-locust');
-  copyCache(dir);
-  // Shuffle the manifest lines: order comes from turn_index, not from the file.
-  const lines = fs.readFileSync(path.join(dir, 'manifest.jsonl'), 'utf8').split('\n').filter(Boolean);
-  fs.writeFileSync(path.join(dir, 'manifest.jsonl'), `${[lines[2], lines[0], lines[1]].join('\n')}\n`);
-  const before = snapshot(dir);
-  const tracks = await loadCallerTracks(dir);
-  expect(tracks).toHaveLength(1);
-  const [track] = tracks;
-  expect(track).toMatchObject({ scenario: 'quick_question', voice: 'en-US-JennyMultilingualNeural', variant: '' });
-  expect(track!.turns.map((t) => t.text)).toEqual([
-    'Hi there, I have a quick question',
-    'Can you help me check my account balance?',
-    "Thanks, that's all I needed to know",
-  ]);
-  for (const t of track!.turns) {
-    expect(t.samples.length).toBe(fs.statSync(t.file).size / 2);
-    // Neural TTS leaves ~100-200 ms before the words and a few hundred after.
-    expect(t.speechStartMs).toBeGreaterThan(50);
-    expect(t.speechStartMs).toBeLessThan(400);
-    expect(t.speechEndMs).toBeGreaterThan(t.durationMs - 600);
-    expect(t.speechEndMs).toBeLessThan(t.durationMs);
-  }
-  // Loading never writes to someone else's cache.
-  expect(snapshot(dir)).toEqual(before);
-});
+test(
+  'a Locust neural cache loads unchanged: bounds measured at load, turns in turn_index order despite ' +
+    'its turn_count',
+  async () => {
+    const dir = tempDir('audio-locust');
+    copyCache(dir);
+    // Shuffle the manifest lines: order comes from turn_index, not from the file.
+    const lines = fs.readFileSync(path.join(dir, 'manifest.jsonl'), 'utf8').split('\n').filter(Boolean);
+    fs.writeFileSync(path.join(dir, 'manifest.jsonl'), `${[lines[2], lines[0], lines[1]].join('\n')}\n`);
+    const before = snapshot(dir);
+    const tracks = await loadCallerTracks(dir);
+    expect(tracks).toHaveLength(1);
+    const [track] = tracks;
+    expect(track).toMatchObject({ scenario: 'quick_question', voice: 'en-US-JennyMultilingualNeural', variant: '' });
+    expect(track!.turns.map((t) => t.text)).toEqual([
+      'Hi there, I have a quick question',
+      'Can you help me check my account balance?',
+      "Thanks, that's all I needed to know",
+    ]);
+    for (const t of track!.turns) {
+      expect(t.samples.length).toBe(fs.statSync(t.file).size / 2);
+      // Neural TTS leaves ~100-200 ms before the words and a few hundred after.
+      expect(t.speechStartMs).toBeGreaterThan(50);
+      expect(t.speechStartMs).toBeLessThan(400);
+      expect(t.speechEndMs).toBeGreaterThan(t.durationMs - 600);
+      expect(t.speechEndMs).toBeLessThan(t.durationMs);
+    }
+    // Loading never writes to someone else's cache.
+    expect(snapshot(dir)).toEqual(before);
+  },
+);
 
 test('a raw PCM file with an odd byte count is rejected naming the file', async () => {
   const dir = cacheWith('odd.pcm', new Uint8Array(3201));
@@ -87,7 +91,8 @@ test('a WAV at 44.1 kHz stereo is downmixed and resampled to 16 kHz with its spe
   const [speech] = await knownSpeech([{ text: 'Can you help me check my account balance?', voice: 'flite-slt' }]);
   const mono16k = new Int16Array(samplesOf(500) + speech!.length + samplesOf(700));
   mono16k.set(speech!, samplesOf(500));
-  // Up to 44.1 kHz (linear interpolation is enough for a fixture), opposite polarity noise on each channel so only a true mix cancels it.
+  // Up to 44.1 kHz (linear interpolation is enough for a fixture), opposite polarity noise on each channel so only a
+  // true mix cancels it.
   const srcRateHz = 44100;
   const frames = Math.floor((mono16k.length * srcRateHz) / RATE_HZ);
   const stereo = new Int16Array(frames * 2);
@@ -125,28 +130,34 @@ test('raw PCM at another rate and unsupported WAV encodings are rejected naming 
   );
 });
 
-test('empty, truncated and incomplete manifest lines are reported with file and line; missing audio names the file', async () => {
-  const dir = tempDir('audio-manifest');
-  copyCache(dir);
-  const manifest = path.join(dir, 'manifest.jsonl');
-  const lines = fs.readFileSync(manifest, 'utf8').split('\n').filter(Boolean);
-  const cases: Array<[string, string]> = [
-    [`${lines[0]}\n\n${lines[1]}\n`, `${manifest}:2: empty line (a truncated or lost record)`],
-    [`${lines[0]}\n${lines[1]}\n${lines[2]!.slice(0, 100)}`, `${manifest}:3: not valid JSON`],
-    [`${lines[0]}\n[1, 2]\n`, `${manifest}:2: expected a JSON object`],
-    [
-      `${lines[0]}\n{"filename": "../etc/passwd", "text": "x", "sample_rate": 16000, "scenario": "s", "turn_index": 1}\n`,
-      `${manifest}:2: filename "../etc/passwd" must be a plain file name inside the cache`,
-    ],
-  ];
-  for (const [text, message] of cases) {
-    fs.writeFileSync(manifest, text);
-    const err = await loadCallerTracks(dir).catch((e: Error) => e);
-    expect(err).toBeInstanceOf(ManifestError);
-    expect((err as Error).message.startsWith(message), (err as Error).message).toBe(true);
-  }
-  fs.writeFileSync(manifest, `${lines.join('\n')}\n`);
-  const gone = JSON.parse(lines[1]!).filename as string;
-  fs.rmSync(path.join(dir, gone));
-  await expect(loadCallerTracks(dir)).rejects.toThrow(`${path.join(dir, gone)}: listed in manifest.jsonl but missing`);
-});
+test(
+  'empty, truncated and incomplete manifest lines are reported with file and line; missing audio names ' + 'the file',
+  async () => {
+    const dir = tempDir('audio-manifest');
+    copyCache(dir);
+    const manifest = path.join(dir, 'manifest.jsonl');
+    const lines = fs.readFileSync(manifest, 'utf8').split('\n').filter(Boolean);
+    const cases: Array<[string, string]> = [
+      [`${lines[0]}\n\n${lines[1]}\n`, `${manifest}:2: empty line (a truncated or lost record)`],
+      [`${lines[0]}\n${lines[1]}\n${lines[2]!.slice(0, 100)}`, `${manifest}:3: not valid JSON`],
+      [`${lines[0]}\n[1, 2]\n`, `${manifest}:2: expected a JSON object`],
+      [
+        `${lines[0]}\n{"filename": "../etc/passwd", "text": "x", "sample_rate": 16000, "scenario": "s", ` +
+          `"turn_index": 1}\n`,
+        `${manifest}:2: filename "../etc/passwd" must be a plain file name inside the cache`,
+      ],
+    ];
+    for (const [text, message] of cases) {
+      fs.writeFileSync(manifest, text);
+      const err = await loadCallerTracks(dir).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(ManifestError);
+      expect((err as Error).message.startsWith(message), (err as Error).message).toBe(true);
+    }
+    fs.writeFileSync(manifest, `${lines.join('\n')}\n`);
+    const gone = JSON.parse(lines[1]!).filename as string;
+    fs.rmSync(path.join(dir, gone));
+    await expect(loadCallerTracks(dir)).rejects.toThrow(
+      `${path.join(dir, gone)}: listed in manifest.jsonl but missing`,
+    );
+  },
+);

@@ -26,178 +26,191 @@ function audioCli(args: string[], env: Record<string, string | undefined> = {}) 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, elapsedMs: Date.now() - started };
 }
 
-test('offline generation of both seed scenarios with two voices takes under 20 s; a second run generates nothing', async () => {
-  const dir = tempDir('audio-perf');
-  const first = audioCli([
-    '--dir',
-    dir,
-    '--scenarios',
-    'insurance_inquiry',
-    'quick_question',
-    '--voices',
-    'flite-slt',
-    'flite-rms',
-  ]);
-  expect(first.code, first.stderr).toBe(0);
-  expect(first.elapsedMs).toBeLessThan(20_000);
-  const entries = readManifest(dir);
-  expect(entries).toHaveLength((5 + 3) * 2);
-  expect(entries.every((e) => e.engine === 'flite' && fs.existsSync(path.join(dir, e.filename)))).toBe(true);
-  const before = snapshot(dir);
-  const mtimes = fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
+test(
+  'offline generation of both seed scenarios with two voices takes under 20 s; a second run generates ' + 'nothing',
+  async () => {
+    const dir = tempDir('audio-perf');
+    const first = audioCli([
+      '--dir',
+      dir,
+      '--scenarios',
+      'insurance_inquiry',
+      'quick_question',
+      '--voices',
+      'flite-slt',
+      'flite-rms',
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.elapsedMs).toBeLessThan(20_000);
+    const entries = readManifest(dir);
+    expect(entries).toHaveLength((5 + 3) * 2);
+    expect(entries.every((e) => e.engine === 'flite' && fs.existsSync(path.join(dir, e.filename)))).toBe(true);
+    const before = snapshot(dir);
+    const mtimes = fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
 
-  const second = audioCli([
-    '--dir',
-    dir,
-    '--scenarios',
-    'insurance_inquiry',
-    'quick_question',
-    '--voices',
-    'flite-slt',
-    'flite-rms',
-  ]);
-  expect(second.code, second.stderr).toBe(0);
-  expect(snapshot(dir)).toEqual(before);
-  expect(fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs)).toEqual(mtimes);
-  test.info().annotations.push({
-    type: 'generation-time-ms',
-    description: `first ${first.elapsedMs}, second ${second.elapsedMs} (both include node + tsx start-up)`,
-  });
-});
+    const second = audioCli([
+      '--dir',
+      dir,
+      '--scenarios',
+      'insurance_inquiry',
+      'quick_question',
+      '--voices',
+      'flite-slt',
+      'flite-rms',
+    ]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(snapshot(dir)).toEqual(before);
+    expect(fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs)).toEqual(mtimes);
+    test.info().annotations.push({
+      type: 'generation-time-ms',
+      description: `first ${first.elapsedMs}, second ${second.elapsedMs} (both include node + tsx start-up)`,
+    });
+  },
+);
 
-test('every built-in scenario is generated with all its turns, Locust fields and the transform, and loads in turn order', async () => {
-  const dir = tempDir('audio-all');
-  const result = await ensureCallerAudio({
-    dir,
-    scenarios: [...scenarios.values()],
-    voices: ['flite-awb'],
-    engine: 'offline',
-    realism: { seed: 3 },
-  });
-  const turnTotal = [...scenarios.values()].reduce((n, s) => n + s.turns.length, 0);
-  expect(result).toMatchObject({
-    generated: turnTotal,
-    total: turnTotal,
-    byEngine: { flite: turnTotal, azure: 0 },
-    fallbacks: 0,
-  });
-  const entries = readManifest(dir);
-  for (const e of entries) {
-    for (const key of [
-      'filename',
-      'path',
-      'text',
-      'voice',
-      'sample_rate',
-      'style',
-      'rate',
-      'duration_seconds',
-      'label',
-      'scenario',
-      'turn_index',
-      'turn_count',
-      'created_at',
-      'hash',
-      'speech_start_ms',
-      'speech_end_ms',
-      'engine',
-      'caller',
-      'variant',
-      'pitch',
-      'seed',
-      'noise_seed',
-      'noise',
-      'snr_db',
-      'telephone',
-      'level_dbfs',
-      'lead_silence_ms',
-      'trail_silence_ms',
-    ]) {
-      expect(e, `${e.filename} lacks ${key}`).toHaveProperty(key);
+test(
+  'every built-in scenario is generated with all its turns, Locust fields and the transform, and loads ' +
+    'in turn order',
+  async () => {
+    const dir = tempDir('audio-all');
+    const result = await ensureCallerAudio({
+      dir,
+      scenarios: [...scenarios.values()],
+      voices: ['flite-awb'],
+      engine: 'offline',
+      realism: { seed: 3 },
+    });
+    const turnTotal = [...scenarios.values()].reduce((n, s) => n + s.turns.length, 0);
+    expect(result).toMatchObject({
+      generated: turnTotal,
+      total: turnTotal,
+      byEngine: { flite: turnTotal, azure: 0 },
+      fallbacks: 0,
+    });
+    const entries = readManifest(dir);
+    for (const e of entries) {
+      for (const key of [
+        'filename',
+        'path',
+        'text',
+        'voice',
+        'sample_rate',
+        'style',
+        'rate',
+        'duration_seconds',
+        'label',
+        'scenario',
+        'turn_index',
+        'turn_count',
+        'created_at',
+        'hash',
+        'speech_start_ms',
+        'speech_end_ms',
+        'engine',
+        'caller',
+        'variant',
+        'pitch',
+        'seed',
+        'noise_seed',
+        'noise',
+        'snr_db',
+        'telephone',
+        'level_dbfs',
+        'lead_silence_ms',
+        'trail_silence_ms',
+      ]) {
+        expect(e, `${e.filename} lacks ${key}`).toHaveProperty(key);
+      }
+      expect(e.filename).toBe(`${e.scenario.replace(/_/g, '-')}-turn-${e.turn_index}-of-${e.turn_count}_${e.hash}.pcm`);
+      expect(e.label).toBe(`${e.scenario}-turn-${e.turn_index}-of-${e.turn_count}`);
+      expect(e.rate).toMatch(/^[+-]\d+%$/);
+      // Speech starts where the drawn lead silence ends (the VAD needs a few frames to be sure).
+      expect(Math.abs(e.speech_start_ms! - e.lead_silence_ms!)).toBeLessThanOrEqual(60);
+      expect(e.duration_seconds * 1000 - e.speech_end_ms!).toBeGreaterThanOrEqual(e.trail_silence_ms! - 60);
+      // The Locust-style sidecar holds the same record.
+      expect(JSON.parse(fs.readFileSync(path.join(dir, e.filename.replace(/\.pcm$/, '.json')), 'utf8'))).toEqual(e);
     }
-    expect(e.filename).toBe(`${e.scenario.replace(/_/g, '-')}-turn-${e.turn_index}-of-${e.turn_count}_${e.hash}.pcm`);
-    expect(e.label).toBe(`${e.scenario}-turn-${e.turn_index}-of-${e.turn_count}`);
-    expect(e.rate).toMatch(/^[+-]\d+%$/);
-    // Speech starts where the drawn lead silence ends (the VAD needs a few frames to be sure).
-    expect(Math.abs(e.speech_start_ms! - e.lead_silence_ms!)).toBeLessThanOrEqual(60);
-    expect(e.duration_seconds * 1000 - e.speech_end_ms!).toBeGreaterThanOrEqual(e.trail_silence_ms! - 60);
-    // The Locust-style sidecar holds the same record.
-    expect(JSON.parse(fs.readFileSync(path.join(dir, e.filename.replace(/\.pcm$/, '.json')), 'utf8'))).toEqual(e);
-  }
-  const tracks = await loadCallerTracks(dir);
-  expect(tracks.map((t) => t.scenario).sort()).toEqual([...scenarios.keys()].sort());
-  for (const t of tracks) {
-    const scenario = scenarios.get(t.scenario)!;
-    expect(t.turns.map((x) => x.text)).toEqual(scenario.turns.map((x) => x.text));
-    expect(t.turns.map((x) => x.turnIndex)).toEqual(scenario.turns.map((_, i) => i + 1));
-    expect(t.variant).toBe('clean');
-  }
-  // The false alarm is a short backchannel, not a sentence.
-  const mhm = tracks.find((t) => t.scenario === 'false_alarm')!.turns[1]!;
-  expect(mhm.text).toBe('Mhm.');
-  expect(mhm.speechEndMs - mhm.speechStartMs).toBeLessThan(1000);
-});
+    const tracks = await loadCallerTracks(dir);
+    expect(tracks.map((t) => t.scenario).sort()).toEqual([...scenarios.keys()].sort());
+    for (const t of tracks) {
+      const scenario = scenarios.get(t.scenario)!;
+      expect(t.turns.map((x) => x.text)).toEqual(scenario.turns.map((x) => x.text));
+      expect(t.turns.map((x) => x.turnIndex)).toEqual(scenario.turns.map((_, i) => i + 1));
+      expect(t.variant).toBe('clean');
+    }
+    // The false alarm is a short backchannel, not a sentence.
+    const mhm = tracks.find((t) => t.scenario === 'false_alarm')!.turns[1]!;
+    expect(mhm.text).toBe('Mhm.');
+    expect(mhm.speechEndMs - mhm.speechStartMs).toBeLessThan(1000);
+  },
+);
 
-test('transform options are part of the content address; a new seed replaces the old files of that caller', async () => {
-  const dir = tempDir('audio-variants');
-  const clean = await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-slt'], realism: { seed: 1 } });
-  const noisy = await ensureCallerAudio({
-    dir,
-    scenarios: quick,
-    voices: ['flite-slt'],
-    realism: { seed: 1, noise: 'street', snrDb: 15, telephone: 'band-8k' },
-  });
-  expect([clean.generated, noisy.generated]).toEqual([3, 3]);
-  expect(
-    (
-      await ensureCallerAudio({
-        dir,
-        scenarios: quick,
-        voices: ['flite-slt'],
-        realism: { seed: 1, noise: 'street', snrDb: 15, telephone: 'band-8k' },
-      })
-    ).generated,
-  ).toBe(0);
-  expect(
-    (
-      await ensureCallerAudio({
-        dir,
-        scenarios: quick,
-        voices: ['flite-slt'],
-        realism: { seed: 1, noise: 'street', snrDb: 16, telephone: 'band-8k' },
-      })
-    ).generated,
-  ).toBe(3);
-  let entries = readManifest(dir);
-  expect(new Set(entries.map((e) => e.variant))).toEqual(
-    new Set(['clean', 'street-15db+phone-8k', 'street-16db+phone-8k']),
-  );
-  expect(
-    entries
-      .filter((e) => e.variant === 'street-15db+phone-8k')
-      .every((e) => e.noise === 'street' && e.snr_db === 15 && e.telephone === 'band-8k'),
-  ).toBe(true);
-  const tracks = await loadCallerTracks(dir);
-  expect(tracks.map((t) => t.variant).sort()).toEqual(['clean', 'street-15db+phone-8k', 'street-16db+phone-8k']);
+test(
+  'transform options are part of the content address; a new seed replaces the old files of that ' + 'caller',
+  async () => {
+    const dir = tempDir('audio-variants');
+    const clean = await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-slt'], realism: { seed: 1 } });
+    const noisy = await ensureCallerAudio({
+      dir,
+      scenarios: quick,
+      voices: ['flite-slt'],
+      realism: { seed: 1, noise: 'street', snrDb: 15, telephone: 'band-8k' },
+    });
+    expect([clean.generated, noisy.generated]).toEqual([3, 3]);
+    expect(
+      (
+        await ensureCallerAudio({
+          dir,
+          scenarios: quick,
+          voices: ['flite-slt'],
+          realism: { seed: 1, noise: 'street', snrDb: 15, telephone: 'band-8k' },
+        })
+      ).generated,
+    ).toBe(0);
+    expect(
+      (
+        await ensureCallerAudio({
+          dir,
+          scenarios: quick,
+          voices: ['flite-slt'],
+          realism: { seed: 1, noise: 'street', snrDb: 16, telephone: 'band-8k' },
+        })
+      ).generated,
+    ).toBe(3);
+    let entries = readManifest(dir);
+    expect(new Set(entries.map((e) => e.variant))).toEqual(
+      new Set(['clean', 'street-15db+phone-8k', 'street-16db+phone-8k']),
+    );
+    expect(
+      entries
+        .filter((e) => e.variant === 'street-15db+phone-8k')
+        .every((e) => e.noise === 'street' && e.snr_db === 15 && e.telephone === 'band-8k'),
+    ).toBe(true);
+    const tracks = await loadCallerTracks(dir);
+    expect(tracks.map((t) => t.variant).sort()).toEqual(['clean', 'street-15db+phone-8k', 'street-16db+phone-8k']);
 
-  const reseeded = await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-slt'], realism: { seed: 2 } });
-  expect(reseeded.generated).toBe(3);
-  entries = readManifest(dir);
-  expect(entries.filter((e) => e.variant === 'clean').map((e) => e.seed)).toEqual([2, 2, 2]);
-  expect(entries).toHaveLength(9);
-});
+    const reseeded = await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-slt'], realism: { seed: 2 } });
+    expect(reseeded.generated).toBe(3);
+    entries = readManifest(dir);
+    expect(entries.filter((e) => e.variant === 'clean').map((e) => e.seed)).toEqual([2, 2, 2]);
+    expect(entries).toHaveLength(9);
+  },
+);
 
-test('lines from an older cache of this harness (no caller or variant recorded) are replaced, not doubled', async () => {
-  const dir = tempDir('audio-older');
-  await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-rms'], realism: { seed: 5 } });
-  const manifest = path.join(dir, 'manifest.jsonl');
-  const older = readManifest(dir).map(({ caller: _c, variant: _v, ...rest }) => rest);
-  fs.writeFileSync(manifest, `${older.map((e) => JSON.stringify(e)).join('\n')}\n`);
-  expect((await loadCallerTracks(dir)).map((t) => t.variant)).toEqual(['clean']);
-  await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-rms'], realism: { seed: 6 } });
-  expect(readManifest(dir).map((e) => e.seed)).toEqual([6, 6, 6]);
-  expect(await loadCallerTracks(dir)).toHaveLength(1);
-});
+test(
+  'lines from an older cache of this harness (no caller or variant recorded) are replaced, not ' + 'doubled',
+  async () => {
+    const dir = tempDir('audio-older');
+    await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-rms'], realism: { seed: 5 } });
+    const manifest = path.join(dir, 'manifest.jsonl');
+    const older = readManifest(dir).map(({ caller: _c, variant: _v, ...rest }) => rest);
+    fs.writeFileSync(manifest, `${older.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    expect((await loadCallerTracks(dir)).map((t) => t.variant)).toEqual(['clean']);
+    await ensureCallerAudio({ dir, scenarios: quick, voices: ['flite-rms'], realism: { seed: 6 } });
+    expect(readManifest(dir).map((e) => e.seed)).toEqual([6, 6, 6]);
+    expect(await loadCallerTracks(dir)).toHaveLength(1);
+  },
+);
 
 test('a bad manifest line stops generation with file and line, and nothing in the cache is touched', async () => {
   const dir = tempDir('audio-bad');
@@ -253,11 +266,17 @@ test('the CLI names unknown scenarios, voices and bad values with what is allowe
   const cases: Array<[string[], RegExp]> = [
     [
       ['--scenarios', 'no_such'],
-      /unknown scenario "no_such"; known scenarios: insurance_inquiry, quick_question, simple_query, tool_call, interruption, false_alarm/,
+      new RegExp(
+        'unknown scenario "no_such"; known scenarios: ' +
+          'insurance_inquiry, quick_question, simple_query, tool_call, interruption, false_alarm',
+      ),
     ],
     [
       ['--voices', 'robot'],
-      /unknown voice "robot".*known voices: offline flite-slt, flite-rms, flite-awb, flite-kal16, flite-kal; Azure neural voices/,
+      new RegExp(
+        'unknown voice "robot".*known voices: ' +
+          'offline flite-slt, flite-rms, flite-awb, flite-kal16, flite-kal; Azure neural voices',
+      ),
     ],
     [
       ['--engine', 'offline', '--voices', 'en-US-JennyMultilingualNeural'],
@@ -309,37 +328,41 @@ test('the CLI reads its flags with the shared option specs: lists, --opt=value, 
   expect(help).toContain('(default 150-450 ms)');
 });
 
-test("--scenarios-file adds the user's scenarios (same format as scenarios.json); a bad one is named with scenario and turn", () => {
-  const dir = tempDir('audio-userfile');
-  const file = path.join(dir, 'my-scenarios.json');
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      billing: {
-        description: 'A billing question',
-        turns: [{ text: 'Why is my bill 40 dollars higher?', expect: ['bill'] }],
-      },
-    }),
-  );
-  const cache = path.join(dir, 'cache');
-  const ok = audioCli([
-    '--dir',
-    cache,
-    '--scenarios-file',
-    file,
-    '--scenarios',
-    'billing',
-    'simple_query',
-    '--voices',
-    'flite-kal16',
-  ]);
-  expect(ok.code, ok.stderr).toBe(0);
-  expect(readManifest(cache).map((e) => [e.scenario, e.text])).toEqual([
-    ['billing', 'Why is my bill 40 dollars higher?'],
-    ['simple_query', 'What are your opening hours on Saturday?'],
-  ]);
-  fs.writeFileSync(file, JSON.stringify({ billing: { turns: [{ text: 'Hi' }, { text: 'Bye', timeoutSec: -1 }] } }));
-  const bad = audioCli(['--dir', cache, '--scenarios-file', file, '--scenarios', 'billing']);
-  expect(bad.code).toBe(1);
-  expect(bad.stderr).toContain(`${file}: scenario "billing" turn 2: "timeoutSec" must be a number > 0 (seconds)`);
-});
+test(
+  "--scenarios-file adds the user's scenarios (same format as scenarios.json); a bad one is named with " +
+    'scenario and turn',
+  () => {
+    const dir = tempDir('audio-userfile');
+    const file = path.join(dir, 'my-scenarios.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        billing: {
+          description: 'A billing question',
+          turns: [{ text: 'Why is my bill 40 dollars higher?', expect: ['bill'] }],
+        },
+      }),
+    );
+    const cache = path.join(dir, 'cache');
+    const ok = audioCli([
+      '--dir',
+      cache,
+      '--scenarios-file',
+      file,
+      '--scenarios',
+      'billing',
+      'simple_query',
+      '--voices',
+      'flite-kal16',
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readManifest(cache).map((e) => [e.scenario, e.text])).toEqual([
+      ['billing', 'Why is my bill 40 dollars higher?'],
+      ['simple_query', 'What are your opening hours on Saturday?'],
+    ]);
+    fs.writeFileSync(file, JSON.stringify({ billing: { turns: [{ text: 'Hi' }, { text: 'Bye', timeoutSec: -1 }] } }));
+    const bad = audioCli(['--dir', cache, '--scenarios-file', file, '--scenarios', 'billing']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`${file}: scenario "billing" turn 2: "timeoutSec" must be a number > 0 (seconds)`);
+  },
+);

@@ -32,58 +32,65 @@ const SENTENCES = [
   { text: 'What happens if I get into an accident?', voice: 'flite-awb' as const },
 ];
 
-test('speech bounds are within 60 ms of the known speech, clean and with office or street noise at 10 dB SNR', async () => {
-  const speech = await knownSpeech(SENTENCES);
-  const errorsMs: number[] = [];
-  for (const [k, s] of speech.entries()) {
-    // Known speech between known silences: 700 ms before, 900 ms after.
-    const clean = new Float32Array(samplesOf(700) + s.length + samplesOf(900));
-    clean.set(int16ToFloat(s), samplesOf(700));
-    const truth = { startMs: 700, endMs: 700 + msOf(s.length) };
-    for (const noise of ['none', 'office', 'street'] as const) {
-      for (const telephone of ['none', 'band-8k'] as const) {
-        const out = await renderScene(
-          clean,
-          params({ noise, snrDb: noise === 'none' ? null : 10, noiseSeed: 11 + k, telephone }),
-        );
-        expect(out.samples.length).toBe(clean.length);
-        const what = `${SENTENCES[k]!.text} (${noise}, ${telephone})`;
-        const startErr = Math.abs(out.speechStartMs - truth.startMs);
-        const endErr = Math.abs(out.speechEndMs - truth.endMs);
-        expect(startErr, `${what} start ${out.speechStartMs} vs ${truth.startMs}`).toBeLessThanOrEqual(60);
-        expect(endErr, `${what} end ${out.speechEndMs} vs ${truth.endMs}`).toBeLessThanOrEqual(60);
-        errorsMs.push(startErr, endErr);
+test(
+  'speech bounds are within 60 ms of the known speech, clean and with office or street noise at 10 dB ' + 'SNR',
+  async () => {
+    const speech = await knownSpeech(SENTENCES);
+    const errorsMs: number[] = [];
+    for (const [k, s] of speech.entries()) {
+      // Known speech between known silences: 700 ms before, 900 ms after.
+      const clean = new Float32Array(samplesOf(700) + s.length + samplesOf(900));
+      clean.set(int16ToFloat(s), samplesOf(700));
+      const truth = { startMs: 700, endMs: 700 + msOf(s.length) };
+      for (const noise of ['none', 'office', 'street'] as const) {
+        for (const telephone of ['none', 'band-8k'] as const) {
+          const out = await renderScene(
+            clean,
+            params({ noise, snrDb: noise === 'none' ? null : 10, noiseSeed: 11 + k, telephone }),
+          );
+          expect(out.samples.length).toBe(clean.length);
+          const what = `${SENTENCES[k]!.text} (${noise}, ${telephone})`;
+          const startErr = Math.abs(out.speechStartMs - truth.startMs);
+          const endErr = Math.abs(out.speechEndMs - truth.endMs);
+          expect(startErr, `${what} start ${out.speechStartMs} vs ${truth.startMs}`).toBeLessThanOrEqual(60);
+          expect(endErr, `${what} end ${out.speechEndMs} vs ${truth.endMs}`).toBeLessThanOrEqual(60);
+          errorsMs.push(startErr, endErr);
+        }
       }
+      // Loading a cache without bounds measures the file the same way.
+      const direct = (await measureSpeechExtent(floatToInt16(clean)))!;
+      expect(Math.abs(direct.speechStartMs - truth.startMs)).toBeLessThanOrEqual(60);
+      expect(Math.abs(direct.speechEndMs - truth.endMs)).toBeLessThanOrEqual(60);
     }
-    // Loading a cache without bounds measures the file the same way.
-    const direct = (await measureSpeechExtent(floatToInt16(clean)))!;
-    expect(Math.abs(direct.speechStartMs - truth.startMs)).toBeLessThanOrEqual(60);
-    expect(Math.abs(direct.speechEndMs - truth.endMs)).toBeLessThanOrEqual(60);
-  }
-  test.info().annotations.push({
-    type: 'vad-bound-error-ms',
-    description: `max ${Math.max(...errorsMs)}, mean ${(errorsMs.reduce((a, b) => a + b, 0) / errorsMs.length).toFixed(1)}`,
-  });
-});
+    test.info().annotations.push({
+      type: 'vad-bound-error-ms',
+      description:
+        `max ${Math.max(...errorsMs)}, mean ` + `${(errorsMs.reduce((a, b) => a + b, 0) / errorsMs.length).toFixed(1)}`,
+    });
+  },
+);
 
-test('the generation pipeline puts the drawn silences around the speech, whatever the engine left at its edges', async () => {
-  const [s] = await knownSpeech([SENTENCES[2]!]);
-  // An engine that leaves 400 ms of hiss (about -45 dBFS) before and 300 ms after the words.
-  const hiss = (n: number) => Int16Array.from({ length: n }, (_, i) => ((i * 7919) % 601) - 300);
-  const raw = new Int16Array(samplesOf(400) + s!.length + samplesOf(300));
-  raw.set(hiss(samplesOf(400)));
-  raw.set(s!, samplesOf(400));
-  raw.set(hiss(samplesOf(300)), samplesOf(400) + s!.length);
-  for (const [leadSilenceMs, trailSilenceMs] of [
-    [150, 300],
-    [450, 700],
-  ] as const) {
-    const out = await applyTransform(raw, params({ leadSilenceMs, trailSilenceMs }));
-    expect(Math.abs(out.speechStartMs - leadSilenceMs)).toBeLessThanOrEqual(60);
-    expect(Math.abs(msOf(out.samples.length) - out.speechEndMs - trailSilenceMs)).toBeLessThanOrEqual(60);
-    expect(Math.abs(out.speechEndMs - out.speechStartMs - msOf(s!.length))).toBeLessThanOrEqual(60);
-  }
-});
+test(
+  'the generation pipeline puts the drawn silences around the speech, whatever the engine left at its ' + 'edges',
+  async () => {
+    const [s] = await knownSpeech([SENTENCES[2]!]);
+    // An engine that leaves 400 ms of hiss (about -45 dBFS) before and 300 ms after the words.
+    const hiss = (n: number) => Int16Array.from({ length: n }, (_, i) => ((i * 7919) % 601) - 300);
+    const raw = new Int16Array(samplesOf(400) + s!.length + samplesOf(300));
+    raw.set(hiss(samplesOf(400)));
+    raw.set(s!, samplesOf(400));
+    raw.set(hiss(samplesOf(300)), samplesOf(400) + s!.length);
+    for (const [leadSilenceMs, trailSilenceMs] of [
+      [150, 300],
+      [450, 700],
+    ] as const) {
+      const out = await applyTransform(raw, params({ leadSilenceMs, trailSilenceMs }));
+      expect(Math.abs(out.speechStartMs - leadSilenceMs)).toBeLessThanOrEqual(60);
+      expect(Math.abs(msOf(out.samples.length) - out.speechEndMs - trailSilenceMs)).toBeLessThanOrEqual(60);
+      expect(Math.abs(out.speechEndMs - out.speechStartMs - msOf(s!.length))).toBeLessThanOrEqual(60);
+    }
+  },
+);
 
 test('noise is mixed at the asked SNR, over the speech, and the same seed gives the same bytes', async () => {
   const [s] = await knownSpeech([SENTENCES[0]!]);

@@ -60,7 +60,8 @@ test("every spec file of the project's own tests belongs to exactly one tier", (
     .filter((d) => d.isDirectory() && specs(d.name).length > 0)
     .map((d) => d.name)
     .sort();
-  // tests/load is the load run itself (playwright.config.ts); reporter-fixture is a canned run the reporter tests drive.
+  // tests/load is the load run itself (playwright.config.ts); reporter-fixture is a canned run the reporter tests
+  // drive.
   expect(tiers).toEqual(['load', 'load-runs', 'reporter-fixture', 'unit']);
   // Each tier's config reads its own folder, whole.
   expect(unitConfig.projects?.map((p) => p.testDir)).toEqual(['unit', 'unit']);

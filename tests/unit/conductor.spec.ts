@@ -83,38 +83,42 @@ test("concurrency phases: tickets wait for a free slot; the plan's end releases 
   c.close();
 });
 
-test('arrival-rate phases issue on a fixed schedule, late calls keep their scheduled time, missed arrivals are counted', async () => {
-  const clock = fakeClock();
-  const plan = parsePlan(
-    { phases: [{ name: 'arrive', durationSec: 10, arrivalPerSec: 1 }], mix: { tool_call: 1 } },
-    SCEN,
-  );
-  const c = new Conductor({
-    plan,
-    scenarios: SCEN,
-    startAtMs: clock.now(),
-    shard: { index: 0, count: 1 },
-    seed: 1,
-    defaults,
-    clock: clock.now,
-  });
-  const start = clock.now();
-  clock.advance(3500); // arrivals due at 0, 1, 2, 3 s; nobody was asking
-  const r = await c.request({ testIndex: 0 });
-  expect(r.kind === 'go' && r.ticket.scheduledStartMs).toBe(start);
-  clock.advance(10_000);
-  await settle();
-  expect(c.status().state).toBe('complete');
-  expect(c.status().missedArrivals).toBe(9);
-  // Tests the finished plan turns away carry the count to the report.
-  expect(await c.request({ testIndex: 1 })).toEqual({
-    kind: 'done',
-    reason: 'the load plan is complete',
-    stopped: false,
-    missedArrivals: 9,
-  });
-  c.close();
-});
+test(
+  'arrival-rate phases issue on a fixed schedule, late calls keep their scheduled time, missed ' +
+    'arrivals are counted',
+  async () => {
+    const clock = fakeClock();
+    const plan = parsePlan(
+      { phases: [{ name: 'arrive', durationSec: 10, arrivalPerSec: 1 }], mix: { tool_call: 1 } },
+      SCEN,
+    );
+    const c = new Conductor({
+      plan,
+      scenarios: SCEN,
+      startAtMs: clock.now(),
+      shard: { index: 0, count: 1 },
+      seed: 1,
+      defaults,
+      clock: clock.now,
+    });
+    const start = clock.now();
+    clock.advance(3500); // arrivals due at 0, 1, 2, 3 s; nobody was asking
+    const r = await c.request({ testIndex: 0 });
+    expect(r.kind === 'go' && r.ticket.scheduledStartMs).toBe(start);
+    clock.advance(10_000);
+    await settle();
+    expect(c.status().state).toBe('complete');
+    expect(c.status().missedArrivals).toBe(9);
+    // Tests the finished plan turns away carry the count to the report.
+    expect(await c.request({ testIndex: 1 })).toEqual({
+      kind: 'done',
+      reason: 'the load plan is complete',
+      stopped: false,
+      missedArrivals: 9,
+    });
+    c.close();
+  },
+);
 
 test('shards interleave their arrivals: together they keep the unsharded schedule', async () => {
   const clock = fakeClock();
@@ -188,70 +192,74 @@ test('an error-rate stop ends the run: waiting and later requests are told why',
   c.close();
 });
 
-test('the conductor server hands out tickets over HTTP, takes call ends, serves the live page and Prometheus /metrics', async () => {
-  const plan = parsePlan(
-    { phases: [{ name: 'only', durationSec: 60, concurrency: 1 }], mix: { simple_query: 1 } },
-    SCEN,
-  );
-  const server = await createConductorServer({
-    port: 0,
-    plan,
-    scenarios: SCEN,
-    startAtMs: null,
-    shard: { index: 0, count: 1 },
-    seed: 1,
-    defaults,
-  });
-  try {
-    const reply = await takeTicket(server.url, 0, Date.now() + 10_000);
-    if (reply.kind !== 'go') throw new Error('expected a ticket');
-    await reportEnd(server.url, {
-      callId: reply.ticket.callId,
-      ok: false,
-      failureCode: 'ws/close',
-      ttfbMs: [850, 910],
-      turnMs: [4000],
-      bargeMs: [320],
-      counters: { 'ws/close': 1, 'rate/openai': 2, 'err/429': 2 },
+test(
+  'the conductor server hands out tickets over HTTP, takes call ends, serves the live page and ' +
+    'Prometheus /metrics',
+  async () => {
+    const plan = parsePlan(
+      { phases: [{ name: 'only', durationSec: 60, concurrency: 1 }], mix: { simple_query: 1 } },
+      SCEN,
+    );
+    const server = await createConductorServer({
+      port: 0,
+      plan,
+      scenarios: SCEN,
+      startAtMs: null,
+      shard: { index: 0, count: 1 },
+      seed: 1,
+      defaults,
     });
-    const text = await (await fetch(`${server.url}/metrics`)).text();
-    const families = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
-    const value = (name: string, labels: Record<string, string> = {}) =>
-      Number(
-        (families.get(name)?.metrics as Array<{ value?: string; labels?: Record<string, string> }> | undefined)?.find(
-          (m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v),
-        )?.value,
-      );
-    expect(value('voice_calls_started_total')).toBe(1);
-    expect(value('voice_calls_ended_total', { outcome: 'failed' })).toBe(1);
-    expect(value('voice_ws_close_total')).toBe(1);
-    expect(value('voice_rate_total', { source: 'openai' })).toBe(2);
-    expect(value('voice_err_total', { code: '429' })).toBe(2);
-    expect(families.get('voice_ttfb_ms')!.type).toBe('HISTOGRAM');
-    const ttfb = (
-      families.get('voice_ttfb_ms')!.metrics as Array<{ count: string; buckets: Record<string, string> }>
-    )[0]!;
-    expect(Number(ttfb.count)).toBe(2);
-    expect(Number(ttfb.buckets['1000'])).toBe(2);
-    expect(Number(ttfb.buckets['750'])).toBe(0);
-    expect(value('voice_phase', { name: 'only' })).toBe(1);
-    const status = (await (await fetch(`${server.url}/status`)).json()) as {
-      ended: number;
-      generator: { cpuBusyPct: number };
-    };
-    expect(status.ended).toBe(1);
-    expect(typeof status.generator.cpuBusyPct).toBe('number');
-    expect(await (await fetch(`${server.url}/`)).text()).toContain('<title>Voice load: live</title>');
-    expect(
-      (
-        await fetch(`${server.url}/tickets`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: '{"testIndex": -1}',
-        })
-      ).status,
-    ).toBe(400);
-  } finally {
-    await server.close();
-  }
-});
+    try {
+      const reply = await takeTicket(server.url, 0, Date.now() + 10_000);
+      if (reply.kind !== 'go') throw new Error('expected a ticket');
+      await reportEnd(server.url, {
+        callId: reply.ticket.callId,
+        ok: false,
+        failureCode: 'ws/close',
+        ttfbMs: [850, 910],
+        turnMs: [4000],
+        bargeMs: [320],
+        counters: { 'ws/close': 1, 'rate/openai': 2, 'err/429': 2 },
+      });
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const families = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
+      const value = (name: string, labels: Record<string, string> = {}) =>
+        Number(
+          (families.get(name)?.metrics as Array<{ value?: string; labels?: Record<string, string> }> | undefined)?.find(
+            (m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v),
+          )?.value,
+        );
+      expect(value('voice_calls_started_total')).toBe(1);
+      expect(value('voice_calls_ended_total', { outcome: 'failed' })).toBe(1);
+      expect(value('voice_ws_close_total')).toBe(1);
+      expect(value('voice_rate_total', { source: 'openai' })).toBe(2);
+      expect(value('voice_err_total', { code: '429' })).toBe(2);
+      expect(families.get('voice_ttfb_ms')!.type).toBe('HISTOGRAM');
+      const ttfb = (
+        families.get('voice_ttfb_ms')!.metrics as Array<{ count: string; buckets: Record<string, string> }>
+      )[0]!;
+      expect(Number(ttfb.count)).toBe(2);
+      expect(Number(ttfb.buckets['1000'])).toBe(2);
+      expect(Number(ttfb.buckets['750'])).toBe(0);
+      expect(value('voice_phase', { name: 'only' })).toBe(1);
+      const status = (await (await fetch(`${server.url}/status`)).json()) as {
+        ended: number;
+        generator: { cpuBusyPct: number };
+      };
+      expect(status.ended).toBe(1);
+      expect(typeof status.generator.cpuBusyPct).toBe('number');
+      expect(await (await fetch(`${server.url}/`)).text()).toContain('<title>Voice load: live</title>');
+      expect(
+        (
+          await fetch(`${server.url}/tickets`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"testIndex": -1}',
+          })
+        ).status,
+      ).toBe(400);
+    } finally {
+      await server.close();
+    }
+  },
+);

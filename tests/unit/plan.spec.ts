@@ -118,63 +118,67 @@ test('PLAN and the Locust shortcuts come from the environment; errors name the v
   expect(currentShard(['node', 'worker'], { HARNESS_SHARD: '3/3' })).toEqual({ index: 2, count: 3 });
 });
 
-test("arrival-rate phases are sized by Little's law, with a call length estimated from the caller audio of the mix", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'call-length-'));
-  const entry = (scenario: string, voice: string, turn: number, sec: number) =>
-    JSON.stringify({
-      filename: `${scenario}-${voice}-${turn}.pcm`,
-      path: '',
-      text: 'x',
-      voice,
-      sample_rate: 16000,
-      style: 'neutral',
-      rate: '0%',
-      duration_seconds: sec,
-      label: '',
-      scenario,
-      turn_index: turn,
-      turn_count: 2,
-      created_at: '2026-01-01T00:00:00Z',
-      hash: `${scenario}${voice}${turn}`,
-    });
-  fs.writeFileSync(
-    path.join(dir, 'manifest.jsonl'),
-    `${[
-      entry('quick_question', 'a', 1, 3),
-      entry('quick_question', 'a', 2, 2),
-      entry('quick_question', 'b', 1, 5),
-      entry('simple_query', 'a', 1, 100),
-    ].join('\n')}\n`,
-  );
-  // Voice a: 4 s greeting + (3 + 5 + 1.5) + (2 + 5 + 1.5) = 22 s; voice b: 4 + (5 + 5 + 1.5) = 15.5 s; a weight of 0 counts nothing.
-  expect(estimateCallSec(dir, { quick_question: 1, simple_query: 0 }, 0, 1.5).callSec).toBe(19);
-  // One turn per call: 13.5 and 15.5 s.
-  expect(estimateCallSec(dir, { quick_question: 1 }, 1, 1.5).callSec).toBe(15);
-  expect(estimateCallSec(path.join(dir, 'none'), { quick_question: 1 }, 0, 1.5).callSec).toBe(FALLBACK_CALL_SEC);
-  const arrivals = (durationSec: number) =>
-    JSON.stringify({ phases: [{ name: 'steady', durationSec, arrivalPerSec: 1 }], mix: { quick_question: 1 } });
-  const known = ['quick_question', 'simple_query'];
-  const shape = runShape(
-    loadHarnessConfig({ PLAN: arrivals(120), PCM_DIR: dir, PAUSE_BETWEEN_TURNS_SEC: '1.5' }),
-    known,
-    { index: 0, count: 1 },
-    {},
-  );
-  expect(shape.callLength!.callSec).toBe(19);
-  expect([shape.peak, shape.workers]).toEqual([19, 19 + 5]);
-  // A phase shorter than a call holds only its own arrivals; each of two shards takes half the rate.
-  expect(runShape(loadHarnessConfig({ PLAN: arrivals(8), PCM_DIR: dir }), known, { index: 0, count: 1 }, {}).peak).toBe(
-    8,
-  );
-  expect(
-    runShape(
+test(
+  "arrival-rate phases are sized by Little's law, with a call length estimated from the caller audio " + 'of the mix',
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'call-length-'));
+    const entry = (scenario: string, voice: string, turn: number, sec: number) =>
+      JSON.stringify({
+        filename: `${scenario}-${voice}-${turn}.pcm`,
+        path: '',
+        text: 'x',
+        voice,
+        sample_rate: 16000,
+        style: 'neutral',
+        rate: '0%',
+        duration_seconds: sec,
+        label: '',
+        scenario,
+        turn_index: turn,
+        turn_count: 2,
+        created_at: '2026-01-01T00:00:00Z',
+        hash: `${scenario}${voice}${turn}`,
+      });
+    fs.writeFileSync(
+      path.join(dir, 'manifest.jsonl'),
+      `${[
+        entry('quick_question', 'a', 1, 3),
+        entry('quick_question', 'a', 2, 2),
+        entry('quick_question', 'b', 1, 5),
+        entry('simple_query', 'a', 1, 100),
+      ].join('\n')}\n`,
+    );
+    // Voice a: 4 s greeting + (3 + 5 + 1.5) + (2 + 5 + 1.5) = 22 s; voice b: 4 + (5 + 5 + 1.5) = 15.5 s; a weight of 0
+    // counts nothing.
+    expect(estimateCallSec(dir, { quick_question: 1, simple_query: 0 }, 0, 1.5).callSec).toBe(19);
+    // One turn per call: 13.5 and 15.5 s.
+    expect(estimateCallSec(dir, { quick_question: 1 }, 1, 1.5).callSec).toBe(15);
+    expect(estimateCallSec(path.join(dir, 'none'), { quick_question: 1 }, 0, 1.5).callSec).toBe(FALLBACK_CALL_SEC);
+    const arrivals = (durationSec: number) =>
+      JSON.stringify({ phases: [{ name: 'steady', durationSec, arrivalPerSec: 1 }], mix: { quick_question: 1 } });
+    const known = ['quick_question', 'simple_query'];
+    const shape = runShape(
       loadHarnessConfig({ PLAN: arrivals(120), PCM_DIR: dir, PAUSE_BETWEEN_TURNS_SEC: '1.5' }),
       known,
-      { index: 1, count: 2 },
+      { index: 0, count: 1 },
       {},
-    ).peak,
-  ).toBe(10);
-});
+    );
+    expect(shape.callLength!.callSec).toBe(19);
+    expect([shape.peak, shape.workers]).toEqual([19, 19 + 5]);
+    // A phase shorter than a call holds only its own arrivals; each of two shards takes half the rate.
+    expect(
+      runShape(loadHarnessConfig({ PLAN: arrivals(8), PCM_DIR: dir }), known, { index: 0, count: 1 }, {}).peak,
+    ).toBe(8);
+    expect(
+      runShape(
+        loadHarnessConfig({ PLAN: arrivals(120), PCM_DIR: dir, PAUSE_BETWEEN_TURNS_SEC: '1.5' }),
+        known,
+        { index: 1, count: 2 },
+        {},
+      ).peak,
+    ).toBe(10);
+  },
+);
 
 test('stop monitor: error rate over the window, sustained throttling, turn p95 ceiling', () => {
   const end = (ok: boolean, counters: Record<string, number> = {}, turnMs: number[] = [3000]) => ({

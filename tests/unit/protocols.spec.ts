@@ -27,41 +27,45 @@ test('ACS media: AudioData in any case is 16 kHz audio, StopAudio is the stop', 
   expect(classifyAcs('{"kind":"DtmfData","dtmfData":{}}')).toEqual({ kind: 'other' });
 });
 
-test('Realtime: beta and GA deltas are 24 kHz audio; the first after response.created opens a response; cancel is a stop', () => {
-  const c = createRealtimeClassifier();
-  expect(c('{"type":"response.created","response":{"id":"r1"}}')).toEqual({ kind: 'other' });
-  expect(c(JSON.stringify({ type: 'response.audio.delta', delta: b64(2400) }))).toEqual({
-    kind: 'audio',
-    frameIndex: 0,
-    isFinal: false,
-    audioBytes: 2400,
-    audioMs: 50,
-  });
-  expect(c(JSON.stringify({ type: 'response.output_audio.delta', delta: b64(2400) }))).toMatchObject({
-    kind: 'audio',
-    frameIndex: 1,
-  });
-  expect(
-    c(
-      JSON.stringify({
-        type: 'response.done',
-        response: { status: 'completed', metadata: { stage_timings: '{"sttMs":61,"llmFirstTokenMs":190}' } },
-      }),
-    ),
-  ).toEqual({ kind: 'response-end', stages: { sttMs: 61, llmFirstTokenMs: 190 } });
-  expect(
-    c('{"type":"response.done","response":{"status":"cancelled","status_details":{"reason":"turn_detected"}}}'),
-  ).toEqual({ kind: 'stop', action: 'response.cancelled' });
-  expect(
-    c('{"type":"error","error":{"type":"requests","code":"rate_limit_exceeded","message":"Rate limit reached"}}'),
-  ).toMatchObject({ kind: 'error', code: 'rate_limit_exceeded', throttle: 'openai' });
-  expect(c('{"type":"rate_limits.updated","rate_limits":[]}')).toEqual({ kind: 'other' });
-  expect(c('{"type":"response.audio_transcript.done","transcript":"Your balance is 250 dollars."}')).toMatchObject({
-    kind: 'transcript',
-    role: 'assistant',
-    final: true,
-  });
-});
+test(
+  'Realtime: beta and GA deltas are 24 kHz audio; the first after response.created opens a response; ' +
+    'cancel is a stop',
+  () => {
+    const c = createRealtimeClassifier();
+    expect(c('{"type":"response.created","response":{"id":"r1"}}')).toEqual({ kind: 'other' });
+    expect(c(JSON.stringify({ type: 'response.audio.delta', delta: b64(2400) }))).toEqual({
+      kind: 'audio',
+      frameIndex: 0,
+      isFinal: false,
+      audioBytes: 2400,
+      audioMs: 50,
+    });
+    expect(c(JSON.stringify({ type: 'response.output_audio.delta', delta: b64(2400) }))).toMatchObject({
+      kind: 'audio',
+      frameIndex: 1,
+    });
+    expect(
+      c(
+        JSON.stringify({
+          type: 'response.done',
+          response: { status: 'completed', metadata: { stage_timings: '{"sttMs":61,"llmFirstTokenMs":190}' } },
+        }),
+      ),
+    ).toEqual({ kind: 'response-end', stages: { sttMs: 61, llmFirstTokenMs: 190 } });
+    expect(
+      c('{"type":"response.done","response":{"status":"cancelled","status_details":{"reason":"turn_detected"}}}'),
+    ).toEqual({ kind: 'stop', action: 'response.cancelled' });
+    expect(
+      c('{"type":"error","error":{"type":"requests","code":"rate_limit_exceeded","message":"Rate limit reached"}}'),
+    ).toMatchObject({ kind: 'error', code: 'rate_limit_exceeded', throttle: 'openai' });
+    expect(c('{"type":"rate_limits.updated","rate_limits":[]}')).toEqual({ kind: 'other' });
+    expect(c('{"type":"response.audio_transcript.done","transcript":"Your balance is 250 dollars."}')).toMatchObject({
+      kind: 'transcript',
+      role: 'assistant',
+      final: true,
+    });
+  },
+);
 
 test('the transport is told from the socket URL, and user field matchers come first', () => {
   expect(detectProtocol('ws://h/api/v1/media/stream?call_connection_id=1')).toBe('acs');
@@ -70,7 +74,8 @@ test('the transport is told from the socket URL, and user field matchers come fi
   expect(detectProtocol('ws://h/api/v1/realtime/conversation')).toBe('browser');
   expect(detectProtocol('ws://h/api/v1/browser/conversation')).toBe('browser');
   const rules = loadMatchers(
-    '[{"when":{"event":"tts_chunk"},"kind":"audio","data":"payload.pcm","sampleRateHz":24000,"final":"payload.last"},{"when":{"event":["done","finished"]},"kind":"response-end"}]',
+    '[{"when":{"event":"tts_chunk"},"kind":"audio","data":"payload.pcm","sampleRateHz":24000,"final":"payload.last"},' +
+      '{"when":{"event":["done","finished"]},"kind":"response-end"}]',
   );
   const classify = createClassifier('auto', 'ws://h/custom/socket', DEFAULT_TOKENS, rules);
   expect(classify(JSON.stringify({ event: 'tts_chunk', payload: { pcm: b64(4800), last: true } }))).toEqual({

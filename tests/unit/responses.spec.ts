@@ -77,23 +77,27 @@ test('without a final frame the response ends at its last frame once the quiet g
   expect(log).toEqual(['start 2@1000', 'end 2@1300 quiet']);
 });
 
-test('a quiet timer that fires late (a stalled page) waits for frames queued behind it before ending the response', () => {
-  const { tracker, log, timers } = tracked();
-  tracker.expect(2);
-  tracker.onFrame(audio(0), 1000);
-  // The page stalls for 700 ms: the timer due at 400 fires at 700, before the frames queued meanwhile.
-  timers.advance(700);
-  expect(log).toEqual(['start 2@1000']);
-  tracker.onFrame(audio(1), 1700);
-  tracker.onFrame(audio(2, true), 1701);
-  expect(log).toEqual(['start 2@1000', 'end 2@1701 final-frame']);
-  // A stall with nothing queued behind it still ends the response, at its last frame, once a recheck finds nothing new.
-  tracker.expect(3);
-  tracker.onFrame(audio(0), 5000);
-  timers.advance(900);
-  for (let i = 0; i < 5; i++) timers.advance(100);
-  expect(log.at(-1)).toBe('end 3@5000 quiet');
-});
+test(
+  'a quiet timer that fires late (a stalled page) waits for frames queued behind it before ending the ' + 'response',
+  () => {
+    const { tracker, log, timers } = tracked();
+    tracker.expect(2);
+    tracker.onFrame(audio(0), 1000);
+    // The page stalls for 700 ms: the timer due at 400 fires at 700, before the frames queued meanwhile.
+    timers.advance(700);
+    expect(log).toEqual(['start 2@1000']);
+    tracker.onFrame(audio(1), 1700);
+    tracker.onFrame(audio(2, true), 1701);
+    expect(log).toEqual(['start 2@1000', 'end 2@1701 final-frame']);
+    // A stall with nothing queued behind it still ends the response, at its last frame, once a recheck finds nothing
+    // new.
+    tracker.expect(3);
+    tracker.onFrame(audio(0), 5000);
+    timers.advance(900);
+    for (let i = 0; i < 5; i++) timers.advance(100);
+    expect(log.at(-1)).toBe('end 3@5000 quiet');
+  },
+);
 
 test('an end token ends a response only after it started', () => {
   const { tracker, log } = tracked();
@@ -153,43 +157,51 @@ test('playback gaps: arrivals later than the audio already received (plus a 60 m
   expect(r.audioMs).toBe(350);
 });
 
-test("audibility: the first audible output after a response's first frame dates its ttfa; silence is tracked for barge-in", () => {
-  const audible: Array<[number, number]> = [];
-  const a = new Audibility((r, at) => audible.push([r.turn, at]));
-  const r = (turn: number, firstAt: number) => ({ turn, firstAt }) as Response;
-  a.onTransition({ kind: 'audible', at: 50 }); // greeting tail, before turn 1's audio
-  a.onTransition({ kind: 'silent', at: 90 });
-  a.onResponseStart(r(1, 100));
-  a.onTransition({ kind: 'audible', at: 123 });
-  a.onTransition({ kind: 'silent', at: 400 });
-  a.onTransition({ kind: 'audible', at: 520 });
-  a.onTransition({ kind: 'silent', at: 610 });
-  expect(audible).toEqual([[1, 123]]);
-  expect(a.lastSilenceStart(300, 700)).toBe(610);
-  expect(a.lastSilenceStart(300, 550)).toBeNull();
-});
+test(
+  "audibility: the first audible output after a response's first frame dates its ttfa; silence is " +
+    'tracked for barge-in',
+  () => {
+    const audible: Array<[number, number]> = [];
+    const a = new Audibility((r, at) => audible.push([r.turn, at]));
+    const r = (turn: number, firstAt: number) => ({ turn, firstAt }) as Response;
+    a.onTransition({ kind: 'audible', at: 50 }); // greeting tail, before turn 1's audio
+    a.onTransition({ kind: 'silent', at: 90 });
+    a.onResponseStart(r(1, 100));
+    a.onTransition({ kind: 'audible', at: 123 });
+    a.onTransition({ kind: 'silent', at: 400 });
+    a.onTransition({ kind: 'audible', at: 520 });
+    a.onTransition({ kind: 'silent', at: 610 });
+    expect(audible).toEqual([[1, 123]]);
+    expect(a.lastSilenceStart(300, 700)).toBe(610);
+    expect(a.lastSilenceStart(300, 550)).toBeNull();
+  },
+);
 
-test("audibility: audio reported after a response began, dated up to a render burst before its first frame, is that response's, at the frame", () => {
-  const audible: Array<[number, number]> = [];
-  const a = new Audibility((r, at) => audible.push([r.turn, at]));
-  const r = (turn: number, firstAt: number) => ({ turn, firstAt }) as Response;
-  // Known before the response began and well before its first frame: earlier output, not this response.
-  a.onTransition({ kind: 'audible', at: 960 });
-  a.onTransition({ kind: 'silent', at: 980 });
-  a.onResponseStart(r(1, 1000));
-  expect(audible).toEqual([]);
-  // Reported once the response is under way, dated 12 ms early by the burst mapping.
-  a.onTransition({ kind: 'audible', at: 988 });
-  expect(audible).toEqual([[1, 1000]]);
-  // A transition reported live but far earlier than the first frame is not the response's audio.
-  a.onTransition({ kind: 'silent', at: 1500 });
-  a.onResponseStart(r(2, 3000));
-  a.onTransition({ kind: 'audible', at: 2900 });
-  expect(audible).toEqual([[1, 1000]]);
-  a.onTransition({ kind: 'silent', at: 2950 });
-  a.onTransition({ kind: 'audible', at: 3020 });
-  expect(audible).toEqual([
-    [1, 1000],
-    [2, 3020],
-  ]);
-});
+test(
+  'audibility: audio reported after a response began, dated up to a render burst before its first ' +
+    "frame, is that response's, at the frame",
+  () => {
+    const audible: Array<[number, number]> = [];
+    const a = new Audibility((r, at) => audible.push([r.turn, at]));
+    const r = (turn: number, firstAt: number) => ({ turn, firstAt }) as Response;
+    // Known before the response began and well before its first frame: earlier output, not this response.
+    a.onTransition({ kind: 'audible', at: 960 });
+    a.onTransition({ kind: 'silent', at: 980 });
+    a.onResponseStart(r(1, 1000));
+    expect(audible).toEqual([]);
+    // Reported once the response is under way, dated 12 ms early by the burst mapping.
+    a.onTransition({ kind: 'audible', at: 988 });
+    expect(audible).toEqual([[1, 1000]]);
+    // A transition reported live but far earlier than the first frame is not the response's audio.
+    a.onTransition({ kind: 'silent', at: 1500 });
+    a.onResponseStart(r(2, 3000));
+    a.onTransition({ kind: 'audible', at: 2900 });
+    expect(audible).toEqual([[1, 1000]]);
+    a.onTransition({ kind: 'silent', at: 2950 });
+    a.onTransition({ kind: 'audible', at: 3020 });
+    expect(audible).toEqual([
+      [1, 1000],
+      [2, 3020],
+    ]);
+  },
+);

@@ -77,50 +77,54 @@ test('the matrix counts the shards through the setup job, and every shard gets t
   expect(step(load, uses('actions/setup-node'), 'setup-node').with?.['node-version']).toBe(20);
 });
 
-test('each shard uploads its blob report under a name the merge job downloads, and the merge uses the harness reporter', () => {
-  const upload = step(load, uses('actions/upload-artifact'), 'the blob upload');
-  expect(upload.if).toBe('always()');
-  // Playwright's blob reporter writes blob-report/ unless told otherwise.
-  expect(upload.with).toMatchObject({
-    name: 'blob-report-${{ matrix.shard }}',
-    path: 'blob-report',
-    'if-no-files-found': 'error',
-  });
+test(
+  'each shard uploads its blob report under a name the merge job downloads, and the merge uses the ' +
+    'harness reporter',
+  () => {
+    const upload = step(load, uses('actions/upload-artifact'), 'the blob upload');
+    expect(upload.if).toBe('always()');
+    // Playwright's blob reporter writes blob-report/ unless told otherwise.
+    expect(upload.with).toMatchObject({
+      name: 'blob-report-${{ matrix.shard }}',
+      path: 'blob-report',
+      'if-no-files-found': 'error',
+    });
 
-  expect(needs(merge)).toEqual(expect.arrayContaining(['load']));
-  // The merge runs when shards failed too: it is what names a missing shard.
-  expect(merge.if).toMatch(/^always\(\)/);
-  const download = step(
-    merge,
-    (s) => uses('actions/download-artifact')(s) && s.with?.pattern !== undefined,
-    'the blob download',
-  );
-  const pattern = String(download.with!.pattern);
-  for (const shard of [1, 2, 17]) expect(`blob-report-${shard}`).toMatch(glob(pattern));
-  expect('load-report').not.toMatch(glob(pattern));
-  expect(download.with?.['merge-multiple']).toBe(true);
+    expect(needs(merge)).toEqual(expect.arrayContaining(['load']));
+    // The merge runs when shards failed too: it is what names a missing shard.
+    expect(merge.if).toMatch(/^always\(\)/);
+    const download = step(
+      merge,
+      (s) => uses('actions/download-artifact')(s) && s.with?.pattern !== undefined,
+      'the blob download',
+    );
+    const pattern = String(download.with!.pattern);
+    for (const shard of [1, 2, 17]) expect(`blob-report-${shard}`).toMatch(glob(pattern));
+    expect('load-report').not.toMatch(glob(pattern));
+    expect(download.with?.['merge-multiple']).toBe(true);
 
-  const mergeStep = step(merge, (s) => /merge-reports/.test(s.run ?? ''), 'the merge step');
-  const m = /^npx playwright merge-reports --reporter (\S+) (\S+)$/.exec(mergeStep.run!);
-  expect(m, mergeStep.run).not.toBeNull();
-  expect(path.resolve(ROOT, m![1]!)).toBe(path.join(ROOT, 'harness', 'reporter', 'index.ts'));
-  expect(m![2]!.replace(/\/$/, '')).toBe(String(download.with!.path).replace(/\/$/, ''));
-  expect(mergeStep.env?.BASELINE).toBe('${{ steps.baseline.outputs.file }}');
+    const mergeStep = step(merge, (s) => /merge-reports/.test(s.run ?? ''), 'the merge step');
+    const m = /^npx playwright merge-reports --reporter (\S+) (\S+)$/.exec(mergeStep.run!);
+    expect(m, mergeStep.run).not.toBeNull();
+    expect(path.resolve(ROOT, m![1]!)).toBe(path.join(ROOT, 'harness', 'reporter', 'index.ts'));
+    expect(m![2]!.replace(/\/$/, '')).toBe(String(download.with!.path).replace(/\/$/, ''));
+    expect(mergeStep.env?.BASELINE).toBe('${{ steps.baseline.outputs.file }}');
 
-  // The reports the reporter writes (REPORT_DIR's default) are published, under the name a later baseline reads.
-  const publish = step(merge, (s) => uses('actions/upload-artifact')(s), 'the report upload');
-  expect(publish.if).toBe('always()');
-  expect(String(publish.with?.path).replace(/\/$/, '')).toBe(harnessOptions.reportDir.default);
-  const baseline = step(
-    merge,
-    (s) => uses('actions/download-artifact')(s) && s.with?.['run-id'] !== undefined,
-    'the baseline download',
-  );
-  expect(baseline.with?.name).toBe(publish.with?.name);
-  const parse = step(merge, (s) => s.id === 'baseline', 'the baseline step');
-  expect(parse.run).toContain(`file=${String(baseline.with?.path)}/summary.json`);
-  expect(parse.env?.BASELINE_INPUT).toBe('${{ inputs.baseline }}');
-});
+    // The reports the reporter writes (REPORT_DIR's default) are published, under the name a later baseline reads.
+    const publish = step(merge, (s) => uses('actions/upload-artifact')(s), 'the report upload');
+    expect(publish.if).toBe('always()');
+    expect(String(publish.with?.path).replace(/\/$/, '')).toBe(harnessOptions.reportDir.default);
+    const baseline = step(
+      merge,
+      (s) => uses('actions/download-artifact')(s) && s.with?.['run-id'] !== undefined,
+      'the baseline download',
+    );
+    expect(baseline.with?.name).toBe(publish.with?.name);
+    const parse = step(merge, (s) => s.id === 'baseline', 'the baseline step');
+    expect(parse.run).toContain(`file=${String(baseline.with?.path)}/summary.json`);
+    expect(parse.env?.BASELINE_INPUT).toBe('${{ inputs.baseline }}');
+  },
+);
 
 test("every expression refers to something that exists: inputs, needed jobs' outputs, earlier steps' outputs", () => {
   const inputs = Object.keys(dispatch.inputs);
