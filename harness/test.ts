@@ -7,6 +7,7 @@ import { loadHarnessConfig, type HarnessConfig } from './config';
 import { runCall } from './driver/call';
 import { CallOutcome } from './driver/outcome';
 import { EvidencePolicy, attachEvidence } from './driver/evidence';
+import { onRunInterrupt } from './driver/interrupt';
 import { PageEventStream } from './driver/page-events';
 import { buildCallPlan, callBudgetMs, chooseTrack, pageHarnessOptions, recordLateness } from './driver/plan';
 import { CALL_RECORD_ATTACHMENT, type CallRecord } from './metrics/record';
@@ -166,6 +167,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       conductorUrl: process.env.HARNESS_CONDUCTOR_URL,
       pacingJitterLimitMs: profile.sendJitterLimitMs,
     });
+    // Ctrl-C: the call is cut where it stands, before the fixture process's shutdown can fail it.
+    const stopListening = onRunInterrupt((atMs) => call.interrupt('run interrupted (SIGINT)', atMs));
     await use({
       async run() {
         const track = chooseTrack(callerTracks, ticket, config.scenarios.length, config.pcmDir);
@@ -184,6 +187,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     });
     // Teardown runs even when the test timed out, so no call goes unreported.
     const record = await call.settle(testInfo.status);
+    stopListening();
     await testInfo.attach(CALL_RECORD_ATTACHMENT, { body: JSON.stringify(record), contentType: 'application/json' });
     if (call.track && evidencePolicy.keep(record)) await attachEvidence(testInfo, page, call.track, pageEvents.events);
   },

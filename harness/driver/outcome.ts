@@ -73,8 +73,9 @@ export class CallOutcome {
     private readonly opts: CallOutcomeOptions,
   ) {}
 
-  /** The call threw: why, as its record will say. */
+  /** The call threw: why, as its record will say (unless the run was cut first: the throw is the cut's doing). */
   failed(e: unknown): void {
+    if (this.record) return;
     const { unexpected, ...failure } = failureOf(e);
     this.failure = failure;
     if (unexpected) this.rec.count(CALL_ERROR);
@@ -82,13 +83,24 @@ export class CallOutcome {
 
   /** The call ran to its end: its record, the conductor told. */
   async finished(): Promise<CallRecord> {
-    this.record = this.make(true);
+    this.record ??= this.make(true);
     await this.end(this.record);
     return this.record;
   }
 
+  /**
+   * The run was stopped while the call was in progress: its record as of `atMs`, unless it had already ended.
+   * A call that failed before the cut keeps its failure.
+   */
+  interrupt(reason: string, atMs = Date.now()): void {
+    if (this.record || this.failure) return;
+    this.record = this.cut(reason, atMs);
+  }
+
   /** At the test's teardown: the record of a call that finished, failed, or was cut short by its test. */
   async settle(testStatus: string | undefined): Promise<CallRecord> {
+    // Playwright marks a test interrupted only if it had not failed: a failure seen now came after the cut.
+    if (!this.record && testStatus === 'interrupted') this.record = this.cut('test interrupted', Date.now());
     if (!this.record && !this.failure) {
       this.failure = unfinishedFailure(testStatus);
       this.rec.count(CALL_ERROR);
@@ -101,6 +113,18 @@ export class CallOutcome {
   private make(ok: boolean): CallRecord {
     const meta = callMeta(this.ticket, this.track?.voice ?? '', this.startedAtMs, this.events.events);
     return this.rec.finish({ ...meta, endedAtMs: Date.now(), ok, ...(ok ? {} : { failure: this.failure }) });
+  }
+
+  /** A record of the call as far as it went: no failure, and the turn in progress marked as cut. */
+  private cut(reason: string, atMs: number): CallRecord {
+    const { failure: _failure, ...record } = this.make(false);
+    // The call runs on in the background until its page closes: nothing it does later may change this record.
+    const turns = structuredClone(record.turns).map((t) =>
+      t.endReason === undefined && t.error === undefined && t.falseAlarm === undefined
+        ? { ...t, interrupted: true as const }
+        : t,
+    );
+    return { ...record, interrupted: { atMs, reason }, turns };
   }
 
   /**

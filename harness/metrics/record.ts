@@ -33,6 +33,8 @@ export interface TurnRecord {
   /** Agent-reported stage timings (ms), when the agent sends them. */
   stages?: Record<string, number>;
   error?: string;
+  /** The turn was in progress when its call was cut short (the record's `interrupted`): neither answered nor failed. */
+  interrupted?: true;
 }
 
 /** The load generator's health during one call. */
@@ -76,6 +78,11 @@ export interface CallRecord {
   generator?: GeneratorStats;
   ok: boolean;
   failure?: { code: string; message: string };
+  /**
+   * The run was stopped (Ctrl-C, the runner) while the call was in progress: its measurements are those taken
+   * before `atMs`, and it is neither passed nor failed. A call that failed before the cut has `failure` instead.
+   */
+  interrupted?: { atMs: number; reason: string };
   turns: TurnRecord[];
   /** Latency metric -> compressed base64 HDR histogram of this call's samples. */
   histograms: Record<string, string>;

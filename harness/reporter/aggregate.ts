@@ -15,6 +15,8 @@ export class RunAggregate {
   readonly records: CallRecord[] = [];
   /** Tests that ended without a call record (crashed before the call began). */
   readonly unrecorded: Array<{ title: string; reason: string }> = [];
+  /** Calls the run's end cut short: counted apart, never as failures. */
+  interrupted = 0;
   connection = { attempts: 0, successes: 0 };
   turns = { attempts: 0, successes: 0 };
   tasks = { attempts: 0, successes: 0 };
@@ -36,10 +38,15 @@ export class RunAggregate {
       if (agg) this.histogram(agg);
     }
     for (const [name, n] of Object.entries(record.counters)) this.bump(this.counters, name, n);
-    this.connection.attempts++;
-    if (record.histograms['ws/connect']) this.connection.successes++;
+    // A cut call says nothing of whether calls connect; its turns that ended before the cut still count below.
+    if (record.interrupted) this.interrupted++;
+    else {
+      this.connection.attempts++;
+      if (record.histograms['ws/connect']) this.connection.successes++;
+    }
     // A false alarm expects no answer of its own; an answer cut short by a barge-in still counts as answered.
-    const answered = record.turns.filter((t) => t.kind !== 'false-alarm');
+    // The turn in progress when the call was cut is neither answered nor failed.
+    const answered = record.turns.filter((t) => t.kind !== 'false-alarm' && !t.interrupted);
     this.turns.attempts += answered.length;
     this.turns.successes += answered.filter((t) => t.endReason !== undefined && !t.error).length;
     const checked = record.turns.filter((t) => t.task !== undefined);
@@ -56,10 +63,11 @@ export class RunAggregate {
     this.bump(this.counters, 'call/error', 1);
   }
 
-  get calls(): { total: number; passed: number; failed: number } {
+  get calls(): { total: number; passed: number; failed: number; interrupted?: number } {
     const passed = this.records.filter((r) => r.ok).length;
     const total = this.records.length + this.unrecorded.length;
-    return { total, passed, failed: total - passed };
+    const failed = total - passed - this.interrupted;
+    return this.interrupted ? { total, passed, failed, interrupted: this.interrupted } : { total, passed, failed };
   }
 
   private histogram(name: string): Histogram {

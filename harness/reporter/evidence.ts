@@ -28,7 +28,9 @@ export function collectEvidence(candidates: readonly EvidenceCandidate[], output
   fs.rmSync(root, { recursive: true, force: true });
   const links: EvidenceLink[] = [];
   for (const [c, why] of [
-    ...failed.map((c) => [c, `failed: ${c.record.failure?.code ?? ''}`] as const),
+    ...failed.map(
+      (c) => [c, c.record.interrupted ? 'interrupted' : `failed: ${c.record.failure?.code ?? ''}`] as const,
+    ),
     ...slowest.map((c) => [c, `slowest: ${Math.round(callSlowness(c.record))} ms`] as const),
   ]) {
     const dir = path.join(root, c.record.callId.replace(/[^\w.-]/g, '_'));

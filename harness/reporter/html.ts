@@ -246,7 +246,7 @@ export function renderHtml(summary: Summary, agg: RunAggregate, evidence: Eviden
         ]),
       )}`
     : '';
-  const failed = agg.records.filter((r) => !r.ok).slice(0, 100);
+  const failed = agg.records.filter((r) => !r.ok && !r.interrupted).slice(0, 100);
   const failures = failed.length
     ? `<h2>Failed calls</h2>${table(
         ['Call', 'Scenario', 'Code', 'Message'],
@@ -282,10 +282,17 @@ svg .label{font-size:12px;fill:#333}svg .title{font-size:14px;font-weight:bold}
 <h1>Voice load report <span class="verdict ${summary.verdict}">${summary.verdict.toUpperCase()}</span></h1>
 <p>Started ${escapeHtml(run.startedAt)} · ${(run.durationMs / 1000).toFixed(1)} s · target ${escapeHtml(run.target)}
  · ${run.workers} workers · ${run.shards} shard(s)
- · calls ${run.calls.total} (${run.calls.passed} passed, ${run.calls.failed} failed)${
-   run.incomplete ? ' · <b>incomplete run</b>' : ''
- }</p>
+ · calls ${run.calls.total} (${run.calls.passed} passed, ${run.calls.failed} failed${
+   run.calls.interrupted ? `, ${run.calls.interrupted} interrupted` : ''
+ })${run.incomplete ? ' · <b>incomplete run</b>' : ''}</p>
 ${run.stopReason ? `<p class="alert">Stopped early: ${escapeHtml(run.stopReason)}</p>` : ''}
+${
+  run.interrupted
+    ? `<p class="alert">Run ${escapeHtml(run.interrupted)}: ${run.calls.interrupted ?? 0} call(s) cut short, ` +
+      'counted apart (not failed; their finished turns kept)</p>'
+    : ''
+}
+${summary.verdictReason ? `<p class="alert">Verdict FAIL: ${escapeHtml(summary.verdictReason)}</p>` : ''}
 ${
   run.missedArrivals
     ? `<p class="alert">${run.missedArrivals} planned arrival(s) found no free worker and never started: ` +

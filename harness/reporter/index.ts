@@ -92,6 +92,8 @@ export default class VoiceHarnessReporter implements Reporter {
     }
     // A browser test carries one call; a protocol batch carries many.
     const attachments = result.attachments.filter((a) => a.name === CALL_RECORD_ATTACHMENT);
+    // Stopped while waiting for its ticket or its page: no call began, so there is none to count.
+    if (!attachments.length && result.status === 'interrupted') return;
     if (!attachments.length) {
       this.agg.addUnrecorded(
         test.title,
@@ -159,6 +161,8 @@ export default class VoiceHarnessReporter implements Reporter {
           this.stopReason !== undefined ||
           this.missingShards().missingShards !== undefined,
         ...(this.stopReason ? { stopReason: this.stopReason } : {}),
+        ...(result.status === 'interrupted' ? { interrupted: 'interrupted' } : {}),
+        ...(result.status === 'timedout' ? { interrupted: 'cut by the global timeout' } : {}),
         ...(this.missedByShard.size
           ? { missedArrivals: [...this.missedByShard.values()].reduce((a, b) => a + b, 0) }
           : {}),

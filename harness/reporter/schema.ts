@@ -31,10 +31,16 @@ export interface RunInfo {
   target: string;
   workers: number;
   shards: number;
-  calls: { total: number; passed: number; failed: number };
+  /**
+   * `total` counts every call that began; `interrupted` (present when any was) the calls the run's end cut short,
+   * which are neither passed nor failed.
+   */
+  calls: { total: number; passed: number; failed: number; interrupted?: number };
   incomplete: boolean;
   /** Why the run ended early (a stop criterion), when it did. */
   stopReason?: string;
+  /** How the run itself was cut before its tests ended (Ctrl-C, the global timeout), when it was. */
+  interrupted?: string;
   /** Shards (1-based) with no results in a merged report: their calls are missing, not zero. */
   missingShards?: number[];
   /** Planned arrivals that found no free worker and never started (k6's dropped iterations). */
@@ -111,6 +117,8 @@ export interface Summary {
   metrics: Record<string, MetricSummary>;
   gates: GateResult[];
   verdict: Verdict;
+  /** Why the verdict is `fail` whatever the gates say (no calls, an incomplete run), when that decided it. */
+  verdictReason?: string;
   /** Per phase of the load plan (runs with a plan). */
   phases?: PhaseSummary[];
   /** Browser calls and protocol-level calls, apart (runs with protocol callers). */
@@ -121,4 +129,4 @@ export interface Summary {
 }
 
 /** What the run measured, before any gate judged it: judging adds gates, verdict and baseline. */
-export type SummaryFigures = Omit<Summary, 'gates' | 'verdict' | 'baseline'>;
+export type SummaryFigures = Omit<Summary, 'gates' | 'verdict' | 'verdictReason' | 'baseline'>;

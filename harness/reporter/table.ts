@@ -87,6 +87,12 @@ export function formatGates(summary: Summary): string {
     'Gates:',
     ...lines,
     ...(summary.run.stopReason ? [`Run stopped early (incomplete): ${summary.run.stopReason}`] : []),
+    ...(summary.run.interrupted
+      ? [
+          `Run ${summary.run.interrupted} (incomplete): ${c.interrupted ?? 0} call(s) cut short, counted apart ` +
+            '(not failed; their finished turns kept)',
+        ]
+      : []),
     ...(summary.run.missedArrivals
       ? [
           `WARNING: ${summary.run.missedArrivals} planned arrival(s) found no free worker and never started: the ` +
@@ -99,7 +105,9 @@ export function formatGates(summary: Summary): string {
             `their calls are missing from every figure`,
         ]
       : []),
-    `Calls: ${c.total} total, ${c.passed} passed, ${c.failed} failed.  Verdict: ${summary.verdict.toUpperCase()}`,
+    `Calls: ${c.total} total, ${c.passed} passed, ${c.failed} failed` +
+      `${c.interrupted ? `, ${c.interrupted} interrupted` : ''}.  Verdict: ${summary.verdict.toUpperCase()}` +
+      `${summary.verdictReason ? ` (${summary.verdictReason})` : ''}`,
   ].join('\n');
 }
 

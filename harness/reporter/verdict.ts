@@ -1,6 +1,6 @@
 import { compare, relativeGates } from './baseline';
 import { evaluateGates, overallVerdict, type GateSpec } from './gates';
-import type { Summary, SummaryFigures, Verdict } from './schema';
+import type { RunInfo, Summary, SummaryFigures, Verdict } from './schema';
 
 /** The run's figures judged: absolute gates, relative gates against a stored baseline, and the verdict. */
 export function judgeSummary(
@@ -11,10 +11,8 @@ export function judgeSummary(
   const { schemaVersion, run, metrics } = figures;
   const comparison = baseline ? compare(baseline.summary, metrics, baseline.file) : undefined;
   const gateResults = [...evaluateGates(gates, metrics), ...(comparison ? relativeGates(comparison) : [])];
-  // No calls, or a shard's results missing from a merge: nothing here can be trusted to pass.
-  // A stop criterion is an abort threshold (k6's abortOnFail): the run failed even if the calls it kept pass the gates.
-  const failed = run.calls.total === 0 || run.missingShards?.length || run.stopReason;
-  const verdict: Verdict = failed ? 'fail' : overallVerdict(gateResults);
+  const reason = forcedFailure(run);
+  const verdict: Verdict = reason ? 'fail' : overallVerdict(gateResults);
   // Spelled out, not spread: the verdict stays near the top of summary.json, above the optional blocks.
   return {
     schemaVersion,
@@ -22,9 +20,23 @@ export function judgeSummary(
     metrics,
     gates: gateResults,
     verdict,
+    ...(reason ? { verdictReason: reason } : {}),
     ...(figures.phases ? { phases: figures.phases } : {}),
     ...(figures.groups ? { groups: figures.groups } : {}),
     ...(figures.generator ? { generator: figures.generator } : {}),
     ...(comparison ? { baseline: comparison } : {}),
   };
+}
+
+/** Why the run fails whatever its gates say, or undefined when the gates decide. */
+function forcedFailure(run: RunInfo): string | undefined {
+  // No calls, or a shard's results missing from a merge: nothing here can be trusted to pass.
+  if (run.calls.total === 0) return 'no calls';
+  if (run.missingShards?.length) return `no results from shard(s) ${run.missingShards.join(', ')}`;
+  // A stop criterion is an abort threshold (k6's abortOnFail): the run failed even if the calls it kept pass the gates.
+  if (run.stopReason) return `stopped early: ${run.stopReason}`;
+  // The load asked for was not applied in full: the gates judged only part of it.
+  if (run.interrupted) return `run ${run.interrupted}: ${run.calls.interrupted ?? 0} call(s) cut short`;
+  if (run.incomplete) return 'incomplete run';
+  return undefined;
 }
