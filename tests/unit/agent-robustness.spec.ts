@@ -6,7 +6,9 @@ import WebSocket from 'ws';
 import { ConfigError } from '../../harness/config/options';
 import { createAgentServer, type AgentServer } from '../../fixtures/agent/server';
 import { loadAgentOptions } from '../../fixtures/agent/options';
-import type { TruthEvent } from '../../fixtures/agent/ground-truth';
+import type { GroundTruthLog, TruthEvent } from '../../fixtures/agent/ground-truth';
+import type { EngineSink } from '../../fixtures/agent/engine';
+import { epochMs } from '../../harness/clock';
 import { RecordingClient, binaryPcm, callerSpeech, quietNoise, stream, type Received } from '../../bench/agent-clients';
 
 /** Bad input, abrupt disconnects and bounded state: the agent never crashes and never leaks a session. */
@@ -173,20 +175,18 @@ test('bad options stop the agent with a message naming the variable', () => {
   });
 });
 
-test('a transport bug while streaming ends that session with 1011; the agent process carries on', async () => {
+/** A turn engine on the agent's own parts, its wire replaced by `sink` (what a transport would send). */
+async function engineWith(sink: Partial<EngineSink>, truth: GroundTruthLog, warn: (line: string) => void = () => {}) {
   const { TurnEngine } = await import('../../fixtures/agent/engine');
   const { loadVoiceBank } = await import('../../fixtures/agent/voice');
   const { ReplyScript } = await import('../../fixtures/agent/script');
   const { FaultPlan } = await import('../../fixtures/agent/faults');
-  const { GroundTruthStore } = await import('../../fixtures/agent/ground-truth');
   const { AgentStats } = await import('../../fixtures/agent/stats');
   const { mulberry32: createRng } = await import('../../harness/random');
   const { createVad } = await import('../../harness/audio/vad');
   const opts = loadAgentOptions({}, { logLevel: 'silent', replyDelayMs: 0 });
-  const truth = new GroundTruthStore(10).open('buggy');
-  const closes: Array<[number, string]> = [];
-  const warnings: string[] = [];
-  const engine = new TurnEngine(
+  const none = () => {};
+  return new TurnEngine(
     {
       opts,
       transport: 'browser',
@@ -201,25 +201,58 @@ test('a transport bug while streaming ends that session with 1011; the agent pro
       truth,
       stats: new AgentStats(),
       vad: await createVad(),
-      log: { info: () => {}, warn: (l) => warnings.push(l) },
+      log: { info: none, warn },
     },
+    { frame: none, stop: none, error: none, malformed: none, drop: none, idle: none, close: none, ...sink },
+  );
+}
+
+test('a transport bug while streaming ends that session with 1011; the agent process carries on', async () => {
+  const { GroundTruthStore } = await import('../../fixtures/agent/ground-truth');
+  const closes: Array<[number, string]> = [];
+  const warnings: string[] = [];
+  const engine = await engineWith(
     {
       frame: (_r, _f, index) => {
         if (index === 2) throw new Error('encoder exploded');
       },
-      stop: () => {},
-      error: () => {},
-      malformed: () => {},
-      drop: () => {},
-      idle: () => {},
       close: (code, reason) => {
         closes.push([code, reason]);
       },
     },
+    new GroundTruthStore(10).open('buggy'),
+    (l) => warnings.push(l),
   );
   engine.greet();
   await expect.poll(() => closes.length, { timeout: 2000 }).toBe(1);
   expect(closes[0]).toEqual([1011, 'internal error']);
   expect(warnings[0]).toMatch(/encoder exploded/);
   expect(engine.busy).toBe(false);
+});
+
+test('stop_sent is dated before the stop goes out, so no client can read the stop before its logged time', async () => {
+  const { GroundTruthLog } = await import('../../fixtures/agent/ground-truth');
+  const events: TruthEvent[] = [];
+  let frames = 0;
+  let stopStartedAtMs = Number.NaN;
+  const engine = await engineWith(
+    {
+      frame: () => {
+        frames++;
+      },
+      // A send that takes 20 ms (a full socket buffer): the log must not date the stop at its end.
+      stop: () => {
+        stopStartedAtMs = epochMs();
+        while (epochMs() - stopStartedAtMs < 20) {}
+      },
+    },
+    new GroundTruthLog('stop-dating', 1, (e) => events.push(e)),
+  );
+  engine.greet();
+  await expect.poll(() => frames, { timeout: 5000 }).toBeGreaterThan(2);
+  expect(engine.cancel()).toBe(true);
+  const stop = events.find((e) => e.event === 'stop_sent')!;
+  expect(stop).toMatchObject({ reason: 'client_cancel' });
+  expect(stop.atMs).toBeLessThanOrEqual(stopStartedAtMs);
+  engine.close();
 });
