@@ -323,3 +323,60 @@ test('bad input gets error events and the session carries on', async () => {
     'missing_type',
   ]);
 });
+
+test('session.updated echoes what the client set: tools, tool choice, temperature, token cap, voice, turn detection', async () => {
+  agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false });
+  const tool = {
+    type: 'function',
+    name: 'lookup_order',
+    description: 'Find an order',
+    parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+  };
+  const beta = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-echo-beta`, {
+    protocols: BROWSER_PROTOCOLS,
+  });
+  await beta.waitType('session.created', 2000);
+  beta.sendJson({
+    type: 'session.update',
+    session: {
+      tools: [tool],
+      tool_choice: 'required',
+      temperature: 0.7,
+      max_response_output_tokens: 256,
+      voice: 'verse',
+      turn_detection: { type: 'server_vad', silence_duration_ms: 700, create_response: false },
+    },
+  });
+  const updated = (await beta.waitType('session.updated', 2000)).json!.session;
+  expect(updated).toMatchObject({
+    tools: [tool],
+    tool_choice: 'required',
+    temperature: 0.7,
+    max_response_output_tokens: 256,
+    voice: 'verse',
+    turn_detection: { type: 'server_vad', silence_duration_ms: 700, create_response: false },
+  });
+  // A bad value is refused with an error event naming the field, and the settings stay as they were.
+  beta.sendJson({ type: 'session.update', session: { temperature: 3 } });
+  expect((await beta.waitType('error', 2000)).json!.error).toMatchObject({ message: /session\.temperature/ });
+  beta.close();
+
+  const ga = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-echo-ga`, { protocols: ['realtime'] });
+  await ga.waitType('session.created', 2000);
+  ga.sendJson({
+    type: 'session.update',
+    session: {
+      type: 'realtime',
+      tools: [tool],
+      tool_choice: { type: 'function', name: 'lookup_order' },
+      max_output_tokens: 'inf',
+    },
+  });
+  const gaUpdated = (await ga.waitType('session.updated', 2000)).json!.session;
+  expect(gaUpdated).toMatchObject({
+    tools: [tool],
+    tool_choice: { type: 'function', name: 'lookup_order' },
+    max_output_tokens: 'inf',
+  });
+  ga.close();
+});
