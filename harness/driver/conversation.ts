@@ -3,10 +3,12 @@ import { sleep } from '../clock';
 import {
   CALL_GREETING,
   CALL_SETUP,
+  GREETING_MISSING,
   TTFA_UNMEASURED,
   WS_CLOSE,
   WS_CONNECT,
   WS_ERROR,
+  WS_OPEN_STALL,
   WS_RECONNECT,
   errCounter,
   rateCounter,
@@ -42,6 +44,8 @@ export interface ConversationPlan {
 
 /** Close codes a server uses for an orderly end; anything else is counted as err/ws_<code>. */
 const ORDERLY_CLOSE = new Set([1000, 1001, 1005]);
+/** A socket that failed to open closes right after its error; its close code is waited for this long. */
+const CLOSE_AFTER_ERROR_MS = 1000;
 
 /**
  * Counts failures and throttling whenever they arrive, whatever the driver is
@@ -76,39 +80,51 @@ export function countFailures(events: PageEventStream, rec: CallRecorder): { ope
 
 /**
  * Waits for the call socket to open (the clock started at `setupZero`, in
- * surface time); running out of time or a failed socket is a classified
- * `ws/error`.
+ * surface time, or the zero a function gives for the open's time); running
+ * out of time or a failed socket is a classified `ws/error`, whose message
+ * names the URL the client tried.
  */
 export async function awaitOpen(
   events: PageEventStream,
   rec: CallRecorder,
   deadlineEpochMs: number,
-  setupZero = 0,
+  setupZero: number | ((openAt: number) => number) = 0,
 ): Promise<Extract<PageEvent, { type: 'ws-open' }>> {
+  let url = '';
+  const failed = (message: string): never => {
+    rec.count(WS_ERROR);
+    throw new CallFailure('ws/error', url ? `${message} — ${url}` : message);
+  };
   const wait = async (what: string, match: (e: PageEvent) => boolean, abort?: (e: PageEvent) => boolean) => {
     try {
       return await events.waitFor(what, match, deadlineEpochMs, abort);
     } catch (err) {
       if (!(err instanceof WaitTimeout)) throw err;
-      rec.count(WS_ERROR);
-      throw new CallFailure('ws/error', err.message);
+      return failed(err.message);
     }
   };
   const created = await wait('the call socket to be created', (e) => e.type === 'ws-created');
+  if (created.type === 'ws-created') url = created.url;
   const open = await wait(
     'the call socket to open',
     (e) => e.type === 'ws-open',
     (e) => e.type === 'ws-close' || e.type === 'ws-error',
   );
   if (open.type !== 'ws-open') {
-    rec.count(WS_ERROR);
-    throw new CallFailure(
-      'ws/error',
-      `the call socket failed before opening (${open.type === 'ws-close' ? `close code ${open.code}` : open.type})`,
+    // An error comes just before its close; the close carries the code worth reporting.
+    const close =
+      open.type === 'ws-close'
+        ? open
+        : await events
+            .waitFor('the failed socket to close', (e) => e.type === 'ws-close', Date.now() + CLOSE_AFTER_ERROR_MS)
+            .catch(() => null);
+    return failed(
+      `the call socket failed before opening (${close?.type === 'ws-close' ? `close code ${close.code}` : open.type})`,
     );
   }
-  rec.latency(CALL_SETUP, open.at - setupZero);
+  rec.latency(CALL_SETUP, open.at - (typeof setupZero === 'function' ? setupZero(open.at) : setupZero));
   rec.latency(WS_CONNECT, open.at - created.at);
+  if (open.stallMs !== undefined) rec.latency(WS_OPEN_STALL, open.stallMs);
   return open;
 }
 
@@ -149,6 +165,16 @@ export async function converse(
           if (e instanceof WaitTimeout) return null;
           throw e;
         });
+  // A profile that expects a greeting and hears none: the caller sat through silence. Counted now, and the call
+  // fails once its turns are measured (a failed turn says more and goes first).
+  let greetingMissing: string | null = null;
+  if (plan.greeting && greeting === null) {
+    rec.fail(CALL_GREETING);
+    rec.count(GREETING_MISSING);
+    greetingMissing =
+      `no greeting within ${timeouts.firstByteMs} ms of the socket opening, and the client profile expects one; ` +
+      'if the agent does not greet, set CLIENT_GREETING=false (generic profile) or "greeting": false in the profile';
+  }
   if (greeting?.type === 'response-start') {
     rec.latency(CALL_GREETING, greeting.at - openAt);
     await events
@@ -176,4 +202,5 @@ export async function converse(
     for (const t of rec.turns) checkTask(events, rec, t, plan.scenarioTurns[t.turn - 1]!);
   }
   if ((await surface.outputWatched()) === false) rec.count(TTFA_UNMEASURED);
+  if (greetingMissing) throw new CallFailure('greeting/missing', greetingMissing);
 }

@@ -1,7 +1,13 @@
 import { CALL_ERROR } from '../metrics/names';
 
 /** Why a call ended early, as a stable code (the failure counter it increments). */
-export type CallFailureCode = 'ws/error' | 'ws/close' | 'turn/error' | 'call/error';
+export type CallFailureCode =
+  | 'ws/error'
+  | 'ws/close'
+  | 'turn/error'
+  | 'call/error'
+  | 'ttfa/silent'
+  | 'greeting/missing';
 
 export class CallFailure extends Error {
   constructor(

@@ -5,6 +5,7 @@ import type { CallerTrack } from '../audio/cache';
 import { encodeWav } from '../audio/pcm';
 import type { CallRecord } from '../metrics/record';
 import type { PageEvent, PageEvidence } from '../page/types';
+import { redactText, redactUrl } from '../redact';
 
 export type EvidenceMode = 'failed-and-slowest' | 'all' | 'off';
 
@@ -37,6 +38,51 @@ export class EvidencePolicy {
   }
 }
 
+/** A console error or uncaught page error of the client's page, for a call's evidence. */
+export interface PageDiagnostic {
+  /** Epoch ms the worker heard of it. */
+  atMs: number;
+  kind: 'console-error' | 'page-error';
+  text: string;
+  /** Script URL and line of a console message, when the browser gives one. */
+  location?: string;
+}
+
+/** At most this many diagnostics are kept per call: a client that logs per frame must not fill memory. */
+const MAX_DIAGNOSTICS = 200;
+const diagnostics = new WeakMap<Page, PageDiagnostic[]>();
+
+/**
+ * Starts keeping the page's console errors and uncaught errors (once per
+ * page): a client that fails often says why only in its console.
+ */
+export function watchPageDiagnostics(page: Page): void {
+  if (diagnostics.has(page)) return;
+  const kept: PageDiagnostic[] = [];
+  diagnostics.set(page, kept);
+  const keep = (d: PageDiagnostic) => {
+    if (kept.length < MAX_DIAGNOSTICS) kept.push(d);
+  };
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const l = m.location();
+    keep({
+      atMs: Date.now(),
+      kind: 'console-error',
+      text: redactText(m.text()),
+      ...(l.url ? { location: `${redactUrl(l.url)}:${l.lineNumber + 1}` } : {}),
+    });
+  });
+  page.on('pageerror', (e) =>
+    keep({ atMs: Date.now(), kind: 'page-error', text: redactText(`${e.name}: ${e.message}`) }),
+  );
+}
+
+/** The page's console and uncaught errors so far (none if they were not watched). */
+export function pageDiagnostics(page: Page): readonly PageDiagnostic[] {
+  return diagnostics.get(page) ?? [];
+}
+
 /**
  * Writes a call's evidence into `dir`: a stereo WAV (left: what the caller
  * said, right: what the client played) and the frame timeline.
@@ -53,7 +99,14 @@ export async function captureEvidence(
   const timeline = path.join(dir, 'timeline.json');
   fs.writeFileSync(
     timeline,
-    JSON.stringify({ clock: 'page ms (performance.now())', events, spoken: ev.spoken, frames: ev.frames }),
+    JSON.stringify({
+      clock: 'page ms (performance.now())',
+      events,
+      spoken: ev.spoken,
+      frames: ev.frames,
+      // Epoch ms, as the worker heard of them: the console has no page clock.
+      console: pageDiagnostics(page),
+    }),
   );
   out.push({ name: 'timeline.json', path: timeline, contentType: 'application/json' });
 

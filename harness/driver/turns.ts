@@ -177,18 +177,26 @@ async function finishResponse(
     rec.latency(turnMetric('turn', turn), t.turnMs);
   }
   const audible = await audibleFor(ctx, turn);
+  let silent: string | null = null;
   if (audible) {
     t.ttfaMs = audible.at - speechEndAt;
     rec.latency(turnMetric('ttfa', turn), t.ttfaMs);
   } else if (audible === null && end.reason !== 'stopped' && end.reason !== 'superseded') {
-    // The agent's audio arrived but the client's speakers stayed quiet: said, not left as a missing sample.
+    // The agent's audio arrived but the client's speakers stayed quiet: the caller heard nothing, so the turn
+    // failed, whatever the socket says.
     rec.count(TTFA_SILENT);
+    rec.fail(turnMetric('ttfa', turn));
+    silent =
+      `the client played nothing audible for the agent's complete response (${end.frames} frames, ` +
+      `${Math.round(end.audioMs)} ms of audio; output threshold OUTPUT_THRESHOLD_DBFS): the caller heard nothing`;
+    t.error = silent;
   }
   const stages = ctx.events.find((e): e is EventOf<'stage-timings'> => e.type === 'stage-timings' && e.turn === turn);
   if (stages) {
     t.stages = stages.data;
     for (const [name, ms] of Object.entries(stages.data)) if (name !== 'turn') rec.latency(stageMetric(name), ms);
   }
+  if (silent) throw new CallFailure('ttfa/silent', `turn ${turn}: ${silent}`);
 }
 
 /**

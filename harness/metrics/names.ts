@@ -21,6 +21,10 @@ export function isAggregate(name: string): boolean {
 export const CALL_SETUP = 'call/setup';
 export const WS_CONNECT = 'ws/connect';
 export const CALL_GREETING = 'call/greeting';
+/** The harness's own set-up in the page (loading the caller audio): kept out of call/setup and the connect deadline. */
+export const HARNESS_SETUP = 'harness/setup';
+/** How long the call socket's open waited for the page's main thread (dispatch - the open's own time). */
+export const WS_OPEN_STALL = 'ws/open_stall';
 
 /** Failure counters, named as in the Locust suite. */
 export const WS_CLOSE = 'ws/close';
@@ -38,13 +42,24 @@ export const AUDIO_GAP_MS = 'audio/gap_ms';
 export const TTFA_UNMEASURED = 'ttfa/unmeasured';
 /** Complete responses the watched client output never made audible (above OUTPUT_THRESHOLD_DBFS): no ttfa for them. */
 export const TTFA_SILENT = 'ttfa/silent';
+/** Calls whose profile expects a greeting (greeting: true) and heard none within FIRST_BYTE_TIMEOUT_SEC. */
+export const GREETING_MISSING = 'greeting/missing';
 export const stageMetric = (stage: string) =>
   `stage/${stage.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
-const FAILURE_COUNTER =
-  /^(ws\/error|ws\/close|turn\/error|call\/error|task\/incomplete|false_alarm\/stopped|audio\/gaps|rate\/.+|err\/.+)$/;
+const FAILURE_COUNTERS = new Set([
+  'ws/error',
+  'ws/close',
+  'turn/error',
+  'call/error',
+  'task/incomplete',
+  'false_alarm/stopped',
+  'audio/gaps',
+  TTFA_SILENT,
+  GREETING_MISSING,
+]);
 /** Counters that count failures (the table's Fails column); others (reconnects, late starts) are information. */
 export function isFailureCounter(name: string): boolean {
-  return FAILURE_COUNTER.test(name);
+  return FAILURE_COUNTERS.has(name) || /^(rate|err)\/.+$/.test(name);
 }
 
 export const rateCounter = (source: string) => `rate/${source}`;

@@ -62,7 +62,8 @@ export type FalseAlarmOutcome = 'continued' | 'resumed' | 'stopped';
 
 export type PageEvent =
   | { type: 'ws-created'; at: number; url: string }
-  | { type: 'ws-open'; at: number }
+  /** `at`: the open as near the wire as the page can date it; `dispatchAt`: when its listener ran (browser only). */
+  | { type: 'ws-open'; at: number; dispatchAt?: number; stallMs?: number }
   | { type: 'ws-close'; at: number; code: number; reason: string }
   | { type: 'ws-error'; at: number }
   | { type: 'response-start'; at: number; turn: number }
