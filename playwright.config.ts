@@ -7,6 +7,7 @@ import { loadMatchers } from './harness/protocol/load-matchers';
 import { loadHarnessConfig } from './harness/config';
 import { currentShard, runShape } from './harness/plan/load';
 import { formatShard } from './harness/plan/shard';
+import { runId } from './harness/run-id';
 import { READY_PATTERN } from './fixtures/ready';
 
 // These throw before anything starts when a value is wrong or no browser exists.
@@ -20,6 +21,8 @@ const shard = currentShard();
 const shape = runShape(harness, [...scenariosWithFile(harness.scenariosFile).keys()], shard);
 loadClientProfile(harness);
 loadMatchers(harness.protocolMatchers);
+// One id for the whole run, set before the workers start so they inherit it.
+runId();
 // The workers and the fixture process do not see --shard on their command lines.
 if (shard.count > 1) process.env.HARNESS_SHARD = formatShard(shard);
 

@@ -6,7 +6,10 @@ export type Step = { role: string; name: string; optional?: boolean } | { text: 
 /** How to open, start and end a call in one browser client. Plain data, so profiles can live in JSON files. */
 export interface ClientProfile {
   name: string;
-  /** The page to open; unset = the reference client served by the fixtures. */
+  /**
+   * The page to open; unset = the reference client served by the fixtures. May hold {scenario}, {sessionId},
+   * {callId} and {wsUrl}, filled per call (URL-encoded).
+   */
   url?: string;
   /** Page on the reference client server ('/', or '/?build=legacy') and its transport. */
   referencePage?: string;
@@ -17,6 +20,16 @@ export interface ClientProfile {
   end: Step[];
   /** The agent greets when the call opens (Realtime sessions do not). */
   greeting: boolean;
+  /**
+   * Query parameters added to the call socket's URL, values with the same placeholders as `url`
+   * ({"scenario": "{scenario}", "session_id": "{sessionId}"}): tells the backend what the client does not.
+   */
+  socketQuery?: Record<string, string>;
+  /**
+   * The client passes the call's scenario to its backend in a way the socket URL does not show (a page URL
+   * parameter it forwards in a message, say): the task check applies to its calls.
+   */
+  passesScenario?: boolean;
   /** Cap the page's requestAnimationFrame rate (animations that cost a core per call); unset = untouched. */
   animationFps?: number;
   /** What the client asks getUserMedia for (documentation: the fake microphone serves any request). */

@@ -1,3 +1,5 @@
+import { knownTransportOf } from '../protocol/select';
+import { redactUrl } from '../redact';
 import { GATE_SYNTAX, GateSyntaxError, gatesFrom } from '../reporter/gates';
 import { ConfigError, defineOptions, readOptions, type OptionValues } from './options';
 import { readConfigFile } from './file';
@@ -17,7 +19,9 @@ export const harnessOptions = defineOptions({
     env: 'CLIENT_URL',
     kind: 'url',
     protocols: ['http', 'https'],
-    doc: 'the browser client page; unset = the reference client',
+    doc:
+      'the browser client page; unset = the reference client. May hold {scenario}, {sessionId}, {callId} and ' +
+      '{wsUrl}, filled per call',
   },
   clientProfile: {
     env: 'CLIENT_PROFILE',
@@ -50,6 +54,21 @@ export const harnessOptions = defineOptions({
     kind: 'bool',
     default: true,
     doc: 'generic profile: the agent greets when the call opens',
+  },
+  clientSocketQuery: {
+    env: 'CLIENT_SOCKET_QUERY',
+    kind: 'optional-string',
+    doc:
+      'query parameters added to the call socket URL, with {scenario}, {sessionId}, {callId}, {wsUrl} filled per ' +
+      'call ("scenario={scenario}&session_id={sessionId}"); replaces the profile\'s socketQuery',
+  },
+  clientPassesScenario: {
+    env: 'CLIENT_PASSES_SCENARIO',
+    kind: 'bool',
+    default: false,
+    doc:
+      "the client passes the call's scenario to its backend in a way its socket URL does not show, so the task " +
+      "check applies (without it, or scenario=<the call's scenario> in the socket URL, it is task/not_applicable)",
   },
   clientAnimationFps: {
     env: 'CLIENT_ANIMATION_FPS',
@@ -380,7 +399,27 @@ export function loadHarnessConfig(env: Record<string, string | undefined> = proc
     }
     throw e;
   }
+  checkProtocolEndpoint(config, env);
   return config;
+}
+
+/**
+ * Protocol callers sent to an endpoint of another transport fail every turn:
+ * refused before the run when the endpoint's path names a transport for certain.
+ */
+function checkProtocolEndpoint(config: HarnessConfig, env: Record<string, string | undefined>): void {
+  if (!config.protocolCalls) return;
+  const url = config.protocolWsUrl ?? config.wsUrl;
+  const speaks = url ? knownTransportOf(url) : null;
+  if (!url || !speaks || speaks === config.protocolTransport) return;
+  const variable = config.protocolWsUrl ? 'PROTOCOL_WS_URL' : 'WS_URL';
+  throw new ConfigError(
+    'PROTOCOL_TRANSPORT',
+    config.protocolTransport,
+    `the transport of the protocol callers' endpoint: ${variable}=${redactUrl(url)} is a ${speaks} endpoint by its ` +
+      `path; set PROTOCOL_TRANSPORT=${speaks}, or PROTOCOL_WS_URL to a ${config.protocolTransport} endpoint`,
+    env.PROTOCOL_TRANSPORT ? 'environment' : 'config file or default',
+  );
 }
 
 export { ConfigError, describeOptions } from './options';

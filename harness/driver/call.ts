@@ -8,12 +8,17 @@ import { awaitOpen, converse, countFailures, type ConversationPlan } from './con
 import { CallFailure } from './errors';
 import { watchPageDiagnostics } from './evidence';
 import type { PageEventStream } from './page-events';
+import { addSocketQuery, warnIfElsewhere } from './socket';
 import type { CallSurface } from './turns';
 
 export interface CallPlan extends ConversationPlan {
   pageUrl: string;
   profile: ClientProfile;
   track: CallerTrack;
+  /** Query parameters added to the call socket's URL (the profile's socketQuery, filled for this call). */
+  socketQuery?: Record<string, string>;
+  /** WS_URL, when set: a client that connects elsewhere is warned about. */
+  expectedTarget?: string;
 }
 
 /** The in-page harness as a call surface: every action is one evaluate in the page. */
@@ -48,6 +53,7 @@ export async function runCall(page: Page, plan: CallPlan, events: PageEventStrea
   watchPageDiagnostics(page);
   let connectDeadline = Date.now() + plan.timeouts.connectMs;
   const failures = countFailures(events, rec);
+  await addSocketQuery(page, plan.socketQuery);
   try {
     await page.goto(plan.pageUrl, { timeout: plan.timeouts.connectMs, waitUntil: 'load' });
   } catch (e) {
@@ -75,6 +81,7 @@ export async function runCall(page: Page, plan: CallPlan, events: PageEventStrea
   // A client that opened its socket while the page loaded (before the harness's span) owes it nothing.
   const open = await awaitOpen(events, rec, connectDeadline, (openAt) => (openAt > loadedAt ? harnessSetupMs : 0));
   failures.opened();
+  warnIfElsewhere(events.events, page.url(), plan.expectedTarget);
   // The greeting is timed from the open's dispatch: a stall that held up the open (and the greeting's frames
   // with it) is ws/open_stall's, not the greeting's.
   await converse(pageSurface(page, page0.timeOrigin), plan, events, rec, open.dispatchAt ?? open.at);

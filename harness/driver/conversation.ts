@@ -18,6 +18,7 @@ import type { PageEvent } from '../page/types';
 import { throttleOf } from '../protocol/frames';
 import { CallFailure } from './errors';
 import { WaitTimeout, type PageEventStream } from './page-events';
+import { socketCarriesScenario } from './socket';
 import { checkTask, runTurn, type CallSurface, type TurnContext } from './turns';
 
 export interface CallTimeouts {
@@ -40,6 +41,11 @@ export interface ConversationPlan {
   interruptDelayMs(turn: number): number;
   /** Count an unexpected close without ending the call (the client may reconnect). */
   ignoreCloseExceptions: boolean;
+  /**
+   * The call's scenario, and whether the client is known to pass it to its backend; unset = the backend knows it.
+   * Otherwise the task check applies only when the call socket's URL carries `scenario=<it>`.
+   */
+  task?: { scenario: string; passed: boolean };
 }
 
 /** Close codes a server uses for an orderly end; anything else is counted as err/ws_<code>. */
@@ -199,7 +205,8 @@ export async function converse(
   } finally {
     // Answer texts trail the audio; they are read once the turns are over.
     await sleep(500);
-    for (const t of rec.turns) checkTask(events, rec, t, plan.scenarioTurns[t.turn - 1]!);
+    const applies = !plan.task || plan.task.passed || socketCarriesScenario(events.events, plan.task.scenario);
+    for (const t of rec.turns) checkTask(events, rec, t, plan.scenarioTurns[t.turn - 1]!, applies);
   }
   if ((await surface.outputWatched()) === false) rec.count(TTFA_UNMEASURED);
   if (greetingMissing) throw new CallFailure('greeting/missing', greetingMissing);

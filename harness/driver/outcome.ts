@@ -8,27 +8,23 @@ import { reportEnd } from '../plan/client';
 import { callEndOf, type Ticket } from '../plan/ticket';
 import { failureOf, unfinishedFailure } from './errors';
 import type { PageEventStream } from './page-events';
+import { callSocketUrl, sessionOf, targetOf } from './socket';
 
 /** What a browser call's record says about the call itself, beside its measurements and outcome. */
 export type CallMeta = Omit<CallRecord, MeasuredFields>;
 /** What the recorder fills in, and what only the call's end decides. */
 type MeasuredFields = 'schemaVersion' | 'turns' | 'histograms' | 'fails' | 'counters' | 'ok' | 'endedAtMs';
 
-/** The agent's id for the call, from the call socket's URL (to match the agent's own logs). */
-export function sessionOf(events: readonly PageEvent[]): { sessionId?: string } {
-  const created = events.find((e): e is Extract<PageEvent, { type: 'ws-created' }> => e.type === 'ws-created');
-  if (!created) return {};
-  try {
-    const q = new URL(created.url).searchParams;
-    const id = q.get('session_id') ?? q.get('call_connection_id');
-    return id ? { sessionId: id } : {};
-  } catch {
-    return {};
-  }
-}
+export { sessionOf } from './socket';
 
-/** `voice` is empty when the call failed before its audio was chosen. */
-export function callMeta(ticket: Ticket, voice: string, startedAtMs: number, events: readonly PageEvent[]): CallMeta {
+/** `voice` is empty when the call failed before its audio was chosen; `pageUrl` resolves a relative socket URL. */
+export function callMeta(
+  ticket: Ticket,
+  voice: string,
+  startedAtMs: number,
+  events: readonly PageEvent[],
+  pageUrl?: string,
+): CallMeta {
   return {
     callId: ticket.callId,
     scenario: ticket.scenario,
@@ -36,7 +32,8 @@ export function callMeta(ticket: Ticket, voice: string, startedAtMs: number, eve
     group: 'browser',
     shard: ticket.shard,
     startedAtMs,
-    ...sessionOf(events),
+    ...sessionOf(events, pageUrl),
+    ...targetOf(callSocketUrl(events, pageUrl)),
     // Only runs with a plan have a schedule and phases to report against.
     ...(ticket.phases.length
       ? { scheduledStartMs: ticket.scheduledStartMs, phase: ticket.phase, phases: ticket.phases }
@@ -111,7 +108,8 @@ export class CallOutcome {
   }
 
   private make(ok: boolean): CallRecord {
-    const meta = callMeta(this.ticket, this.track?.voice ?? '', this.startedAtMs, this.events.events);
+    const pageUrl = this.page.isClosed() ? undefined : this.page.url();
+    const meta = callMeta(this.ticket, this.track?.voice ?? '', this.startedAtMs, this.events.events, pageUrl);
     return this.rec.finish({ ...meta, endedAtMs: Date.now(), ok, ...(ok ? {} : { failure: this.failure }) });
   }
 

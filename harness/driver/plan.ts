@@ -1,12 +1,14 @@
 import type { CallerTrack } from '../audio/cache';
 import type { Scenario } from '../audio/scenarios';
-import { pageUrlFor } from '../clients/load';
+import { callVariables, pageUrlFor, profilePassesScenario, type PageUrlOptions } from '../clients/load';
 import type { ClientProfile } from '../clients/profile';
+import { fillQuery } from '../clients/template';
 import type { HarnessConfig } from '../config';
 import type { CallRecorder } from '../metrics/record';
 import type { PageHarnessOptions } from '../page/types';
 import type { FieldMatcher } from '../protocol/matchers';
 import type { Ticket } from '../plan/ticket';
+import { runId } from '../run-id';
 import type { CallPlan } from './call';
 
 /** Calls at most this late against their schedule are on time (timer and HTTP slack). */
@@ -45,15 +47,22 @@ export interface CallPlanInput {
 
 export function buildCallPlan({ ticket, track, scenario, config, profile, env }: CallPlanInput): CallPlan {
   const embedded = env.HARNESS_AGENT_WS_URL;
+  const urlOptions: PageUrlOptions = {
+    referenceClientUrl: env.HARNESS_CLIENT_URL,
+    wsUrl: config.wsUrl,
+    scenario: ticket.scenario,
+    pipeline: config.pipeline,
+    // 'external': the run targets WS_URL and no agent was started.
+    embeddedAgentWsUrl: embedded && embedded !== 'external' ? embedded : undefined,
+    // Unique per run, so a backend's logs of two runs never share a session.
+    sessionId: `${ticket.callId}-${runId(env)}`,
+    callId: ticket.callId,
+  };
   return {
-    pageUrl: pageUrlFor(profile, {
-      referenceClientUrl: env.HARNESS_CLIENT_URL,
-      wsUrl: config.wsUrl,
-      scenario: ticket.scenario,
-      pipeline: config.pipeline,
-      // 'external': the run targets WS_URL and no agent was started.
-      embeddedAgentWsUrl: embedded && embedded !== 'external' ? embedded : undefined,
-    }),
+    pageUrl: pageUrlFor(profile, urlOptions),
+    ...(profile.socketQuery ? { socketQuery: fillQuery(profile.socketQuery, callVariables(profile, urlOptions)) } : {}),
+    task: { scenario: ticket.scenario, passed: profilePassesScenario(profile) },
+    ...(config.wsUrl ? { expectedTarget: config.wsUrl } : {}),
     profile,
     track,
     scenarioTurns: scenario?.turns ?? track.turns.map((t) => ({ text: t.text })),

@@ -4,6 +4,7 @@ import {
   AUDIO_GAPS,
   FALSE_ALARM_STOPPED,
   TASK_INCOMPLETE,
+  TASK_NOT_APPLICABLE,
   TASK_UNMEASURED,
   TTFA_SILENT,
   TURN_ERROR,
@@ -225,8 +226,15 @@ async function audibleFor(ctx: TurnContext, turn: number): Promise<EventOf<'resp
 /**
  * Task completion: every expected word appears in what the agent said for the
  * turn. Checked after the think pause, since the final text trails the audio.
+ * `applies` is false when the backend was never told the call's scenario.
  */
-export function checkTask(events: PageEventStream, rec: CallRecorder, t: TurnRecord, st: ScenarioTurn): void {
+export function checkTask(
+  events: PageEventStream,
+  rec: CallRecorder,
+  t: TurnRecord,
+  st: ScenarioTurn,
+  applies = true,
+): void {
   const text = events.events
     .filter((e): e is EventOf<'response-text'> => e.type === 'response-text' && e.turn === t.turn)
     .map((e) => e.text);
@@ -234,6 +242,9 @@ export function checkTask(events: PageEventStream, rec: CallRecorder, t: TurnRec
   const said = text.reduce((a, b) => (b.length > a.length ? b : a), '');
   if (said) t.text = said;
   if (!st.expect?.length || t.turnMs === undefined) return;
+  // An agent answering without the scenario cannot say its words: not applicable, not a failure, left out of
+  // success/task.
+  if (!applies) return void rec.count(TASK_NOT_APPLICABLE);
   // A transport without text (a phone line) cannot show what was said: unmeasured, not incomplete.
   if (!said) return void rec.count(TASK_UNMEASURED);
   const lower = said.toLowerCase();

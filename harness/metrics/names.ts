@@ -34,6 +34,8 @@ export const WS_RECONNECT = 'ws/reconnect';
 export const CALL_ERROR = 'call/error';
 export const TASK_INCOMPLETE = 'task/incomplete';
 export const TASK_UNMEASURED = 'task/unmeasured';
+/** Task checks of calls whose backend was never told the scenario (information, not a failure). */
+export const TASK_NOT_APPLICABLE = 'task/not_applicable';
 /** The agent stopped for a false alarm and never resumed (the seed runbook expects it to carry on). */
 export const FALSE_ALARM_STOPPED = 'false_alarm/stopped';
 export const AUDIO_GAPS = 'audio/gaps';

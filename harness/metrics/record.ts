@@ -66,6 +66,8 @@ export interface CallRecord {
   group: 'browser' | 'protocol';
   /** The agent's session id for this call, to match it with the agent's own logs. */
   sessionId?: string;
+  /** Where the call socket went (scheme, host, path; credentials masked): the backend this call measured. */
+  target?: string;
   /** The shard that ran the call; absent in records from before shards were recorded (read as 1/1). */
   shard?: Shard;
   startedAtMs: number;

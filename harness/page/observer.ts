@@ -82,6 +82,9 @@ export class CallObserver {
       case 'session-end':
         this.emit({ type: 'session-end', at, reason: frame.reason });
         break;
+      case 'session':
+        this.emit({ type: 'ws-session', at, id: frame.id });
+        break;
       case 'stage-timings':
         this.emit({ type: 'stage-timings', at, turn: textTurn, data: frame.data });
         break;

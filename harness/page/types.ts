@@ -62,6 +62,8 @@ export type FalseAlarmOutcome = 'continued' | 'resumed' | 'stopped';
 
 export type PageEvent =
   | { type: 'ws-created'; at: number; url: string }
+  /** The session id the server announced in its first messages. */
+  | { type: 'ws-session'; at: number; id: string }
   /** `at`: the open as near the wire as the page can date it; `dispatchAt`: when its listener ran (browser only). */
   | { type: 'ws-open'; at: number; dispatchAt?: number; stallMs?: number }
   | { type: 'ws-close'; at: number; code: number; reason: string }

@@ -11,9 +11,11 @@ import { CALL_RECORD_ATTACHMENT, CallRecorder, type CallRecord } from '../metric
 import { currentShard } from '../plan/load';
 import { formatShard, SHARD_ANNOTATION } from '../plan/shard';
 import { drawBetween, seededRandom } from '../random';
+import { runId } from '../run-id';
 import { runProtocolCall } from './call';
 import { StreamPump } from './stream';
 import { endpointFor } from './wire';
+import { targetOf } from '../driver/socket';
 
 export interface BatchOptions {
   config: HarnessConfig;
@@ -44,6 +46,8 @@ export async function runProtocolBatch(o: BatchOptions): Promise<CallRecord[]> {
     config.protocolWsUrl ?? config.wsUrl,
     embedded && embedded !== 'external' ? embedded : undefined,
   );
+  // Unique per run: the agent keys its sessions (and their logs) by this id.
+  const run = runId();
   const records: CallRecord[] = [];
   const one = async (k: number): Promise<void> => {
     await sleep((k * 1000) / config.protocolSpawnRate);
@@ -51,7 +55,7 @@ export async function runProtocolBatch(o: BatchOptions): Promise<CallRecord[]> {
     const scenarioName = config.scenarios[index % config.scenarios.length]!;
     const tracks = o.tracks.filter((t) => t.scenario === scenarioName);
     const track = tracks[Math.floor(index / config.scenarios.length) % Math.max(1, tracks.length)];
-    const callId = `proto-${String(index + 1).padStart(5, '0')}`;
+    const callId = `proto-${run}-${String(index + 1).padStart(5, '0')}`;
     const rec = new CallRecorder();
     const startedAtMs = Date.now();
     let failure: CallRecord['failure'];
@@ -92,6 +96,7 @@ export async function runProtocolBatch(o: BatchOptions): Promise<CallRecord[]> {
     const record = rec.finish({
       callId,
       sessionId: callId,
+      ...targetOf(new URL(endpoint)),
       shard,
       scenario: scenarioName,
       voice: track?.voice ?? '',
@@ -114,5 +119,23 @@ export async function runProtocolBatch(o: BatchOptions): Promise<CallRecord[]> {
     cpu.stop();
     lag.stop();
   }
+  // Every record is attached already; a failed call makes the batch's test red, as a failed browser call does.
+  const failed = records.filter((r) => !r.ok);
+  if (failed.length) throw new ProtocolBatchFailure(failed, o.count);
   return records;
+}
+
+/** A batch with failed calls, naming each (and its session id, to find it in the agent's log). */
+export class ProtocolBatchFailure extends Error {
+  constructor(
+    readonly failed: readonly CallRecord[],
+    total: number,
+  ) {
+    const lines = failed.map(
+      (r) =>
+        `  ${r.callId} (session ${r.sessionId ?? '?'}): ${r.failure?.code ?? 'failed'} ${r.failure?.message ?? ''}`,
+    );
+    super(`${failed.length} of ${total} protocol calls failed:\n${lines.join('\n')}`);
+    this.name = 'ProtocolBatchFailure';
+  }
 }

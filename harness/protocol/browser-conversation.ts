@@ -50,6 +50,11 @@ export function classifyBrowserConversation(data: unknown, tokens: DetectionToke
     const message = String(msg.errorData.message ?? '');
     return { kind: 'error', code, message, throttle: throttleOf(`${code ?? ''} ${message}`) };
   }
+  // The connected event names the session: the id to find the call by in the agent's logs.
+  if (type === 'event' && typeof payload.event_type === 'string' && payload.event_type.endsWith('_connected')) {
+    const id = payload.session_id ?? msg.session_id;
+    if (typeof id === 'string' && id) return { kind: 'session', id };
+  }
   if (payload.event_type === 'stage_timings' && isObject(payload.data)) {
     const data: Record<string, number> = {};
     for (const [k, v] of Object.entries(payload.data)) if (typeof v === 'number') data[k] = v;

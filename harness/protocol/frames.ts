@@ -14,6 +14,8 @@ export type FrameClass =
   | { kind: 'session-end'; reason: string }
   | { kind: 'transcript'; role: 'user' | 'assistant'; final: boolean; text: string }
   | { kind: 'stage-timings'; data: Record<string, number> }
+  /** The server named its session (Realtime session.created, the browser transport's connected event). */
+  | { kind: 'session'; id: string }
   | { kind: 'other' };
 
 /** RESPONSE_TOKENS / END_TOKENS: words matched against a message's type-like fields. */

@@ -31,6 +31,10 @@ export function createRealtimeClassifier(): (data: unknown) => FrameClass {
         audioMs: (audioBytes / 2 / REALTIME_RATE_HZ) * 1000,
       };
     }
+    if (type === 'session.created') {
+      const session = (o.session ?? {}) as Json;
+      return typeof session.id === 'string' && session.id ? { kind: 'session', id: session.id } : { kind: 'other' };
+    }
     if (type === 'response.created') {
       deltaIndex = 0;
       return { kind: 'other' };

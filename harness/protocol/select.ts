@@ -22,6 +22,24 @@ export function detectProtocol(url: string): Protocol {
   return 'browser';
 }
 
+/**
+ * The transport a URL's path names for certain, or null for a path of no
+ * known shape (a backend's own route may speak any transport): only a known
+ * path can contradict a configured transport.
+ */
+export function knownTransportOf(url: string): Protocol | null {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return null;
+  }
+  if (/\/media\/stream\b/.test(path)) return 'acs';
+  if (/\/realtime\/?$/.test(path)) return 'realtime';
+  if (/\/(browser|realtime)\/conversation\/?$/.test(path)) return 'browser';
+  return null;
+}
+
 /** A classifier for one socket: user matchers first, then the transport's own. */
 export function createClassifier(
   protocol: Protocol | 'auto',

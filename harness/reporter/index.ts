@@ -4,7 +4,7 @@ import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } fr
 import { loadHarnessConfig, type HarnessConfig } from '../config';
 import { CALL_RECORD_ATTACHMENT, CALL_RECORD_SCHEMA, type CallRecord } from '../metrics/record';
 import { MISSED_ARRIVALS_ANNOTATION, parseMissedArrivals, parseShard, SHARD_ANNOTATION } from '../plan/shard';
-import { redactUrl } from '../redact';
+import { TARGET_WARNING_ANNOTATION } from '../driver/annotations';
 import { RunAggregate } from './aggregate';
 import { readBaseline } from './baseline';
 import { exceptionsCsv, failuresCsv, statsCsv } from './csv';
@@ -26,6 +26,7 @@ import {
   formatRateLimits,
   formatStatsTable,
 } from './table';
+import { formatWarnings, runTargets } from './targets';
 import { judgeSummary } from './verdict';
 import { entryOf } from '../entry-of';
 
@@ -45,6 +46,8 @@ export default class VoiceHarnessReporter implements Reporter {
   private readonly byGroup = new Map<string, RunAggregate>();
   private readonly evidence: EvidenceCandidate[] = [];
   private stopReason: string | undefined;
+  /** Calls' warnings (annotations), printed as WARNING lines and kept in the run block. */
+  private readonly warnings: string[] = [];
   /** Shard count and the shards whose tests reached this reporter (from each test's "shard" annotation). */
   private shardCount = 1;
   private readonly shardsSeen = new Set<number>();
@@ -74,6 +77,8 @@ export default class VoiceHarnessReporter implements Reporter {
 
   onTestEnd(test: TestCase, result: TestResult): void {
     const annotations = [...test.annotations, ...result.annotations];
+    for (const a of annotations)
+      if (a.type === TARGET_WARNING_ANNOTATION && a.description) this.warnings.push(a.description);
     const shard = parseShard(annotations.find((a) => a.type === SHARD_ANNOTATION)?.description);
     if (shard) {
       this.shardsSeen.add(shard.index + 1);
@@ -151,7 +156,8 @@ export default class VoiceHarnessReporter implements Reporter {
       {
         startedAt: this.startedAt.toISOString(),
         durationMs: Math.round(result.duration ?? Date.now() - this.startedAt.getTime()),
-        target: redactUrl(this.config.wsUrl ?? process.env.HARNESS_AGENT_WS_URL ?? 'unknown'),
+        ...runTargets(this.agg.records, this.config, process.env.HARNESS_AGENT_WS_URL),
+        ...(this.warnings.length ? { warnings: [...new Set(this.warnings)] } : {}),
         workers: this.playwright?.workers ?? 1,
         shards: Math.max(this.shardCount, this.playwright?.shard?.total ?? 1),
         ...this.missingShards(),
@@ -236,6 +242,7 @@ export default class VoiceHarnessReporter implements Reporter {
       formatGenerator(summary),
       formatBaseline(summary),
       formatGates(summary),
+      formatWarnings(summary.run.warnings ?? []),
       `Reports: ${path.resolve(this.outputDir)}`,
     ];
     process.stdout.write(`\n${parts.filter(Boolean).join('\n\n')}\n`);

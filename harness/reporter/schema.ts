@@ -28,7 +28,15 @@ export type MetricSummary = LatencyMetricSummary | CounterMetricSummary | RatioM
 export interface RunInfo {
   startedAt: string;
   durationMs: number;
+  /** Where the calls' sockets went (`targets`, joined), else the configured endpoint when no call opened one. */
   target: string;
+  /** Each distinct endpoint the calls' sockets went to (scheme, host, path; credentials masked). */
+  targets?: string[];
+  /** CLIENT_PROFILE and CLIENT_URL (credentials masked): which client the calls drove. */
+  clientProfile?: string;
+  clientUrl?: string;
+  /** What the run warned about (a client that connected elsewhere than WS_URL), each once. */
+  warnings?: string[];
   workers: number;
   shards: number;
   /**

@@ -392,6 +392,7 @@ test("a browser call's record names its shard, its agent session, and its schedu
     shard,
     startedAtMs: 5,
     sessionId: 'abc',
+    target: 'ws://agent/api',
   });
   expect(callMeta(ticket({ phase: 'hold', phases: [PHASE] }), '', 5, [])).toMatchObject({
     scheduledStartMs: 1_000_000,
