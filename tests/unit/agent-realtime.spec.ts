@@ -105,12 +105,12 @@ test('beta: echoes the offered subprotocol; one server-VAD turn produces the eve
 });
 
 test(
-  'GA names: chosen from a GA session.update (detected), with conversation.item.added/done and ' +
-    'response.output_audio.*',
+  'GA names for a client that offers no beta subprotocol, header or preview API version, with ' +
+    'conversation.item.added/done and response.output_audio.*',
   async () => {
     agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
     const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-ga&scenario=quick_question`, {
-      protocols: BROWSER_PROTOCOLS,
+      protocols: ['realtime', 'openai-insecure-api-key.sk-test'],
     });
     await c.waitType('session.created', 2000);
     c.sendJson({
@@ -146,7 +146,7 @@ test(
         .groundTruth('rt-ga')!
         .filter((e) => e.event === 'realtime_api')
         .map((e) => e.api),
-    ).toEqual(['beta', 'ga']);
+    ).toEqual(['ga']);
   },
 );
 
@@ -379,4 +379,23 @@ test('session.updated echoes what the client set: tools, tool choice, temperatur
     max_output_tokens: 'inf',
   });
   ga.close();
+});
+
+test('the dialect is fixed at connect: a beta client sending a GA-shaped update keeps beta names all session', async () => {
+  agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
+  const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-fixed&scenario=quick_question`, {
+    protocols: BROWSER_PROTOCOLS,
+  });
+  await c.waitType('session.created', 2000);
+  c.sendJson({ type: 'session.update', session: { type: 'realtime', audio: { input: { transcription: null } } } });
+  await c.waitType('session.updated', 2000);
+  await stream(c.ws, to24k(await callerSpeech('Hi there, I have a quick question')), 480, 24000, realtimeAppend);
+  await c.waitType('rate_limits.updated', 10000);
+  c.close();
+  const types = c.messages().map((m) => String(m.type));
+  expect(types).toContain('response.audio.delta');
+  expect(types).toContain('conversation.item.created');
+  expect(types.filter((t) => /output_audio|conversation\.item\.(added|done)/.test(t))).toEqual([]);
+  const truth = agent.groundTruth('rt-fixed')!;
+  expect(truth.filter((e) => e.event === 'realtime_api').map((e) => e.api)).toEqual(['beta']);
 });
