@@ -337,18 +337,21 @@ test('health and readiness answer like a real backend; both conversation paths a
   await expect(RecordingClient.open(`${agent.url.replace('http', 'ws')}/nowhere`)).rejects.toThrow(/404/);
 });
 
-test('a caller that names its session only in the x-ms-call-connection-id header gets that session, on every path', async () => {
-  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 50 });
-  const headers = (id: string) => ({ headers: { 'x-ms-call-connection-id': id } });
-  const browser = await RecordingClient.open(agent.wsUrl, headers('hdr-browser-1'));
-  const connected = await browser.waitFor((r) => payload(r).event_type === 'speech_cascade_connected', 5000);
-  expect(payload(connected).session_id).toBe('hdr-browser-1');
-  browser.ws.send('What is my balance?');
-  await browser.waitFor(isCompleted, 10000);
-  browser.close();
-  const realtime = await RecordingClient.open(agent.realtimeUrl, headers('hdr-realtime-1'));
-  await realtime.waitFor((r) => r.json?.type === 'session.created', 5000);
-  realtime.close();
-  expect(agent.groundTruth('hdr-browser-1')?.some((e) => e.event === 'first_frame_sent')).toBe(true);
-  expect(agent.groundTruth('hdr-realtime-1')?.[0]).toMatchObject({ event: 'session_open', transport: 'realtime' });
-});
+test(
+  'a caller that names its session only in the x-ms-call-connection-id header gets that session, ' + 'on every path',
+  async () => {
+    agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 50 });
+    const headers = (id: string) => ({ headers: { 'x-ms-call-connection-id': id } });
+    const browser = await RecordingClient.open(agent.wsUrl, headers('hdr-browser-1'));
+    const connected = await browser.waitFor((r) => payload(r).event_type === 'speech_cascade_connected', 5000);
+    expect(payload(connected).session_id).toBe('hdr-browser-1');
+    browser.ws.send('What is my balance?');
+    await browser.waitFor(isCompleted, 10000);
+    browser.close();
+    const realtime = await RecordingClient.open(agent.realtimeUrl, headers('hdr-realtime-1'));
+    await realtime.waitFor((r) => r.json?.type === 'session.created', 5000);
+    realtime.close();
+    expect(agent.groundTruth('hdr-browser-1')?.some((e) => e.event === 'first_frame_sent')).toBe(true);
+    expect(agent.groundTruth('hdr-realtime-1')?.[0]).toMatchObject({ event: 'session_open', transport: 'realtime' });
+  },
+);

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { createAgentServer, type AgentServer } from '../../fixtures/agent/server';
+import { measureSpeechBounds } from '../../harness/audio/vad';
 import { RecordingClient, callerSpeech, realtimeAppend, stream, to24k } from '../../bench/agent-clients';
 
 /** Conformance of the realtime transport (OpenAI Realtime beta/GA, Azure Voice Live) with real ws clients. */
@@ -324,78 +325,108 @@ test('bad input gets error events and the session carries on', async () => {
   ]);
 });
 
-test('session.updated echoes what the client set: tools, tool choice, temperature, token cap, voice, turn detection', async () => {
-  agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false });
-  const tool = {
-    type: 'function',
-    name: 'lookup_order',
-    description: 'Find an order',
-    parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
-  };
-  const beta = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-echo-beta`, {
-    protocols: BROWSER_PROTOCOLS,
-  });
-  await beta.waitType('session.created', 2000);
-  beta.sendJson({
-    type: 'session.update',
-    session: {
+test(
+  'session.updated echoes what the client set: tools, tool choice, temperature, token cap, voice, ' + 'turn detection',
+  async () => {
+    agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false });
+    const tool = {
+      type: 'function',
+      name: 'lookup_order',
+      description: 'Find an order',
+      parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+    };
+    const beta = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-echo-beta`, {
+      protocols: BROWSER_PROTOCOLS,
+    });
+    await beta.waitType('session.created', 2000);
+    beta.sendJson({
+      type: 'session.update',
+      session: {
+        tools: [tool],
+        tool_choice: 'required',
+        temperature: 0.7,
+        max_response_output_tokens: 256,
+        voice: 'verse',
+        turn_detection: { type: 'server_vad', silence_duration_ms: 700, create_response: false },
+      },
+    });
+    const updated = (await beta.waitType('session.updated', 2000)).json!.session;
+    expect(updated).toMatchObject({
       tools: [tool],
       tool_choice: 'required',
       temperature: 0.7,
       max_response_output_tokens: 256,
       voice: 'verse',
       turn_detection: { type: 'server_vad', silence_duration_ms: 700, create_response: false },
-    },
-  });
-  const updated = (await beta.waitType('session.updated', 2000)).json!.session;
-  expect(updated).toMatchObject({
-    tools: [tool],
-    tool_choice: 'required',
-    temperature: 0.7,
-    max_response_output_tokens: 256,
-    voice: 'verse',
-    turn_detection: { type: 'server_vad', silence_duration_ms: 700, create_response: false },
-  });
-  // A bad value is refused with an error event naming the field, and the settings stay as they were.
-  beta.sendJson({ type: 'session.update', session: { temperature: 3 } });
-  expect((await beta.waitType('error', 2000)).json!.error).toMatchObject({ message: /session\.temperature/ });
-  beta.close();
+    });
+    // A bad value is refused with an error event naming the field, and the settings stay as they were.
+    beta.sendJson({ type: 'session.update', session: { temperature: 3 } });
+    expect((await beta.waitType('error', 2000)).json!.error).toMatchObject({ message: /session\.temperature/ });
+    beta.close();
 
-  const ga = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-echo-ga`, { protocols: ['realtime'] });
-  await ga.waitType('session.created', 2000);
-  ga.sendJson({
-    type: 'session.update',
-    session: {
-      type: 'realtime',
+    const ga = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-echo-ga`, { protocols: ['realtime'] });
+    await ga.waitType('session.created', 2000);
+    ga.sendJson({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        tools: [tool],
+        tool_choice: { type: 'function', name: 'lookup_order' },
+        max_output_tokens: 'inf',
+      },
+    });
+    const gaUpdated = (await ga.waitType('session.updated', 2000)).json!.session;
+    expect(gaUpdated).toMatchObject({
       tools: [tool],
       tool_choice: { type: 'function', name: 'lookup_order' },
       max_output_tokens: 'inf',
-    },
-  });
-  const gaUpdated = (await ga.waitType('session.updated', 2000)).json!.session;
-  expect(gaUpdated).toMatchObject({
-    tools: [tool],
-    tool_choice: { type: 'function', name: 'lookup_order' },
-    max_output_tokens: 'inf',
-  });
-  ga.close();
-});
+    });
+    ga.close();
+  },
+);
 
-test('the dialect is fixed at connect: a beta client sending a GA-shaped update keeps beta names all session', async () => {
-  agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
-  const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-fixed&scenario=quick_question`, {
-    protocols: BROWSER_PROTOCOLS,
-  });
-  await c.waitType('session.created', 2000);
-  c.sendJson({ type: 'session.update', session: { type: 'realtime', audio: { input: { transcription: null } } } });
-  await c.waitType('session.updated', 2000);
-  await stream(c.ws, to24k(await callerSpeech('Hi there, I have a quick question')), 480, 24000, realtimeAppend);
-  await c.waitType('rate_limits.updated', 10000);
-  c.close();
-  const types = c.messages().map((m) => String(m.type));
-  expect(types).toContain('response.audio.delta');
-  expect(types).toContain('conversation.item.created');
-  expect(types.filter((t) => /output_audio|conversation\.item\.(added|done)/.test(t))).toEqual([]);
-  const truth = agent.groundTruth('rt-fixed')!;
-  expect(truth.filter((e) => e.event === 'realtime_api').map((e) => e.api)).toEqual(['beta']);
-});
+test(
+  'the dialect is fixed at connect: a beta client sending a GA-shaped update keeps beta names ' + 'all session',
+  async () => {
+    agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
+    const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-fixed&scenario=quick_question`, {
+      protocols: BROWSER_PROTOCOLS,
+    });
+    await c.waitType('session.created', 2000);
+    c.sendJson({ type: 'session.update', session: { type: 'realtime', audio: { input: { transcription: null } } } });
+    await c.waitType('session.updated', 2000);
+    await stream(c.ws, to24k(await callerSpeech('Hi there, I have a quick question')), 480, 24000, realtimeAppend);
+    await c.waitType('rate_limits.updated', 10000);
+    c.close();
+    const types = c.messages().map((m) => String(m.type));
+    expect(types).toContain('response.audio.delta');
+    expect(types).toContain('conversation.item.created');
+    expect(types.filter((t) => /output_audio|conversation\.item\.(added|done)/.test(t))).toEqual([]);
+    const truth = agent.groundTruth('rt-fixed')!;
+    expect(truth.filter((e) => e.event === 'realtime_api').map((e) => e.api)).toEqual(['beta']);
+  },
+);
+
+test(
+  'server VAD: speech_started carries the onset (audio_start_ms within 30 ms of where the speech ' +
+    'starts), then speech_stopped and committed',
+  async () => {
+    agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false, replyDelayMs: 100 });
+    const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-onset`, { protocols: BROWSER_PROTOCOLS });
+    await c.waitType('session.created', 2000);
+    const speech = await callerSpeech('Hi there, I have a quick question', { leadMs: 1300 });
+    const bounds = (await measureSpeechBounds(speech))!;
+    await stream(c.ws, to24k(speech), 480, 24000, realtimeAppend);
+    await c.waitType('input_audio_buffer.committed', 5000);
+    c.close();
+    const types = c.messages().map((m) => String(m.type));
+    const order = ['speech_started', 'speech_stopped', 'committed'].map((t) =>
+      types.indexOf(`input_audio_buffer.${t}`),
+    );
+    expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
+    const started = c.messages('input_audio_buffer.speech_started')[0]!;
+    expect(Math.abs(Number(started.audio_start_ms) - bounds.speechStartMs)).toBeLessThanOrEqual(30);
+    const stopped = c.messages('input_audio_buffer.speech_stopped')[0]!;
+    expect(Math.abs(Number(stopped.audio_end_ms) - bounds.speechEndMs)).toBeLessThanOrEqual(30);
+  },
+);
