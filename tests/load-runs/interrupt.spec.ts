@@ -19,7 +19,7 @@ const EXIT_WITHIN_MS = 90_000;
  * Ctrl-C in a terminal signals the whole process group: the runner, its workers and the fixture process (agent,
  * conductor, shared browsers) at once. The run is spawned as a group of its own and signalled the same way.
  */
-test('Ctrl-C during a run: the calls in progress are interrupted, not failed, and the run fails as incomplete', async () => {
+test('Ctrl-C mid-run: calls in progress are interrupted, not failed; the run fails as incomplete', async () => {
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-interrupt-'));
   const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', '--workers', '2'], {
     cwd: ROOT,
