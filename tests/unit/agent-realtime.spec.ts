@@ -430,3 +430,58 @@ test(
     expect(Math.abs(Number(stopped.audio_end_ms) - bounds.speechEndMs)).toBeLessThanOrEqual(30);
   },
 );
+
+test(
+  'function calling: with the tool declared, the response is a function_call; the client runs it ' + 'and asks again',
+  async () => {
+    agent = await createAgentServer({ port: 0, logLevel: 'silent', greeting: false, replyDelayMs: 100 });
+    const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-tool&scenario=tool_call`, {
+      protocols: BROWSER_PROTOCOLS,
+    });
+    await c.waitType('session.created', 2000);
+    const tool = { type: 'function', name: 'lookup_claim', parameters: { type: 'object', properties: {} } };
+    c.sendJson({ type: 'session.update', session: { tools: [tool], turn_detection: null } });
+    await c.waitType('session.updated', 2000);
+    const ask = 'Can you check the status of my claim number 4417?';
+    c.sendJson({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: ask }] },
+    });
+    c.sendJson({ type: 'response.create' });
+    const args = (await c.waitType('response.function_call_arguments.done', 5000)).json!;
+    expect(args).toMatchObject({ name: 'lookup_claim', arguments: JSON.stringify({ request: ask }) });
+    const first = (await c.waitType('response.done', 2000)).json!.response as Record<string, unknown>;
+    expect(first).toMatchObject({ status: 'completed', output: [{ type: 'function_call', call_id: args.call_id }] });
+    // The agent waits for the client: no audio until the tool's output and a new response.create arrive.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(c.messages('response.audio.delta')).toHaveLength(0);
+    c.sendJson({
+      type: 'conversation.item.create',
+      item: { type: 'function_call_output', call_id: args.call_id, output: '{"status":"approved"}' },
+    });
+    const asked = c.received.length;
+    c.sendJson({ type: 'response.create' });
+    const answer = (await c.waitType('response.done', 10000, asked)).json!.response as Record<string, unknown>;
+    expect(answer).toMatchObject({ status: 'completed', output: [{ type: 'message', role: 'assistant' }] });
+    c.close();
+    const deltas = c.messages('response.function_call_arguments.delta');
+    expect(deltas.map((d) => d.delta).join('')).toBe(args.arguments);
+    expect(c.messages('response.audio.delta').length).toBeGreaterThan(5);
+    const transcript = c.messages('response.audio_transcript.done')[0]!;
+    expect(transcript.transcript).toBe('Your claim is approved and the payment was sent yesterday.');
+    const truth = agent.groundTruth('rt-tool')!.map((e) => e.event);
+    const order = ['tool_call_sent', 'tool_output_received', 'first_frame_sent'].map((e) => truth.indexOf(e));
+    expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
+    // An output for a call nobody made is refused.
+    const again = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-tool-2`, {
+      protocols: BROWSER_PROTOCOLS,
+    });
+    await again.waitType('session.created', 2000);
+    again.sendJson({
+      type: 'conversation.item.create',
+      item: { type: 'function_call_output', call_id: 'call_x', output: '' },
+    });
+    expect((await again.waitType('error', 2000)).json!.error).toMatchObject({ message: /call_x/ });
+    again.close();
+  },
+);
