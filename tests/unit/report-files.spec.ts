@@ -6,6 +6,7 @@ import { exceptionsCsv, failuresCsv, statsCsv } from '../../harness/reporter/csv
 import { buildFigures } from '../../harness/reporter/figures';
 import { DEFAULT_GATES } from '../../harness/reporter/gates';
 import { hgrmFiles } from '../../harness/reporter/hgrm';
+import { renderHtml } from '../../harness/reporter/html';
 import { judgeSummary } from '../../harness/reporter/verdict';
 import { classifyBrowserConversation } from '../../harness/protocol/browser-conversation';
 import { cannedCalls, lcg } from '../helpers/canned';
@@ -148,4 +149,17 @@ test('evidence policy: every failed call, the first calls of a worker, then call
   expect(p.keep(call(2000))).toBe(true);
   expect(p.keep(call(700, false))).toBe(true);
   expect(new EvidencePolicy('off').keep(call(5000, false))).toBe(false);
+});
+
+test('the HTML report draws calls in progress in bounded steps, even for a record dated at the epoch', () => {
+  const agg = new RunAggregate();
+  const calls = cannedCalls(30);
+  // A client whose clock was unset: its call would stretch the run over fifty years of 1 s steps.
+  calls[0] = { ...calls[0]!, startedAtMs: 0 };
+  for (const r of calls) agg.add(r);
+  const run = { startedAt: '2026-01-01T00:00:00.000Z', durationMs: 60_000, target: 't', workers: 2, shards: 1 };
+  const summary = judgeSummary(buildFigures(agg, { ...run, incomplete: false }), DEFAULT_GATES);
+  const html = renderHtml(summary, agg, []);
+  expect(html).toContain('calls in progress');
+  expect(html.length).toBeLessThan(2_000_000);
 });
