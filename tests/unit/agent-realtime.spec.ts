@@ -339,29 +339,25 @@ test(
       protocols: BROWSER_PROTOCOLS,
     });
     await beta.waitType('session.created', 2000);
-    beta.sendJson({
-      type: 'session.update',
-      session: {
-        tools: [tool],
-        tool_choice: 'required',
-        temperature: 0.7,
-        max_response_output_tokens: 256,
-        voice: 'verse',
-        turn_detection: { type: 'server_vad', silence_duration_ms: 700, create_response: false },
-      },
-    });
-    const updated = (await beta.waitType('session.updated', 2000)).json!.session;
-    expect(updated).toMatchObject({
+    const settings = {
       tools: [tool],
       tool_choice: 'required',
       temperature: 0.7,
       max_response_output_tokens: 256,
       voice: 'verse',
       turn_detection: { type: 'server_vad', silence_duration_ms: 700, create_response: false },
-    });
+    };
+    beta.sendJson({ type: 'session.update', session: settings });
+    expect((await beta.waitType('session.updated', 2000)).json!.session).toMatchObject(settings);
     // A bad value is refused with an error event naming the field, and the settings stay as they were.
     beta.sendJson({ type: 'session.update', session: { temperature: 3 } });
     expect((await beta.waitType('error', 2000)).json!.error).toMatchObject({ message: /session\.temperature/ });
+    const before = beta.received.length;
+    beta.sendJson({ type: 'session.update', session: { instructions: 'Be brief.' } });
+    expect((await beta.waitType('session.updated', 2000, before)).json!.session).toMatchObject({
+      ...settings,
+      instructions: 'Be brief.',
+    });
     beta.close();
 
     const ga = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-echo-ga`, { protocols: ['realtime'] });
