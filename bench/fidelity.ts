@@ -11,10 +11,12 @@ import { calibrate, errors, level, pct } from './lib/fidelity';
  *   the agent's log of sending it (loopback transit is ~0.1 ms: the rest is
  *   the harness's own delay);
  * - speech end: the harness's t_se against the arrival, at the agent, of the
- *   frame its VAD heard last. Their distance is the call's capture-path latency
- *   (real, part of what a caller waits through) plus a per-utterance VAD
- *   offset (calibrated per audio file on the 1-call runs); what is left, turn
- *   to turn within a call, is the error (it includes the VAD's own noise).
+ *   last caller sample above -50 dBFS, at sample resolution (its frame's
+ *   arrival less the audio after it in the frame). Their distance is the call's
+ *   capture-path latency (real, part of what a caller waits through) plus a
+ *   per-file offset between that level threshold and the audio's speech bound
+ *   (calibrated per audio file on the 1-call runs); what is left, turn to turn
+ *   within a call, is the error.
  * ttfb error = first-audio error + speech-end deviation. Barge error is built
  * the same way from the interrupted answer's last frame and the barge onset.
  * Prints one JSON line per level; the last is the rated level.

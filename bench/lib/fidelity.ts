@@ -26,12 +26,14 @@ export function samplesOf(run: LoadRun, gt: string): Sample[] {
       const received = t.speechEndAtMs + t.ttfbMs;
       const sent = replySentBefore(truth, received);
       const speechEnd = latestBefore(truth, 'speech_end', sent ?? received);
-      if (sent === undefined || typeof speechEnd?.lastVoicedArrivalMs !== 'number') continue;
+      // The sample-exact end (the last sample above the agent's level threshold); the VAD's frame otherwise.
+      const endArrivalMs = speechEnd?.lastLoudArrivalMs ?? speechEnd?.lastVoicedArrivalMs;
+      if (sent === undefined || typeof endArrivalMs !== 'number') continue;
       const s: Sample = {
         call: c.callId,
         key: `${c.scenario}|${c.voice}|${t.turn}`,
         firstAudioErr: received - sent,
-        speechEndOffset: speechEnd.lastVoicedArrivalMs - t.speechEndAtMs,
+        speechEndOffset: endArrivalMs - t.speechEndAtMs,
       };
       if (t.kind === 'barge-in' && t.bargeLastFrameAtMs !== undefined && t.speechStartAtMs !== undefined) {
         const lastSent = latestBefore(truth, 'last_frame_sent', t.bargeLastFrameAtMs + 2);

@@ -4,6 +4,7 @@ import { classifyBrowserConversation } from '../../harness/protocol/browser-conv
 import { createAgentServer, type AgentServer } from '../../fixtures/agent/server';
 import type { TruthEvent } from '../../fixtures/agent/ground-truth';
 import { REPLIES } from '../../fixtures/agent/voice';
+import { LOUD_THRESHOLD_DBFS } from '../../fixtures/agent/last-loud';
 import {
   RecordingClient,
   binaryPcm,
@@ -355,3 +356,27 @@ test(
     expect(agent.groundTruth('hdr-realtime-1')?.[0]).toMatchObject({ event: 'session_open', transport: 'realtime' });
   },
 );
+
+test('speech end at sample resolution: the last sample above -50 dBFS, its position and arrival whatever the framing', {
+  tag: '@timing',
+}, async () => {
+  agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 100 });
+  const speech = await callerSpeech('What is my balance?', { leadMs: 300, trailMs: 900 });
+  const loud = Math.round(32768 * 10 ** (LOUD_THRESHOLD_DBFS / 20));
+  let last = speech.length - 1;
+  while (last > 0 && Math.abs(speech[last]!) < loud) last--;
+  for (const frameSamples of [320, 512]) {
+    const id = `loud-${frameSamples}`;
+    const c = await RecordingClient.open(`${agent.wsUrl}?session_id=${id}`);
+    const sentAt = await stream(c.ws, speech, frameSamples, 16000, binaryPcm);
+    await c.waitFor(isCompleted, 10000);
+    c.close();
+    const end = agent.groundTruth(id)!.find((e) => e.event === 'speech_end')!;
+    // Position: exact to the sample (the VAD's own end is on 10 ms frames plus its hang-over).
+    expect(end.lastLoudStreamMs).toBeCloseTo((last + 1) / 16, 2);
+    // Arrival: the frame's send time less the audio after the sample in that frame, within loopback transit.
+    const k = Math.floor(last / frameSamples);
+    const alone = sentAt[k]! - ((k + 1) * frameSamples - (last + 1)) / 16;
+    expect(Math.abs(Number(end.lastLoudArrivalMs) - alone), `${frameSamples}-sample frames`).toBeLessThanOrEqual(5);
+  }
+});
