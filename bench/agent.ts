@@ -1,24 +1,36 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { epochMs, sleep } from '../harness/clock';
-import { LatenessHistogram } from '../fixtures/agent/stats';
-import { quietNoise } from './agent-clients';
+import { sleep } from '../harness/clock';
+import { FRAME_MS, openSession, Pacer } from './agent-pacer';
 
 /**
  * Benchmark of the reference agent (`npm run --silent bench:agent -- --sessions N --seconds S`).
  * The agent runs in its own process (pinned to cpu 0 with --pin on a dedicated
  * machine: on a shared one, pinning only adds waits behind other processes);
- * N real ws clients in this process each send a 20 ms PCM16 frame every 20 ms
- * and keep the agent talking back in 20 ms frames (a typed message after each
- * reply). Prints progress on stderr and, last, one JSON line on stdout.
- * `--churn` instead connects and disconnects sessions for the whole run and
- * samples the agent's heap, for the "memory flat under churn" claim.
+ * N real ws clients, spread over K client processes (`--client-procs K`,
+ * bench/agent-load-client.ts) so that one client event loop is not the limit,
+ * each send a 20 ms PCM16 frame every 20 ms and keep the agent talking back in
+ * 20 ms frames (a typed message after each reply). Prints progress on stderr
+ * and, last, one JSON line on stdout. `--curve 100,250,...` runs each level
+ * against a fresh agent and reports the most sessions per agent core whose
+ * sends held their schedule. `--churn` instead connects and disconnects
+ * sessions (in this process) for the whole run and samples the agent's heap,
+ * for the "memory flat under churn" claim.
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const FRAME_MS = 20;
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times (100 on every mainstream kernel build). */
+const CLOCK_TICKS_PER_SEC = 100;
+/** A level passes while the agent's send lateness p99 stays within this (a quarter of a frame). */
+const SEND_LATENESS_LIMIT_MS = 5;
+/** Clients whose own send lag p99 exceeds this are the bottleneck: the run does not measure the agent. */
+const CLIENT_LAG_LIMIT_MS = 5;
+/** Churn keeps at most this many heap samples in its output (evenly thinned); all are logged on stderr. */
+const CHURN_SAMPLES_OUT = 12;
 
 interface Args {
   sessions: number;
@@ -30,6 +42,10 @@ interface Args {
   sampleSec: number;
   truthSessions: number;
   pin: boolean;
+  /** Client processes the throughput sessions are spread over. */
+  clientProcs: number;
+  /** Session counts of a curve run; empty for a single level. */
+  curve: number[];
   /** Extra node flags for the agent process (e.g. --cpu-prof). */
   agentNodeArgs: string[];
 }
@@ -45,6 +61,8 @@ function parseArgs(argv: string[]): Args {
     sampleSec: -1,
     truthSessions: 500,
     pin: false,
+    clientProcs: Math.max(2, Math.min(8, os.cpus().length - 1)),
+    curve: [],
     agentNodeArgs: [],
   };
   const num = (flag: string, v: string | undefined, min: number): number => {
@@ -83,21 +101,32 @@ function parseArgs(argv: string[]): Args {
       case '--pin':
         args.pin = true;
         break;
+      case '--client-procs':
+        args.clientProcs = Math.round(num(flag, argv[++i], 1));
+        break;
+      case '--curve':
+        args.curve = (argv[++i] ?? '').split(',').map((v) => Math.round(num(flag, v, 1)));
+        break;
       case '--agent-node-arg':
         args.agentNodeArgs.push(argv[++i] ?? '');
         break;
       default:
         throw new Error(
           `unknown flag ${flag}; flags: --sessions N --seconds S [--ramp-sec R] [--churn] [--hold-min-ms] ` +
-            `[--hold-max-ms] [--sample-sec] [--truth-sessions] [--pin] [--agent-node-arg FLAG]`,
+            `[--hold-max-ms] [--sample-sec] [--truth-sessions] [--pin] [--client-procs K] [--curve N1,N2,...] ` +
+            `[--agent-node-arg FLAG]`,
         );
     }
   }
-  if (args.rampSec < 0) args.rampSec = Math.min(10, Math.max(1, args.sessions / 100));
+  if (args.curve.length > 0 && args.churn) throw new Error('--curve and --churn are separate runs');
+  if (args.curve.length > 20) throw new Error('--curve takes at most 20 levels');
   if (args.sampleSec < 0) args.sampleSec = Math.max(1, Math.min(10, args.seconds / 10));
   if (args.holdMaxMs < args.holdMinMs) throw new Error('--hold-max-ms must be >= --hold-min-ms');
   return args;
 }
+
+/** Ramp over 1 s per 100 sessions, 1 to 10 s (a --ramp-sec given applies to every level). */
+const defaultRampSec = (sessions: number) => Math.min(10, Math.max(1, sessions / 100));
 
 const log = (line: string) => process.stderr.write(`[bench:agent] ${line}\n`);
 
@@ -158,139 +187,244 @@ type AgentStats = {
 };
 
 async function agentStats(agent: Agent, gc = false): Promise<AgentStats> {
-  return (await (await fetch(`${agent.url}/api/v1/agent/stats${gc ? '?gc=1' : ''}`)).json()) as AgentStats;
+  const res = await fetch(`${agent.url}/api/v1/agent/stats${gc ? '?gc=1' : ''}`, {
+    signal: AbortSignal.timeout(30_000),
+  });
+  return (await res.json()) as AgentStats;
+}
+
+async function stopAgent(agent: Agent): Promise<void> {
+  if (agent.child.exitCode !== null || agent.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => agent.child.once('exit', resolve));
+  agent.child.kill('SIGTERM');
+  const timer = setTimeout(() => agent.child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 
-/**
- * Client sockets grouped by send phase (1 ms buckets over the 20 ms frame), so
- * N sessions' frames are spread over the frame period as real callers' are,
- * not sent in one burst.
- */
-class Pacer {
-  private readonly buckets: Array<Set<WebSocket>> = Array.from({ length: FRAME_MS }, () => new Set());
-  private readonly next: number[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  readonly lag = new LatenessHistogram();
-  framesSent = 0;
-  private readonly frames = Array.from({ length: 8 }, (_, i) =>
-    Buffer.from(quietNoise(FRAME_MS, 40, 16000, i + 1).buffer),
+/** CPU seconds (user + system, all threads) the process has used, from /proc; undefined off Linux. */
+function procCpuSec(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return undefined;
+  }
+}
+
+interface LoadClient {
+  child: ChildProcess;
+  lines: string[];
+  waiters: Array<() => void>;
+  exited: boolean;
+}
+
+interface ClientResult {
+  connected: number;
+  connectFailures: number;
+  framesSent: number;
+  framesReceived: number;
+  sendLagP99Ms: number;
+  sendLagMaxMs: number;
+}
+
+function startLoadClient(agent: Agent, sessions: number, rampSec: number, id: string, maxSec: number): LoadClient {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'bench/agent-load-client.ts'),
+      '--ws-url',
+      agent.wsUrl,
+      '--sessions',
+      String(sessions),
+      '--ramp-sec',
+      String(rampSec),
+      '--id-prefix',
+      id,
+      '--max-sec',
+      String(Math.ceil(maxSec)),
+    ],
+    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
   );
-  private slot = 0;
-
-  constructor(t0 = epochMs()) {
-    for (let b = 0; b < FRAME_MS; b++) this.next.push(t0 + b);
-  }
-
-  add(ws: WebSocket): void {
-    this.buckets[this.slot++ % FRAME_MS]!.add(ws);
-  }
-
-  remove(ws: WebSocket): void {
-    for (const b of this.buckets) b.delete(ws);
-  }
-
-  start(): void {
-    const tick = () => {
-      const now = epochMs();
-      for (let b = 0; b < FRAME_MS; b++) {
-        while (this.next[b]! <= now) {
-          this.lag.record(now - this.next[b]!);
-          const frame = this.frames[((this.next[b]! / FRAME_MS) % this.frames.length) | 0]!;
-          for (const ws of this.buckets[b]!) {
-            if (ws.readyState !== WebSocket.OPEN) continue;
-            ws.send(frame);
-            this.framesSent++;
-          }
-          this.next[b]! += FRAME_MS;
-        }
-      }
-      this.timer = setTimeout(tick, 1);
-    };
-    tick();
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-  }
-}
-
-const AUDIO_PREFIX = Buffer.from('{"type":"audio_data"');
-const FINAL = Buffer.from('"is_final":true');
-
-/** One bench session: streams through the pacer and asks for another reply as each one ends. */
-function openSession(
-  agent: Agent,
-  pacer: Pacer,
-  id: string,
-  counters: { framesReceived: number; open: number; failed: number },
-): Promise<WebSocket | undefined> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`${agent.wsUrl}?session_id=${id}&streaming_mode=realtime`, {
-      skipUTF8Validation: true,
-      perMessageDeflate: false,
-    });
-    let opened = false;
-    ws.on('open', () => {
-      opened = true;
-      counters.open++;
-      pacer.add(ws);
-      resolve(ws);
-    });
-    ws.on('message', (data: Buffer, isBinary) => {
-      if (isBinary || data.compare(AUDIO_PREFIX, 0, AUDIO_PREFIX.length, 0, AUDIO_PREFIX.length) !== 0) return;
-      counters.framesReceived++;
-      if (data.includes(FINAL, data.length - 24)) ws.send('next question please');
-    });
-    ws.on('close', () => {
-      pacer.remove(ws);
-      if (opened) counters.open--;
-      resolve(undefined);
-    });
-    ws.on('error', () => {
-      if (!opened) counters.failed++;
-    });
+  const client: LoadClient = { child, lines: [], waiters: [], exited: false };
+  const wake = () => {
+    for (const w of client.waiters.splice(0)) w();
+  };
+  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    client.lines.push(line);
+    wake();
   });
+  child.once('exit', () => {
+    client.exited = true;
+    wake();
+  });
+  // A client that exits early closes its stdin: writing to it then must not crash the bench.
+  child.stdin!.on('error', () => {});
+  return client;
 }
 
-async function throughput(args: Args, agent: Agent): Promise<Record<string, unknown>> {
-  const pacer = new Pacer();
-  pacer.start();
-  const counters = { framesReceived: 0, open: 0, failed: 0 };
-  const sockets: WebSocket[] = [];
-  const gapMs = (args.rampSec * 1000) / args.sessions;
-  const t0 = epochMs();
-  for (let i = 0; i < args.sessions; i++) {
-    const wait = t0 + i * gapMs - epochMs();
-    if (wait > 1) await sleep(wait);
-    void openSession(agent, pacer, `bench-${i}`, counters).then((ws) => ws && sockets.push(ws));
+/** The client's first stdout line with this event, or an error after timeoutMs or if it exits first. */
+async function clientEvent(c: LoadClient, event: string, timeoutMs: number): Promise<Record<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const line of c.lines) {
+      try {
+        const msg = JSON.parse(line) as Record<string, number> & { event?: string };
+        if (msg.event === event) return msg;
+      } catch {
+        /* not a protocol line */
+      }
+    }
+    const left = deadline - Date.now();
+    if (c.exited || left <= 0)
+      throw new Error(`load client ${c.child.pid} gave no "${event}" (${c.exited ? 'exited' : 'timed out'})`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, left);
+      c.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
-  await sleep(1500); // the last sessions' greetings start; the window begins in steady state
-  log(`${counters.open}/${args.sessions} sessions open; measuring for ${args.seconds} s`);
-  await fetch(`${agent.url}/api/v1/agent/stats/reset`, { method: 'POST' });
-  pacer.lag.reset();
-  const received0 = counters.framesReceived;
-  await sleep(args.seconds * 1000);
-  const s = await agentStats(agent);
-  const connected = counters.open;
-  pacer.stop();
-  for (const ws of sockets) ws.terminate();
+}
+
+/** Ends a client process: asks it to stop, and kills it if it has not exited in a few seconds. */
+async function endClient(c: LoadClient): Promise<void> {
+  if (!c.exited) c.child.stdin!.end();
+  const deadline = Date.now() + 5000;
+  while (!c.exited && Date.now() < deadline) await sleep(50);
+  if (!c.exited) c.child.kill('SIGKILL');
+}
+
+/**
+ * N sessions spread over K client processes; the measured window starts when
+ * every client has opened its share. The agent's CPU is read from /proc (its
+ * own process, whatever its event loop is doing), its send lateness from its
+ * stats; the clients' own send lag is reported apart, and a run whose clients
+ * lagged is flagged as not measuring the agent.
+ */
+async function throughput(args: Args, agent: Agent): Promise<Record<string, unknown>> {
+  const procs = Math.max(1, Math.min(args.clientProcs, args.sessions));
+  const rampSec = args.rampSec >= 0 ? args.rampSec : defaultRampSec(args.sessions);
+  // Room for tsx's start, the ramp, the window and the bench's own steps; past it a client quits by itself.
+  const maxSec = 60 + rampSec + args.seconds;
+  const clients: LoadClient[] = [];
+  try {
+    for (let k = 0; k < procs; k++) {
+      const share = Math.floor(args.sessions / procs) + (k < args.sessions % procs ? 1 : 0);
+      clients.push(startLoadClient(agent, share, rampSec, `bench-p${k}`, maxSec));
+    }
+    const opened = await Promise.all(clients.map((c) => clientEvent(c, 'open', (maxSec - args.seconds) * 1000)));
+    await sleep(1500); // the last sessions' greetings start; the window begins in steady state
+    log(
+      `${opened.reduce((n, o) => n + (o.open ?? 0), 0)}/${args.sessions} sessions open over ${procs} client ` +
+        `processes; measuring for ${args.seconds} s`,
+    );
+    await fetch(`${agent.url}/api/v1/agent/stats/reset`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+    const cpu0 = procCpuSec(agent.child.pid);
+    const wall0 = performance.now();
+    for (const c of clients) c.child.stdin!.write('measure\n');
+    await sleep(args.seconds * 1000);
+    const cpu1 = procCpuSec(agent.child.pid);
+    const wallSec = (performance.now() - wall0) / 1000;
+    const s = await agentStats(agent);
+    for (const c of clients) c.child.stdin!.write('stop\n');
+    const results = (await Promise.all(clients.map((c) => clientEvent(c, 'result', 15_000)))) as unknown as Array<
+      ClientResult & { measured: boolean }
+    >;
+    if (results.some((r) => !r.measured)) throw new Error('a load client missed the start of the window');
+    const sum = (key: keyof ClientResult) => results.reduce((n, r) => n + r[key], 0);
+    const clientLagP99Ms = Math.max(...results.map((r) => r.sendLagP99Ms));
+    const agentCores =
+      cpu0 !== undefined && cpu1 !== undefined ? Math.round(((cpu1 - cpu0) / wallSec) * 1000) / 1000 : s.cpuCoresUsed;
+    return {
+      sessions: args.sessions,
+      connected: sum('connected'),
+      framesIn: s.framesIn,
+      framesOut: s.framesOut,
+      sendJitterP99Ms: s.sendLateness.p99Ms,
+      cpuCoresUsed: s.cpuCoresUsed,
+      rssMb: mb(s.rssBytes),
+      mode: 'throughput',
+      seconds: Math.round(s.windowMs / 100) / 10,
+      sendJitterMaxMs: s.sendLateness.maxMs,
+      cpuSystemCores: s.cpuSystemCores,
+      framesReceived: sum('framesReceived'),
+      clientSendLagP99Ms: clientLagP99Ms,
+      connectFailures: sum('connectFailures'),
+      sendLatenessP99Ms: s.sendLateness.p99Ms,
+      agentCores,
+      clientProcs: procs,
+      clientSendLagMaxMs: Math.max(...results.map((r) => r.sendLagMaxMs)),
+      framesSent: sum('framesSent'),
+      clientLimited: clientLagP99Ms > CLIENT_LAG_LIMIT_MS,
+    };
+  } finally {
+    await Promise.all(clients.map((c) => endClient(c)));
+  }
+}
+
+interface CurveLevel {
+  sessions: number;
+  agentCores: number;
+  sendLatenessP99Ms: number;
+  clientSendLagP99Ms: number;
+  clientLimited: boolean;
+  connected: number;
+  cpuCoresUsed: number;
+  framesIn: number;
+  framesOut: number;
+  passed: boolean;
+}
+
+/** One throughput run per level, each against a fresh agent, and the most sessions per agent core that held. */
+async function curve(args: Args, pinCpu: number | undefined): Promise<Record<string, unknown>> {
+  const levels: CurveLevel[] = [];
+  for (const sessions of args.curve) {
+    const agent = await startAgent(args, pinCpu);
+    log(`level ${sessions} sessions: agent at ${agent.url}`);
+    let r: Record<string, unknown>;
+    try {
+      r = await throughput({ ...args, sessions }, agent);
+    } finally {
+      await stopAgent(agent);
+    }
+    const level: CurveLevel = {
+      sessions,
+      agentCores: Number(r.agentCores),
+      sendLatenessP99Ms: Number(r.sendLatenessP99Ms),
+      clientSendLagP99Ms: Number(r.clientSendLagP99Ms),
+      clientLimited: r.clientLimited === true,
+      connected: Number(r.connected),
+      cpuCoresUsed: Number(r.cpuCoresUsed),
+      framesIn: Number(r.framesIn),
+      framesOut: Number(r.framesOut),
+      passed: false,
+    };
+    level.passed =
+      level.connected === sessions && level.sendLatenessP99Ms <= SEND_LATENESS_LIMIT_MS && !level.clientLimited;
+    levels.push(level);
+    log(
+      `level ${sessions}: agent ${level.agentCores} cores, send lateness p99 ${level.sendLatenessP99Ms} ms, ` +
+        `client lag p99 ${level.clientSendLagP99Ms} ms${level.clientLimited ? ' (client-limited)' : ''}, ` +
+        `${level.passed ? 'passed' : 'failed'}`,
+    );
+  }
+  const best = levels.filter((l) => l.passed).sort((a, b) => b.sessions - a.sessions)[0];
   return {
-    sessions: args.sessions,
-    connected,
-    framesIn: s.framesIn,
-    framesOut: s.framesOut,
-    sendJitterP99Ms: s.sendLateness.p99Ms,
-    cpuCoresUsed: s.cpuCoresUsed,
-    rssMb: mb(s.rssBytes),
-    mode: 'throughput',
-    seconds: Math.round(s.windowMs / 100) / 10,
-    sendJitterMaxMs: s.sendLateness.maxMs,
-    cpuSystemCores: s.cpuSystemCores,
-    framesReceived: counters.framesReceived - received0,
-    clientSendLagP99Ms: pacer.lag.percentile(99),
-    connectFailures: counters.failed,
+    mode: 'curve',
+    levels,
+    maxSessionsPerAgentCore: best && best.agentCores > 0 ? Math.round(best.sessions / best.agentCores) : 0,
+    largestPassingSessions: best?.sessions ?? 0,
+    seconds: args.seconds,
+    clientProcs: args.clientProcs,
   };
 }
 
@@ -302,10 +436,11 @@ async function churn(args: Args, agent: Agent): Promise<Record<string, unknown>>
   let made = 0;
   const samples: Array<{ atSec: number; heapMb: number; rssMb: number; active: number }> = [];
   const t0 = Date.now();
+  const rampSec = args.rampSec >= 0 ? args.rampSec : defaultRampSec(args.sessions);
   const slot = async (k: number) => {
-    await sleep((k * args.rampSec * 1000) / args.sessions);
+    await sleep((k * rampSec * 1000) / args.sessions);
     while (Date.now() < deadline) {
-      const ws = await openSession(agent, pacer, `churn-${made++}`, counters);
+      const ws = await openSession(agent.wsUrl, pacer, `churn-${made++}`, counters);
       if (!ws) {
         await sleep(100);
         continue;
@@ -315,9 +450,15 @@ async function churn(args: Args, agent: Agent): Promise<Record<string, unknown>>
       // Half hang up cleanly, half vanish (TCP reset, no close frame).
       if (made % 4 < 2) ws.terminate();
       else ws.close(1000);
-      await new Promise<void>((resolve) =>
-        ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()),
-      );
+      // A clean close waits for the agent's close frame; one that never comes is cut after 10 s.
+      await new Promise<void>((resolve) => {
+        if (ws.readyState === WebSocket.CLOSED) return resolve();
+        const timer = setTimeout(() => ws.terminate(), 10_000);
+        ws.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
   };
   const sampler = (async () => {
@@ -370,7 +511,14 @@ async function churn(args: Args, agent: Agent): Promise<Record<string, unknown>>
     heapSlopeMbPerMin: Math.round(fit * 100) / 100,
     rssStartMb: steady[0]?.rssMb ?? null,
     rssEndMb: mb(s.rssBytes),
+    samples: thin(samples, CHURN_SAMPLES_OUT).map((x) => ({ ...x, atSec: Math.round(x.atSec) })),
   };
+}
+
+/** At most n items, evenly spaced, the first and last always kept. */
+function thin<T>(items: T[], n: number): T[] {
+  if (items.length <= n) return items;
+  return Array.from({ length: n }, (_, i) => items[Math.round((i * (items.length - 1)) / (n - 1))]!);
 }
 
 /** Least-squares slope of y over x. */
@@ -388,24 +536,29 @@ async function main(): Promise<void> {
   const cores = os.cpus().length;
   const canPin = args.pin && cores >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   if (canPin) spawnSync('taskset', ['-a', '-cp', `1-${cores - 1}`, String(process.pid)], { stdio: 'ignore' });
-  const agent = await startAgent(args, canPin ? 0 : undefined);
-  log(
-    `agent at ${agent.url}${canPin ? ' pinned to cpu 0, clients on the others' : ' (not pinned)'}; ${args.sessions} ` +
-      `sessions, ${args.seconds} s${args.churn ? ', churn' : ''}`,
-  );
   const loadBefore = os.loadavg()[0]!;
   if (loadBefore > cores * 0.5)
     log(`warning: load average ${loadBefore.toFixed(2)} on ${cores} cores: other work will show up as send jitter`);
-  try {
-    const result = args.churn ? await churn(args, agent) : await throughput(args, agent);
-    // Other processes' load shows up as jitter: report it next to the figures.
-    result.loadAvg1 = Math.round(Math.max(loadBefore, os.loadavg()[0]!) * 100) / 100;
-    result.cpus = cores;
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  } finally {
-    agent.child.kill('SIGTERM');
-    await new Promise((resolve) => agent.child.once('exit', resolve));
+  let result: Record<string, unknown>;
+  if (args.curve.length > 0) {
+    log(`curve ${args.curve.join(', ')} sessions, ${args.seconds} s each, ${args.clientProcs} client processes`);
+    result = await curve(args, canPin ? 0 : undefined);
+  } else {
+    const agent = await startAgent(args, canPin ? 0 : undefined);
+    log(
+      `agent at ${agent.url}${canPin ? ' pinned to cpu 0, clients on the others' : ' (not pinned)'}; ` +
+        `${args.sessions} sessions, ${args.seconds} s${args.churn ? ', churn' : `, ${args.clientProcs} client processes`}`,
+    );
+    try {
+      result = args.churn ? await churn(args, agent) : await throughput(args, agent);
+    } finally {
+      await stopAgent(agent);
+    }
   }
+  // Other processes' load shows up as jitter: report it next to the figures.
+  result.loadAvg1 = Math.round(Math.max(loadBefore, os.loadavg()[0]!) * 100) / 100;
+  result.cpus = cores;
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 main().then(
