@@ -545,9 +545,10 @@ async function main(): Promise<void> {
     result = await curve(args, canPin ? 0 : undefined);
   } else {
     const agent = await startAgent(args, canPin ? 0 : undefined);
+    const clients = args.churn ? 'churn' : `${args.clientProcs} client processes`;
     log(
       `agent at ${agent.url}${canPin ? ' pinned to cpu 0, clients on the others' : ' (not pinned)'}; ` +
-        `${args.sessions} sessions, ${args.seconds} s${args.churn ? ', churn' : `, ${args.clientProcs} client processes`}`,
+        `${args.sessions} sessions, ${args.seconds} s, ${clients}`,
     );
     try {
       result = args.churn ? await churn(args, agent) : await throughput(args, agent);
