@@ -481,3 +481,36 @@ test(
     again.close();
   },
 );
+
+test('turn_detection.interrupt_response false: speech during a response leaves it playing to its end', async () => {
+  agent = await createAgentServer({ port: 0, logLevel: 'silent', replyDelayMs: 100 });
+  const c = await RecordingClient.open(`${agent.realtimeUrl}?session_id=rt-no-interrupt&scenario=interruption`, {
+    protocols: BROWSER_PROTOCOLS,
+  });
+  await c.waitType('session.created', 2000);
+  c.sendJson({
+    type: 'session.update',
+    session: { turn_detection: { type: 'server_vad', interrupt_response: false, create_response: false } },
+  });
+  await c.waitType('session.updated', 2000);
+  c.sendJson({
+    type: 'conversation.item.create',
+    item: {
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_text', text: 'Tell me about my coverage options' }],
+    },
+  });
+  c.sendJson({ type: 'response.create' });
+  await c.waitType('response.audio.delta', 5000);
+  await stream(c.ws, to24k(await callerSpeech('Sorry, actually, what is my deductible?')), 480, 24000, realtimeAppend);
+  const done = await c.waitType('response.done', 15000);
+  // The speech was still heard and committed; with create_response false no answer of its own follows.
+  await c.waitType('input_audio_buffer.committed', 5000);
+  await new Promise((r) => setTimeout(r, 800));
+  c.close();
+  expect(done.json!.response).toMatchObject({ status: 'completed' });
+  expect(c.messages('input_audio_buffer.speech_started').length).toBeGreaterThan(0);
+  expect(c.messages('response.done')).toHaveLength(1);
+  expect(agent.groundTruth('rt-no-interrupt')!.some((e) => e.event === 'stop_sent')).toBe(false);
+});
