@@ -7,7 +7,7 @@ import { expect, test } from '@playwright/test';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-function bench(args: string[]): Record<string, number | string> {
+function bench(args: string[]): Record<string, number | string | boolean> {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/agent.ts', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -15,11 +15,11 @@ function bench(args: string[]): Record<string, number | string> {
   });
   expect(run.status, run.stderr).toBe(0);
   const lines = run.stdout.trim().split('\n');
-  return JSON.parse(lines.at(-1)!) as Record<string, number | string>;
+  return JSON.parse(lines.at(-1)!) as Record<string, number | string | boolean>;
 }
 
 test('bench:agent streams 20 ms frames both ways and prints one JSON line with the agreed keys', () => {
-  const r = bench(['--sessions', '10', '--seconds', '4']);
+  const r = bench(['--sessions', '10', '--seconds', '4', '--client-procs', '2']);
   expect(Object.keys(r).slice(0, 7)).toEqual([
     'sessions',
     'connected',
@@ -40,6 +40,13 @@ test('bench:agent streams 20 ms frames both ways and prints one JSON line with t
   expect(Number(r.sendJitterP99Ms)).toBeLessThan(20);
   expect(Number(r.cpuCoresUsed)).toBeGreaterThan(0);
   expect(Number(r.rssMb)).toBeGreaterThan(20);
+  // The sessions ran in client processes, whose own lag is reported apart from the agent's lateness.
+  expect(r.clientProcs).toBe(2);
+  expect(r.sendLatenessP99Ms).toBe(r.sendJitterP99Ms);
+  expect(Number(r.clientSendLagP99Ms)).toBeGreaterThan(0);
+  expect(r.clientLimited).toBe(Number(r.clientSendLagP99Ms) > 5);
+  expect(Number(r.agentCores)).toBeGreaterThan(0);
+  expect(Number(r.agentCores)).toBeLessThanOrEqual(Number(r.cpus));
 });
 
 test('bench:agent --churn: sessions come and go, none is left behind and the heap stays flat', () => {
@@ -62,4 +69,48 @@ test('bench:agent --churn: sessions come and go, none is left behind and the hea
   expect(Number(r.sessionsOpened)).toBeGreaterThan(60);
   expect(r.activeAfter).toBe(0);
   expect(Math.abs(Number(r.heapEndMb) - Number(r.heapStartMb))).toBeLessThan(4);
+});
+
+test('bench:agent --curve: one level per count in order, each against the agent alone, and sessions per core', () => {
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/agent.ts', '--curve', '20,40', '--seconds', '4', '--client-procs', '2'],
+    { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  const r = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+    mode: string;
+    levels: Array<{
+      sessions: number;
+      connected: number;
+      agentCores: number;
+      sendLatenessP99Ms: number;
+      clientSendLagP99Ms: number;
+      clientLimited: boolean;
+      framesIn: number;
+      passed: boolean;
+    }>;
+    maxSessionsPerAgentCore: number;
+    cpus: number;
+  };
+  expect(r.mode).toBe('curve');
+  expect(Object.keys(r)).toEqual(expect.arrayContaining(['levels', 'maxSessionsPerAgentCore', 'cpus']));
+  expect(r.levels.map((l) => l.sessions)).toEqual([20, 40]);
+  for (const l of r.levels) {
+    expect(l.connected).toBe(l.sessions);
+    // Each session streams 50 frames/s into the agent for the 4 s window (a fresh agent per level).
+    expect(l.framesIn).toBeGreaterThan(l.sessions * 50 * 4 * 0.9);
+    expect(l.framesIn).toBeLessThan(l.sessions * 50 * 4 * 1.1);
+    // The agent's own CPU, from /proc: some, and no more than the machine has.
+    expect(l.agentCores).toBeGreaterThan(0);
+    expect(l.agentCores).toBeLessThanOrEqual(r.cpus);
+    expect(l.sendLatenessP99Ms).toBeGreaterThan(0);
+    expect(l.clientSendLagP99Ms).toBeGreaterThan(0);
+    expect(l.clientLimited).toBe(l.clientSendLagP99Ms > 5);
+    expect(l.passed).toBe(l.sendLatenessP99Ms <= 5 && !l.clientLimited);
+  }
+  // The figure is read at the largest level that passed (0 when none did).
+  const best = r.levels.filter((l) => l.passed).at(-1);
+  expect(r.maxSessionsPerAgentCore).toBe(best ? Math.round(best.sessions / best.agentCores) : 0);
+  if (best) expect(r.maxSessionsPerAgentCore).toBeGreaterThan(best.sessions);
 });
