@@ -15,6 +15,15 @@ const BROWSER_PROTOCOLS = ['realtime', 'openai-insecure-api-key.sk-test', 'opena
 const isDelta = (t: string) => t.endsWith('.delta');
 
 /** Event types with runs of the same delta type collapsed: the order a client sees, minus repetition. */
+/** A typed user message, then a request for the response to it (as a client with turn detection off does). */
+function askTyped(c: RecordingClient, text: string): void {
+  c.sendJson({
+    type: 'conversation.item.create',
+    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+  });
+  c.sendJson({ type: 'response.create' });
+}
+
 function shape(types: string[]): string[] {
   return types.filter((t, i) => !(isDelta(t) && types[i - 1] === t));
 }
@@ -169,15 +178,7 @@ test('barge-in: speech during a response cancels it (turn_detected); truncate is
     protocols: BROWSER_PROTOCOLS,
   });
   await c.waitType('session.created', 2000);
-  c.sendJson({
-    type: 'conversation.item.create',
-    item: {
-      type: 'message',
-      role: 'user',
-      content: [{ type: 'input_text', text: 'Tell me about my coverage options' }],
-    },
-  });
-  c.sendJson({ type: 'response.create' });
+  askTyped(c, 'Tell me about my coverage options');
   const firstDelta = await c.waitType('response.audio.delta', 5000);
   await new Promise((r) => setTimeout(r, 600));
   await stream(c.ws, to24k(await callerSpeech('Sorry, actually, what is my deductible?')), 480, 24000, realtimeAppend);
@@ -222,11 +223,7 @@ test(
       headers: { 'OpenAI-Beta': 'realtime=v1' },
     });
     await c.waitType('session.created', 2000);
-    c.sendJson({
-      type: 'conversation.item.create',
-      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Options?' }] },
-    });
-    c.sendJson({ type: 'response.create' });
+    askTyped(c, 'Options?');
     await c.waitType('response.audio.delta', 5000);
     c.sendJson({ type: 'response.create' });
     const busy = await c.waitType('error', 2000);
@@ -439,11 +436,7 @@ test(
     c.sendJson({ type: 'session.update', session: { tools: [tool], turn_detection: null } });
     await c.waitType('session.updated', 2000);
     const ask = 'Can you check the status of my claim number 4417?';
-    c.sendJson({
-      type: 'conversation.item.create',
-      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: ask }] },
-    });
-    c.sendJson({ type: 'response.create' });
+    askTyped(c, ask);
     const args = (await c.waitType('response.function_call_arguments.done', 5000)).json!;
     expect(args).toMatchObject({ name: 'lookup_claim', arguments: JSON.stringify({ request: ask }) });
     const first = (await c.waitType('response.done', 2000)).json!.response as Record<string, unknown>;
@@ -493,15 +486,7 @@ test('turn_detection.interrupt_response false: speech during a response leaves i
     session: { turn_detection: { type: 'server_vad', interrupt_response: false, create_response: false } },
   });
   await c.waitType('session.updated', 2000);
-  c.sendJson({
-    type: 'conversation.item.create',
-    item: {
-      type: 'message',
-      role: 'user',
-      content: [{ type: 'input_text', text: 'Tell me about my coverage options' }],
-    },
-  });
-  c.sendJson({ type: 'response.create' });
+  askTyped(c, 'Tell me about my coverage options');
   await c.waitType('response.audio.delta', 5000);
   await stream(c.ws, to24k(await callerSpeech('Sorry, actually, what is my deductible?')), 480, 24000, realtimeAppend);
   const done = await c.waitType('response.done', 15000);
