@@ -5,7 +5,7 @@ import { CHROMIUM_ARGS, resolveChromium } from './harness/browser/resolve';
 import { loadClientProfile } from './harness/clients/load';
 import { loadMatchers } from './harness/protocol/load-matchers';
 import { loadHarnessConfig } from './harness/config';
-import { currentShard, runShape } from './harness/plan/load';
+import { currentShard, runShape, shardFlagIndex } from './harness/plan/load';
 import { formatShard } from './harness/plan/shard';
 import { runId } from './harness/run-id';
 import { READY_PATTERN } from './fixtures/ready';
@@ -41,7 +41,7 @@ function workersFromArgv(argv = process.argv): number | undefined {
 }
 
 // Any --shard, 1/1 too (a CI matrix of one), writes the blob report that merge-reports reads.
-const sharded = shard.count > 1 || process.argv.some((a) => a === '--shard' || a.startsWith('--shard='));
+const sharded = shard.count > 1 || shardFlagIndex() >= 0;
 const reporters: ReporterDescription[] = [
   [sharded ? 'blob' : 'list'],
   ['./harness/reporter/index.ts', { outputDir: harness.reportDir }],

@@ -35,11 +35,16 @@ export function spareWorkers(peakConcurrency: number): number {
  * command line, else HARNESS_SHARD, which playwright.config.ts sets from it
  * for the workers and the fixtures (their command lines do not carry it).
  */
+/** Where Playwright's `--shard` flag stands on a command line, -1 without one. */
+export function shardFlagIndex(argv: readonly string[] = process.argv): number {
+  return argv.findIndex((a) => a === '--shard' || a.startsWith('--shard='));
+}
+
 export function currentShard(
   argv: readonly string[] = process.argv,
   env: Record<string, string | undefined> = process.env,
 ): Shard {
-  const i = argv.findIndex((a) => a === '--shard' || a.startsWith('--shard='));
+  const i = shardFlagIndex(argv);
   const value = i >= 0 ? (argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1]) : env.HARNESS_SHARD;
   return parseShard(value) ?? { ...WHOLE_RUN };
 }

@@ -7,6 +7,8 @@ import type { Summary } from '../../harness/reporter/schema';
 import type { CallRecord } from '../../harness/metrics/record';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** quick_question from a Locust suite's Azure neural (Jenny) cache, copied unchanged: real caller audio. */
+export const LOCUST_CACHE_DIR = path.join(ROOT, 'tests', 'data', 'audio', 'neural-jenny-quick');
 const PLAYWRIGHT_CLI = path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js');
 
 export interface LoadRun {

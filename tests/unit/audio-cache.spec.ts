@@ -1,24 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { loadCallerTracks } from '../../harness/audio/cache';
 import { ManifestError } from '../../harness/audio/manifest';
 import { AudioFormatError, encodeWav, int16ToFloat } from '../../harness/audio/pcm';
 import { measureSpeechExtent } from '../../harness/audio/vad';
 import { knownSpeech, RATE_HZ, samplesOf, snapshot, tempDir } from '../helpers/audio-signals';
-
-/** Three quick_question turns copied unchanged from a Locust suite's neural (Azure Jenny) cache. */
-const LOCUST_CACHE = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  'data',
-  'audio',
-  'neural-jenny-quick',
-);
+import { LOCUST_CACHE_DIR } from '../helpers/run-load';
 
 function copyCache(to: string): void {
-  for (const f of fs.readdirSync(LOCUST_CACHE)) fs.copyFileSync(path.join(LOCUST_CACHE, f), path.join(to, f));
+  for (const f of fs.readdirSync(LOCUST_CACHE_DIR)) fs.copyFileSync(path.join(LOCUST_CACHE_DIR, f), path.join(to, f));
 }
 
 /** A one-turn cache holding `file` with the given bytes. */

@@ -1,19 +1,8 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { runLoad } from '../helpers/run-load';
-
-/** quick_question from a Locust suite's Azure neural (Jenny) cache, copied unchanged. */
-const LOCUST_CACHE = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  'data',
-  'audio',
-  'neural-jenny-quick',
-);
+import { LOCUST_CACHE_DIR, runLoad } from '../helpers/run-load';
 
 test('a Locust neural cache through PCM_DIR drives a real call: the agent answers every turn', async () => {
-  const run = await runLoad({ PCM_DIR: LOCUST_CACHE, SCENARIOS: 'quick_question', CALLS: '1' });
+  const run = await runLoad({ PCM_DIR: LOCUST_CACHE_DIR, SCENARIOS: 'quick_question', CALLS: '1' });
   expect(run.code, run.output.slice(-2000)).toBe(0);
   expect(run.calls).toHaveLength(1);
   const [call] = run.calls;
