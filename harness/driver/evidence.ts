@@ -93,14 +93,23 @@ export async function captureEvidence(
   events: readonly PageEvent[],
   dir: string,
 ): Promise<Array<{ name: string; path: string; contentType: string }>> {
-  const ev: PageEvidence = await page.evaluate(() => window.__harness!.evidence());
+  const [ev, timeOrigin]: [PageEvidence, number] = await page.evaluate(async () => [
+    await window.__harness!.evidence(),
+    window.__harness!.timeOrigin,
+  ]);
   fs.mkdirSync(dir, { recursive: true });
   const out: Array<{ name: string; path: string; contentType: string }> = [];
+  const starts = [...ev.spoken.map((s) => s.startAt), ...(ev.output ? [ev.output.startAt] : [])];
+  const t0 = starts.length ? Math.min(...starts) : null;
   const timeline = path.join(dir, 'timeline.json');
   fs.writeFileSync(
     timeline,
     JSON.stringify({
       clock: 'page ms (performance.now())',
+      // The page clock's zero in epoch ms, and the page time of conversation.wav's first sample: the report's
+      // call viewer places the record's epoch times and the console's on the audio with them.
+      timeOrigin,
+      wavStartAt: t0,
       events,
       spoken: ev.spoken,
       frames: ev.frames,
@@ -113,9 +122,7 @@ export async function captureEvidence(
   const agent = ev.output
     ? new Int16Array(Buffer.from(ev.output.pcmBase64, 'base64').buffer.slice(0))
     : new Int16Array(0);
-  const starts = [...ev.spoken.map((s) => s.startAt), ...(ev.output ? [ev.output.startAt] : [])];
-  if (!starts.length) return out;
-  const t0 = Math.min(...starts);
+  if (t0 === null) return out;
   const at = (pageMs: number) => Math.max(0, Math.round(((pageMs - t0) * RATE_HZ) / 1000));
   const callerEnd = Math.max(0, ...ev.spoken.map((s) => at(s.startAt) + (track.turns[s.index]?.samples.length ?? 0)));
   const agentStart = ev.output ? at(ev.output.startAt) : 0;
