@@ -1,5 +1,6 @@
 import { statsOf } from '../metrics/histogram';
 import type { RunAggregate } from './aggregate';
+import { summaryCurves } from './curves';
 import {
   SUMMARY_SCHEMA_VERSION,
   type MetricSummary,
@@ -60,5 +61,6 @@ export function buildFigures(
     ...(extra.phases?.length ? { phases: extra.phases } : {}),
     ...(extra.groups ? { groups: extra.groups } : {}),
     ...(extra.generator ? { generator: extra.generator } : {}),
+    percentileCurves: summaryCurves(agg),
   };
 }

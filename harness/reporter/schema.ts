@@ -119,6 +119,17 @@ export interface BaselineReport {
   comparisons: Comparison[];
 }
 
+/**
+ * A compact percentile curve per aggregate latency metric, so that a later run can draw this one's curve beside its
+ * own (a baseline without it is drawn from its percentiles). Added in schema 1: readers may find it missing.
+ */
+export interface PercentileCurves {
+  /** The percentiles the curves are sampled at, ascending (100 excluded: the max is in the metric). */
+  percentiles: number[];
+  /** Metric -> its value (ms) at each percentile. */
+  metrics: Record<string, number[]>;
+}
+
 export interface Summary {
   schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
   run: RunInfo;
@@ -134,6 +145,7 @@ export interface Summary {
   generator?: GeneratorSummary;
   /** Present when the run was compared with a stored baseline summary. */
   baseline?: BaselineReport;
+  percentileCurves?: PercentileCurves;
 }
 
 /** What the run measured, before any gate judged it: judging adds gates, verdict and baseline. */

@@ -7,6 +7,13 @@ export interface Series {
   name: string;
   points: Array<[number, number]>;
   mode?: 'line' | 'points';
+  /** Colour, else the palette's by position; dashed draws the line dashed (a baseline beside the run). */
+  color?: string;
+  dashed?: boolean;
+  /** false: no legend entry (the chart's note explains it). */
+  legend?: boolean;
+  /** Extra class on the series' marks, for readers of the page. */
+  cls?: string;
 }
 
 export interface ChartOptions {
@@ -17,6 +24,8 @@ export interface ChartOptions {
   xTicks?: Array<{ value: number; label: string }>;
   width?: number;
   height?: number;
+  /** A line under the title (what the dashes are). */
+  note?: string;
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
@@ -46,6 +55,8 @@ export function lineChart(o: ChartOptions): string {
   const y = (v: number) => PAD.top + plotH - (v / yMax) * plotH;
   const parts: string[] = [];
   parts.push(`<text x="${PAD.left}" y="20" class="title">${escapeHtml(o.title)}</text>`);
+  if (o.note)
+    parts.push(`<text x="${width - PAD.right}" y="20" text-anchor="end" class="legend">${escapeHtml(o.note)}</text>`);
   for (let i = 0; i <= 4; i++) {
     const v = (yMax * i) / 4;
     parts.push(`<line x1="${PAD.left}" x2="${width - PAD.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/>`);
@@ -65,17 +76,34 @@ export function lineChart(o: ChartOptions): string {
     `<text x="14" y="${PAD.top + plotH / 2}" text-anchor="middle" class="label" ` +
       `transform="rotate(-90 14 ${PAD.top + plotH / 2})">${escapeHtml(o.yLabel)}</text>`,
   );
+  let legendAt = 0;
   o.series.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length];
+    const color = s.color ?? COLORS[i % COLORS.length];
+    const cls = s.cls ? ` ${s.cls}` : '';
     if (s.mode === 'points') {
-      for (const [px, py] of s.points)
-        parts.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="2.5" fill="${color}" class="point"/>`);
+      // One path of zero-length round-capped strokes: a dot per sample at a fraction of a circle's markup.
+      const d = s.points.map(([px, py]) => `M${x(px).toFixed(1)} ${y(py).toFixed(1)}h0`).join('');
+      if (d)
+        parts.push(`<path d="${d}" stroke="${color}" stroke-width="5" stroke-linecap="round" class="points${cls}"/>`);
     } else if (s.points.length) {
       const d = s.points.map(([px, py], k) => `${k ? 'L' : 'M'}${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ');
-      parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2" class="series"/>`);
+      const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
+      parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${dash} class="series${cls}"/>`);
+      if (s.dashed)
+        for (const [px, py] of s.points)
+          parts.push(
+            `<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="2" fill="${color}"` +
+              `${s.cls ? ` class="${s.cls}"` : ''}/>`,
+          );
     }
-    parts.push(`<rect x="${PAD.left + 8 + i * 120}" y="${PAD.top - 4}" width="10" height="10" fill="${color}"/>`);
-    parts.push(`<text x="${PAD.left + 22 + i * 120}" y="${PAD.top + 5}" class="legend">${escapeHtml(s.name)}</text>`);
+    if (s.legend === false) return;
+    parts.push(
+      `<rect x="${PAD.left + 8 + legendAt * 120}" y="${PAD.top - 4}" width="10" height="10" fill="${color}"/>`,
+    );
+    parts.push(
+      `<text x="${PAD.left + 22 + legendAt * 120}" y="${PAD.top + 5}" class="legend">${escapeHtml(s.name)}</text>`,
+    );
+    legendAt++;
   });
   return (
     `<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +

@@ -25,6 +25,7 @@ export function judgeSummary(
     ...(figures.groups ? { groups: figures.groups } : {}),
     ...(figures.generator ? { generator: figures.generator } : {}),
     ...(comparison ? { baseline: comparison } : {}),
+    ...(figures.percentileCurves ? { percentileCurves: figures.percentileCurves } : {}),
   };
 }
 
