@@ -1,25 +1,11 @@
-import type { Histogram } from '../metrics/histogram';
 import type { RunAggregate } from './aggregate';
+import { breakdownSection } from './breakdown';
+import type { EvidenceLink } from './evidence';
+import { percentileSeries } from './curves';
+import { regressionSection } from './regression';
 import type { Summary } from './schema';
+import { slowestTurnsSection } from './slowest';
 import { escapeHtml, lineChart, type Series } from './svg';
-
-export interface EvidenceLink {
-  callId: string;
-  why: string;
-  files: Array<{ label: string; href: string }>;
-}
-
-const CURVE_METRICS = ['ttfb', 'ttfa', 'turn', 'barge', 'barge_ack'];
-
-/** Percentile curve on HdrHistogram's log axis: x = log10(1 / (1 - p)), 0 = p0, 3 = p99.9. */
-function percentileCurve(h: Histogram): Array<[number, number]> {
-  const points: Array<[number, number]> = [];
-  for (let x = 0; x <= 4.0001; x += 0.1) {
-    const p = 100 * (1 - 10 ** -x);
-    points.push([x, h.getValueAtPercentile(Math.min(p, 100))]);
-  }
-  return points;
-}
 
 function perTurnSeries(summary: Summary, family: string): Series[] {
   const rows = Object.entries(summary.metrics)
@@ -194,13 +180,13 @@ function generatorBox(summary: Summary): string {
   );
 }
 
-/** The self-contained report page: inline CSS and SVG only. */
-export function renderHtml(summary: Summary, agg: RunAggregate, evidence: EvidenceLink[]): string {
+/**
+ * The self-contained report page: inline CSS and SVG only, no script. `baseline` is the stored summary the run was
+ * compared with: its curves are drawn beside the run's.
+ */
+export function renderHtml(summary: Summary, agg: RunAggregate, evidence: EvidenceLink[], baseline?: Summary): string {
   const run = summary.run;
-  const curves = CURVE_METRICS.filter((m) => (agg.latencies.get(m)?.totalCount ?? 0) > 0).map((m) => ({
-    name: m,
-    points: percentileCurve(agg.latencies.get(m)!),
-  }));
+  const curves = percentileSeries(agg, baseline);
   const charts: string[] = [];
   if (curves.length) {
     charts.push(
@@ -210,6 +196,7 @@ export function renderHtml(summary: Summary, agg: RunAggregate, evidence: Eviden
         yLabel: 'ms',
         series: curves,
         xTicks: [0, 1, 2, 3, 4].map((v) => ({ value: v, label: ['0%', '90%', '99%', '99.9%', '99.99%'][v]! })),
+        ...(curves.some((s) => s.dashed) ? { note: 'solid: this run · dashed: baseline' } : {}),
       }),
     );
   }
@@ -243,35 +230,32 @@ export function renderHtml(summary: Summary, agg: RunAggregate, evidence: Eviden
     ]),
     'gates',
   );
-  const baseline = summary.baseline
-    ? `<h2>Compared with baseline</h2>` +
-      `<p>${escapeHtml(summary.baseline.file)} (${escapeHtml(summary.baseline.startedAt)})</p>${table(
-        ['Metric', 'Baseline p95', 'p95', 'Change', ''],
-        summary.baseline.comparisons.map((c) => [
-          c.metric,
-          String(c.baselineP95Ms),
-          String(c.p95Ms),
-          `${c.changePct > 0 ? '+' : ''}${c.changePct}%`,
-          c.regression ? 'REGRESSION' : '',
-        ]),
-      )}`
-    : '';
   const failed = agg.records.filter((r) => !r.ok && !r.interrupted).slice(0, 100);
+  const viewers = new Map(evidence.filter((e) => e.viewer).map((e) => [e.callId, e.viewer!]));
+  const callCell = (callId: string) => {
+    const href = viewers.get(callId);
+    return href ? `<a href="${escapeHtml(href)}">${escapeHtml(callId)}</a>` : escapeHtml(callId);
+  };
   const failures = failed.length
-    ? `<h2>Failed calls</h2>${table(
-        ['Call', 'Scenario', 'Code', 'Message'],
-        failed.map((r) => [r.callId, r.scenario, r.failure?.code ?? '', r.failure?.message ?? '']),
-      )}`
+    ? `<section id="failures"><h2>Failed calls</h2><p>A linked call opens its viewer.</p>` +
+      `<table><thead><tr><th>Call</th><th>Scenario</th><th>Code</th><th>Message</th></tr></thead><tbody>${failed
+        .map(
+          (r) =>
+            `<tr><td>${callCell(r.callId)}</td><td>${escapeHtml(r.scenario)}</td>` +
+            `<td>${escapeHtml(r.failure?.code ?? '')}</td><td>${escapeHtml(r.failure?.message ?? '')}</td></tr>`,
+        )
+        .join('')}</tbody></table></section>`
     : '';
   const evidenceHtml = evidence.length
-    ? `<h2>Evidence</h2><ul>${evidence
+    ? `<section id="evidence"><h2>Evidence</h2><ul>${evidence
         .map(
           (e) =>
-            `<li><b>${escapeHtml(e.callId)}</b> (${escapeHtml(e.why)}): ${e.files
-              .map((f) => `<a href="${escapeHtml(f.href)}">${escapeHtml(f.label)}</a>`)
-              .join(', ')}</li>`,
+            `<li><b>${callCell(e.callId)}</b> (${escapeHtml(e.why)}): ${[
+              ...(e.viewer ? [`<a href="${escapeHtml(e.viewer)}">viewer</a>`] : []),
+              ...e.files.map((f) => `<a href="${escapeHtml(f.href)}">${escapeHtml(f.label)}</a>`),
+            ].join(', ')}</li>`,
         )
-        .join('')}</ul>`
+        .join('')}</ul></section>`
     : '';
 
   return `<!doctype html>
@@ -288,6 +272,10 @@ th{background:#f4f4f4}
 svg.chart{display:block;margin:12px 0;border:1px solid #eee}
 svg .grid{stroke:#eee}svg .tick,svg .legend{font-size:11px;fill:#555}
 svg .label{font-size:12px;fill:#333}svg .title{font-size:14px;font-weight:bold}
+tr.regression td{background:#fdecea;color:#a00;font-weight:bold}tr.better td{background:#eaf6ea}
+.hint{color:#444}pre{background:#f6f6f6;padding:8px 12px;display:inline-block}
+td.bar-cell{text-align:left}svg.bar{display:block}
+.legend{font-size:12px;color:#555}.swatch{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
 </style></head><body>
 <h1>Voice load report <span class="verdict ${summary.verdict}">${summary.verdict.toUpperCase()}</span></h1>
 <p>Started ${escapeHtml(run.startedAt)} · ${(run.durationMs / 1000).toFixed(1)} s · target ${escapeHtml(run.target)}
@@ -314,9 +302,11 @@ ${
     ? `<p class="alert">Incomplete: no results from shard(s) ${run.missingShards.join(', ')} of ${run.shards}</p>`
     : ''
 }
-<h2>Gates</h2>${gates}${baseline}${groupsTable(summary)}${phasesTable(summary)}${generatorBox(summary)}
+<h2>Gates</h2>${gates}${regressionSection(summary)}
+${groupsTable(summary)}${phasesTable(summary)}${generatorBox(summary)}
 <h2>Charts</h2>${charts.join('\n') || '<p>No latency samples.</p>'}
 <h2>Statistics (ms)</h2>${statsTable(summary)}
+${slowestTurnsSection(agg.records, evidence)}${breakdownSection(summary, agg.records)}
 ${failures}${evidenceHtml}
 </body></html>
 `;

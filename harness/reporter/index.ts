@@ -8,14 +8,14 @@ import { TARGET_WARNING_ANNOTATION } from '../driver/annotations';
 import { RunAggregate } from './aggregate';
 import { readBaseline } from './baseline';
 import { exceptionsCsv, failuresCsv, statsCsv } from './csv';
-import { collectEvidence, type EvidenceCandidate } from './evidence';
+import { collectEvidence, type EvidenceCandidate, type EvidenceLink } from './evidence';
 import { buildFigures, summarizeMetrics } from './figures';
 import { gatesFrom } from './gates';
 import { summarizeGenerator } from './generator';
 import { LiveProgress } from './live';
 import { planPhases, summarizePhases } from './phases';
 import { hgrmFiles } from './hgrm';
-import { renderHtml, type EvidenceLink } from './html';
+import { renderHtml } from './html';
 import type { Summary } from './schema';
 import {
   formatBaseline,
@@ -203,7 +203,7 @@ export default class VoiceHarnessReporter implements Reporter {
       for (const f of hgrmFiles(this.agg)) fs.writeFileSync(path.join(dir, f.name), f.text);
     });
     const links: EvidenceLink[] = attempt('evidence', () => collectEvidence(this.evidence, this.outputDir)) ?? [];
-    attempt('index.html', () => this.write('index.html', renderHtml(summary, this.agg, links)));
+    attempt('index.html', () => this.write('index.html', renderHtml(summary, this.agg, links, baseline?.summary)));
     attempt('console table', () => this.print(summary));
     for (const e of errors) process.stderr.write(`voice harness reporter: ${e}\n`);
 
