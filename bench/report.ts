@@ -3,9 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { chromium } from 'playwright';
+import { CHROMIUM_ARGS, resolveChromium } from '../harness/browser/resolve';
+import { callSlowness } from '../harness/driver/evidence';
 import type { CallRecord } from '../harness/metrics/record';
 import { RunAggregate } from '../harness/reporter/aggregate';
 import { exceptionsCsv, failuresCsv, statsCsv } from '../harness/reporter/csv';
+import { collectEvidence } from '../harness/reporter/evidence';
 import { buildFigures } from '../harness/reporter/figures';
 import { DEFAULT_GATES } from '../harness/reporter/gates';
 import { hgrmFiles } from '../harness/reporter/hgrm';
@@ -13,13 +17,18 @@ import { renderHtml } from '../harness/reporter/html';
 import { formatStatsTable } from '../harness/reporter/table';
 import { judgeSummary } from '../harness/reporter/verdict';
 import { cannedCalls } from '../tests/helpers/canned';
+import { writeRecordEvidence } from '../tests/helpers/evidence-call';
 
 /**
  * `npm run --silent bench:report -- --calls 10000`: builds realistic call
  * records as workers attach them (JSON with encoded histograms), then times
  * what the reporter does at the end of a run: parse and merge them, and render
  * every output. The records are made by a child process so that the peak
- * memory reported is the reporter's alone. Prints one JSON line last.
+ * memory reported is the reporter's alone. The calls the reporter keeps
+ * evidence of (failed and slowest) get a capture as long as the call, so the
+ * report folder holds what a real run's would. Then Chromium opens the report
+ * from disk: `htmlMb` is the whole folder, `htmlLoadMs` the page loaded and
+ * drawn. Prints one JSON line last.
  */
 const { values } = parseArgs({
   options: { calls: { type: 'string', default: '10000' }, 'write-records': { type: 'string' } },
@@ -51,6 +60,16 @@ const agg = new RunAggregate();
 for (const body of bodies) agg.add(JSON.parse(body) as CallRecord);
 const mergeMs = performance.now() - t0;
 
+// The worker side: captures of the calls the reporter will keep, made before its clock starts.
+const captures = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-captures-'));
+const kept = [
+  ...agg.records.filter((r) => !r.ok).slice(0, 20),
+  ...agg.records
+    .filter((r) => r.ok)
+    .sort((a, b) => callSlowness(b) - callSlowness(a))
+    .slice(0, 5),
+].map((r) => writeRecordEvidence(path.join(captures, r.callId), r));
+
 const t1 = performance.now();
 const run = {
   startedAt: new Date().toISOString(),
@@ -71,9 +90,31 @@ fs.writeFileSync(path.join(dir, 'stats.csv'), statsCsv(summary, agg));
 fs.writeFileSync(path.join(dir, 'failures.csv'), failuresCsv(summary, agg));
 fs.writeFileSync(path.join(dir, 'exceptions.csv'), exceptionsCsv(agg));
 for (const f of hgrmFiles(agg)) fs.writeFileSync(path.join(dir, f.name), f.text);
-fs.writeFileSync(path.join(dir, 'index.html'), renderHtml(summary, agg, []));
+const t2 = performance.now();
+const links = collectEvidence(kept, dir);
+const evidenceMs = performance.now() - t2;
+fs.writeFileSync(path.join(dir, 'index.html'), renderHtml(summary, agg, links));
 formatStatsTable(summary);
-const renderMs = performance.now() - t1;
+// The report's own work without the evidence copy, as before evidence was part of this bench.
+const renderMs = performance.now() - t1 - evidenceMs;
+fs.rmSync(captures, { recursive: true, force: true });
+
+const folderBytes = (d: string): number =>
+  fs
+    .readdirSync(d, { withFileTypes: true })
+    .reduce(
+      (n, e) => n + (e.isDirectory() ? folderBytes(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).size),
+      0,
+    );
+const htmlMb = folderBytes(dir) / 1024 / 1024;
+const browser = await chromium.launch({ executablePath: resolveChromium().executablePath, args: CHROMIUM_ARGS });
+const page = await (await browser.newContext({ offline: true })).newPage();
+const t3 = performance.now();
+await page.goto(`file://${path.join(dir, 'index.html')}`, { waitUntil: 'load', timeout: 60_000 });
+// Drawn: two animation frames after load, the page has been laid out and painted once.
+await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+const htmlLoadMs = performance.now() - t3;
+await browser.close();
 fs.rmSync(dir, { recursive: true, force: true });
 
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -82,6 +123,9 @@ console.log(
     calls,
     mergeMs: Math.round(mergeMs),
     renderMs: Math.round(renderMs),
+    evidenceMs: Math.round(evidenceMs),
     peakRssMb: Math.round(peakRssMb),
+    htmlMb: Math.round(htmlMb * 10) / 10,
+    htmlLoadMs: Math.round(htmlLoadMs),
   }),
 );

@@ -57,15 +57,21 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
 function waveform(peaks: { min: number[]; max: number[] }, top: number, pxPerCol: number, cls: string): string {
   const mid = top + LANE_PX / 2;
   const half = LANE_PX / 2 - 2;
-  let d = '';
+  // A vertical stroke per column from its max to its min, in relative moves: a long call's lane stays ~10 bytes a
+  // column. Silence still draws a hairline, so the lane reads as "nothing there", not as missing.
+  const parts: string[] = [];
+  let y = 0;
   for (let i = 0; i < peaks.max.length; i++) {
-    const hi = peaks.max[i]!;
-    const lo = peaks.min[i]!;
-    // Silence still draws a hairline, so the lane reads as "nothing there", not as missing.
-    const y1 = mid - Math.max(hi * half, 0.5);
-    const y2 = mid - Math.min(lo * half, -0.5);
-    d += `M${f1(AXIS_LEFT_PX + (i + 0.5) * pxPerCol)} ${f1(y1)}V${f1(y2)}`;
+    const y1 = Math.round((mid - Math.max(peaks.max[i]! * half, 0.5)) * 2) / 2;
+    const y2 = Math.round((mid - Math.min(peaks.min[i]! * half, -0.5)) * 2) / 2;
+    parts.push(
+      i === 0
+        ? `M${f1(AXIS_LEFT_PX + 0.5 * pxPerCol)} ${y1}v${y2 - y1}`
+        : `m${+pxPerCol.toFixed(3)} ${y1 - y}v${y2 - y1}`,
+    );
+    y = y2;
   }
+  const d = parts.join('');
   return `<path class="wave ${cls}" d="${d}" stroke-width="${Math.max(1, pxPerCol * 0.8).toFixed(2)}"/>`;
 }
 

@@ -201,3 +201,58 @@ export function writeKnownCall(dir: string, record = knownCallRecord()): Evidenc
     ],
   };
 }
+
+/**
+ * Evidence for any record with speech ends and figures (canned ones): a caller tone before each speech end, the
+ * agent's from its first audible sample to its end, frames from its first byte; as long as the call.
+ */
+export function writeRecordEvidence(dir: string, record: CallRecord): EvidenceCandidate {
+  fs.mkdirSync(dir, { recursive: true });
+  const durationMs = record.endedAtMs - record.startedAtMs;
+  const at = (epochMs: number) => Math.min(durationMs, Math.max(0, epochMs - record.startedAtMs));
+  const stereo = new Int16Array(Math.round((durationMs * RATE_HZ) / 1000) * 2);
+  const events: PageEvent[] = [];
+  const frameList: Array<[number, number, number]> = [];
+  for (const t of record.turns) {
+    if (t.speechEndAtMs === undefined) continue;
+    const se = at(t.speechEndAtMs);
+    tone(stereo, 0, Math.max(0, se - 1500), se, 220, 0.5);
+    if (t.ttfbMs === undefined) continue;
+    const end = Math.min(durationMs, se + (t.turnMs ?? t.ttfbMs + 2000));
+    tone(stereo, 1, Math.min(end, se + (t.ttfaMs ?? t.ttfbMs)), end, 330, 0.4);
+    events.push({ type: 'response-start', at: se + t.ttfbMs, turn: t.turn });
+    if (t.ttfaMs !== undefined) events.push({ type: 'response-audible', at: se + t.ttfaMs, turn: t.turn });
+    let index = 0;
+    for (let f = se + t.ttfbMs; f < end; f += FRAME_MS) frameList.push([f, index++, FRAME_MS]);
+    const audioMs = index * FRAME_MS;
+    events.push({
+      type: 'response-end',
+      at: end,
+      turn: t.turn,
+      reason: 'final-frame',
+      frames: index,
+      audioMs,
+      gaps: 0,
+      gapMs: 0,
+    });
+  }
+  const timeline = {
+    timeOrigin: record.startedAtMs,
+    wavStartAt: 0,
+    events,
+    spoken: [],
+    frames: frameList,
+    console: [],
+  };
+  const timelineFile = path.join(dir, 'timeline.json');
+  const wavFile = path.join(dir, 'conversation.wav');
+  fs.writeFileSync(timelineFile, JSON.stringify(timeline));
+  fs.writeFileSync(wavFile, encodeWav(stereo, RATE_HZ, 2));
+  return {
+    record,
+    attachments: [
+      { name: 'timeline.json', path: timelineFile },
+      { name: 'conversation.wav', path: wavFile },
+    ],
+  };
+}

@@ -119,9 +119,15 @@ test('the call viewer draws both waveforms and marks each moment within a pixel 
     const firstLoudX = await page.locator(`svg#axis path.${cls}`).evaluate((p) => {
       const svg = (p as unknown as SVGPathElement).ownerSVGElement!;
       const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-      const segs = [...(p.getAttribute('d') ?? '').matchAll(/M([\d.]+) ([\d.]+)V([\d.]+)/g)];
-      const loud = segs.find((s) => Number(s[3]) - Number(s[2]) > 10)!;
-      return svg.getBoundingClientRect().x + Number(loud[1]) * scale;
+      // One stroke per column: `M x y v len` first, then `m dx dy v len` relative to the previous stroke's end.
+      let x = 0;
+      let y = 0;
+      for (const [, cmd, a, b, len] of (p.getAttribute('d') ?? '').matchAll(/([Mm])([-\d.]+) ([-\d.]+)v([-\d.]+)/g)) {
+        x = cmd === 'M' ? Number(a) : x + Number(a);
+        y = (cmd === 'M' ? Number(b) : y + Number(b)) + Number(len);
+        if (Number(len) > 10) return svg.getBoundingClientRect().x + x * scale;
+      }
+      return Number.NaN;
     });
     expect(Math.abs(firstLoudX - (await expectedX(page, ms))), cls).toBeLessThanOrEqual(1);
   }
