@@ -27,7 +27,7 @@ runId();
 if (shard.count > 1) process.env.HARNESS_SHARD = formatShard(shard);
 
 // WORKERS (a CI input), else enough workers for the plan's peak concurrency (each worker carries
-// one browser call at a time), plus one per batch of protocol-level calls; --workers wins.
+// CALLS_PER_WORKER browser calls at a time), plus one per batch of protocol-level calls; --workers wins.
 const workers =
   workersFromArgv() ?? (harness.workers || shape.workers + Math.ceil(harness.protocolCalls / harness.protocolBatch));
 // The fixture process launches the shared browsers: it needs to know how many workers will connect.

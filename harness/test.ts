@@ -1,27 +1,29 @@
-import { test as base, type TestInfo } from '@playwright/test';
+import { test as base } from '@playwright/test';
 import { loadCallerTracks, type CallerTrack } from './audio/cache';
 import { scenariosWithFile, type Scenario } from './audio/scenarios';
 import { loadClientProfile } from './clients/load';
 import type { ClientProfile } from './clients/profile';
 import { loadHarnessConfig, type HarnessConfig } from './config';
-import { runCall } from './driver/call';
-import { CallOutcome } from './driver/outcome';
-import { EvidencePolicy, attachEvidence } from './driver/evidence';
+import { finishBatch, skipTest, startDelayMs } from './driver/batch';
+import { attachCall, type CallDeps, callOutcome, conductCall, prepareContext } from './driver/browser-call';
+import { EvidencePolicy } from './driver/evidence';
 import { onRunInterrupt } from './driver/interrupt';
 import { PageEventStream } from './driver/page-events';
-import { buildCallPlan, callBudgetMs, chooseTrack, pageHarnessOptions, recordLateness } from './driver/plan';
-import { CALL_RECORD_ATTACHMENT, type CallRecord } from './metrics/record';
-import { pageHarnessScript } from './page/bundle';
-import type { PageEvent } from './page/types';
+import { type InFlightCall, runCallSlots, settleInFlight } from './driver/slots';
+import type { CallRecord } from './metrics/record';
 import { planClosed, takeTicket } from './plan/client';
 import { currentShard } from './plan/load';
-import { formatMissedArrivals, formatShard, MISSED_ARRIVALS_ANNOTATION, SHARD_ANNOTATION } from './plan/shard';
-import { ticketDefaults, unplannedTicket, type Ticket, type TicketReply } from './plan/ticket';
-import { loadMatchers } from './protocol/load-matchers';
+import { formatShard, SHARD_ANNOTATION } from './plan/shard';
+import { ticketDefaults, unplannedTicket, type Ticket } from './plan/ticket';
 
 export interface VoiceCall {
   /** Runs this test's call: its ticket says which scenario and when. Returns its record. */
   run(): Promise<CallRecord>;
+}
+
+export interface CallBatch {
+  /** Runs this test's calls at once, each with its own ticket, page and record. Returns their records. */
+  run(): Promise<CallRecord[]>;
 }
 
 interface TestFixtures {
@@ -31,6 +33,9 @@ interface TestFixtures {
   ticket: Ticket;
   pageEvents: PageEventStream;
   voiceCall: VoiceCall;
+  /** The run's test indices a multi-call test carries (CALLS_PER_WORKER of them): the load spec sets it. */
+  callIndices: number[];
+  callBatch: CallBatch;
 }
 interface WorkerFixtures {
   clientProfile: ClientProfile;
@@ -38,21 +43,13 @@ interface WorkerFixtures {
   scenarioTable: Map<string, Scenario>;
   callerTracks: CallerTrack[];
   evidencePolicy: EvidencePolicy;
+  callDeps: CallDeps;
+  /** Tests this worker has begun: its first staggers its start-up after the other workers'. */
+  testsBegun: { count: number };
 }
 
 /** A test may wait this long for its ticket (the plan decides when its call starts). */
 const TICKET_WAIT_MS = 24 * 3600_000;
-
-/** A test the plan does not need (complete, or stopped): skipped, saying why. */
-function skipTest(testInfo: TestInfo, reply: Extract<TicketReply, { kind: 'done' }>): void {
-  testInfo.annotations.push({ type: reply.stopped ? 'load-stopped' : 'plan-complete', description: reply.reason });
-  // The conductor's count so far; the reporter keeps the largest per shard (each shard has its own conductor).
-  if (reply.missedArrivals) {
-    const description = formatMissedArrivals(reply.missedArrivals, currentShard());
-    testInfo.annotations.push({ type: MISSED_ARRIVALS_ANNOTATION, description });
-  }
-  testInfo.skip(true, reply.reason);
-}
 
 const worker = { scope: 'worker' } as const;
 
@@ -142,54 +139,56 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await use((reply as { ticket: Ticket }).ticket);
   },
 
-  context: async ({ context, pageEvents, clientProfile, harnessConfig }, use) => {
-    await context.exposeBinding('__harnessEmit', (_source, event: PageEvent) => pageEvents.push(event));
-    const options = pageHarnessOptions(harnessConfig, clientProfile, loadMatchers(harnessConfig.protocolMatchers));
-    await context.addInitScript({ content: pageHarnessScript(options) });
+  context: async ({ context, pageEvents, callDeps }, use) => {
+    await prepareContext(context, pageEvents, callDeps);
     await use(context);
   },
 
-  voiceCall: async (
-    {
-      ticket,
-      page,
-      pageEvents,
-      clientProfile: profile,
-      harnessConfig: config,
-      scenarioTable,
-      callerTracks,
-      evidencePolicy,
+  callDeps: [
+    async ({ harnessConfig, clientProfile, scenarioTable, callerTracks, evidencePolicy }, use) => {
+      await use({ config: harnessConfig, profile: clientProfile, scenarioTable, callerTracks, evidencePolicy });
     },
-    use,
-    testInfo,
-  ) => {
-    const call = new CallOutcome(ticket, page, pageEvents, {
-      conductorUrl: process.env.HARNESS_CONDUCTOR_URL,
-      pacingJitterLimitMs: profile.sendJitterLimitMs,
-    });
+    worker,
+  ],
+
+  voiceCall: async ({ ticket, page, pageEvents, callDeps }, use, testInfo) => {
+    const call = callOutcome(ticket, page, pageEvents, callDeps);
     // Ctrl-C: the call is cut where it stands, before the fixture process's shutdown can fail it.
     const stopListening = onRunInterrupt((atMs) => call.interrupt('run interrupted (SIGINT)', atMs));
     await use({
-      async run() {
-        const track = chooseTrack(callerTracks, ticket, config.scenarios.length, config.pcmDir);
-        call.track = track;
-        recordLateness(call.rec, ticket, call.startedAtMs);
-        const scenario = scenarioTable.get(ticket.scenario);
-        const plan = buildCallPlan({ ticket, track, scenario, config, profile, env: process.env });
-        // The ticket wait had its own timeout; from here the call's bounded waits decide.
-        testInfo.setTimeout(Date.now() - call.startedAtMs + callBudgetMs(plan, ticket.thinkTimeMs));
-        await runCall(page, plan, pageEvents, call.rec).catch((e: unknown) => {
-          call.failed(e);
-          throw e;
-        });
-        return call.finished();
-      },
+      // The ticket wait had its own timeout; from here the call's bounded waits decide.
+      run: () =>
+        conductCall({ call, ticket, page, events: pageEvents, deps: callDeps }, (ms) =>
+          testInfo.setTimeout(Date.now() - call.startedAtMs + ms),
+        ),
     });
     // Teardown runs even when the test timed out, so no call goes unreported.
     const record = await call.settle(testInfo.status);
     stopListening();
-    await testInfo.attach(CALL_RECORD_ATTACHMENT, { body: JSON.stringify(record), contentType: 'application/json' });
-    if (call.track && evidencePolicy.keep(record)) await attachEvidence(testInfo, page, call.track, pageEvents.events);
+    await attachCall(testInfo, { call, record, page, events: pageEvents, deps: callDeps });
+  },
+
+  callIndices: [[], { option: true }],
+  testsBegun: [async ({}, use) => use({ count: 0 }), worker],
+  callBatch: async ({ browser, callDeps, callIndices, testsBegun }, use, testInfo) => {
+    const first = testsBegun.count++ === 0;
+    testInfo.annotations.push({ type: SHARD_ANNOTATION, description: formatShard(currentShard()) });
+    const inFlight = new Set<InFlightCall>();
+    await use({
+      async run() {
+        const results = await runCallSlots({
+          browser,
+          deps: callDeps,
+          testInfo,
+          callIndices,
+          inFlight,
+          startDelayMs: (slot) => startDelayMs(callDeps.config, testInfo, callIndices.length, slot, first),
+        });
+        return finishBatch(testInfo, results);
+      },
+    });
+    // Teardown runs even when the run was cut or the test timed out, so no call goes unreported.
+    await settleInFlight(testInfo, inFlight, callDeps);
   },
 });
 

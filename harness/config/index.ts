@@ -145,7 +145,7 @@ export const harnessOptions = defineOptions({
     default: 4,
     min: 1,
     max: 100000,
-    doc: 'number of calls in the run (one test each); with a plan, the tests available to it',
+    doc: 'number of calls in the run (CALLS_PER_WORKER per test); with a plan, the calls available to it',
   },
   plan: {
     env: 'PLAN',
@@ -320,8 +320,27 @@ export const harnessOptions = defineOptions({
     min: 0,
     max: 10000,
     doc:
-      'Playwright workers on this machine (each carries one call at a time); 0 = what the plan needs; the ' +
-      '--workers flag wins',
+      'Playwright workers on this machine (each carries CALLS_PER_WORKER calls at a time); 0 = what the plan ' +
+      'needs; the --workers flag wins',
+  },
+  callsPerWorker: {
+    env: 'CALLS_PER_WORKER',
+    kind: 'int',
+    default: 4,
+    min: 1,
+    max: 16,
+    doc:
+      'browser calls one Playwright worker carries at once, each with its own context, ticket and record ' +
+      '(a worker process costs about as much memory as a call); 1 = one call per test',
+  },
+  startupStaggerMs: {
+    env: 'STARTUP_STAGGER_MS',
+    kind: 'int',
+    default: 250,
+    min: 0,
+    max: 60_000,
+    unit: 'ms',
+    doc: 'pause between the first pages of a run as they open, so starting many calls never saturates the machine',
   },
   browserMode: {
     env: 'BROWSER_MODE',

@@ -141,16 +141,24 @@ export async function captureEvidence(
   return out;
 }
 
-/** Captures a call's evidence into the test's output and attaches it to the test's result. */
+/**
+ * Captures a call's evidence into the test's output and attaches it to the test's result. A test
+ * that carries several calls names each call's folder (`callDir`): its attachments are then named
+ * `<callDir>/<file>`, which is how the reporter tells whose evidence is whose.
+ */
 export async function attachEvidence(
   testInfo: TestInfo,
   page: Page,
   track: CallerTrack,
   events: readonly PageEvent[],
+  callDir?: string,
 ): Promise<void> {
   try {
-    const files = await captureEvidence(page, track, events, testInfo.outputPath('evidence'));
-    for (const f of files) await testInfo.attach(f.name, { path: f.path, contentType: f.contentType });
+    const files = await captureEvidence(page, track, events, testInfo.outputPath(callDir ?? 'evidence'));
+    for (const f of files) {
+      const name = callDir ? `${callDir}/${f.name}` : f.name;
+      await testInfo.attach(name, { path: f.path, contentType: f.contentType });
+    }
   } catch (e) {
     // Evidence is a convenience; a closed page must not turn a measured call into an error.
     const reason = (e as Error).message.split('\n')[0];

@@ -20,13 +20,13 @@ export type { Shard };
 export const SHORTEST_CALL_SEC = 6;
 
 /**
- * Workers kept beyond the plan's peak concurrency. When a call ends its slot
- * is free at once, but its worker needs a second or more to close the context
- * and open the next page; a spare worker already waiting with its page open
- * takes the slot meanwhile, so calls in progress stay at the target. Several
+ * Call slots kept beyond the plan's peak concurrency. When a call ends its
+ * slot is free at once, but it needs a second or more to close the context
+ * and open the next page; a spare slot already waiting with its page open
+ * takes the call meanwhile, so calls in progress stay at the target. Several
  * calls can end within that second, hence one spare for every four calls.
  */
-export function spareWorkers(peakConcurrency: number): number {
+export function spareSlots(peakConcurrency: number): number {
   return peakConcurrency > 0 ? Math.ceil(peakConcurrency / 4) : 0;
 }
 
@@ -124,7 +124,9 @@ export interface RunShape {
   calls: number;
   /** Calls in progress at this shard's busiest (arrival phases sized by `callLength`). */
   peak: number;
-  /** Workers this shard needs to meet its share of the plan: its peak concurrency plus spares. */
+  /** Calls this shard must be able to carry at once: its peak concurrency plus spares (4 without a plan). */
+  slots: number;
+  /** Workers for those slots, CALLS_PER_WORKER calls each. */
   workers: number;
   /** The call length arrival-rate phases were sized with; null when the plan has none. */
   callLength: CallLengthEstimate | null;
@@ -138,15 +140,19 @@ export function runShape(
   env: Record<string, string | undefined> = process.env,
 ): RunShape {
   const plan = loadPlan(config, knownScenarios);
-  if (!plan)
+  const perWorker = config.callsPerWorker;
+  if (!plan) {
+    const slots = Math.min(config.calls, 4);
     return {
       plan,
       sharePlan: null,
       calls: config.calls,
       peak: 0,
-      workers: Math.min(config.calls, 4),
+      slots,
+      workers: Math.ceil(slots / perWorker),
       callLength: null,
     };
+  }
   const sharePlan = shardShare(plan, shard.index, shard.count);
   let perShard = 0;
   for (let i = 0; i < shard.count; i++)
@@ -161,5 +167,6 @@ export function runShape(
       )
     : null;
   const peak = maxConcurrency(sharePlan, callLength?.callSec ?? 0);
-  return { plan, sharePlan, calls, peak, workers: Math.max(1, peak + spareWorkers(peak)), callLength };
+  const slots = Math.max(1, peak + spareSlots(peak));
+  return { plan, sharePlan, calls, peak, slots, workers: Math.ceil(slots / perWorker), callLength };
 }

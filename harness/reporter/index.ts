@@ -40,6 +40,12 @@ export interface HarnessReporterOptions {
  * shards' blob reports under `merge-reports`), prints the tables, writes the
  * report files and turns the gates' verdict into the exit status.
  */
+/** A call's evidence files: a test carrying several calls keeps each call's under `<callId>/`. */
+function evidenceOf(record: CallRecord, result: TestResult, severalCalls: boolean): EvidenceCandidate['attachments'] {
+  const files = result.attachments.filter((a) => a.path && a.name !== CALL_RECORD_ATTACHMENT);
+  return severalCalls ? files.filter((a) => a.name.startsWith(`${record.callId}/`)) : files;
+}
+
 export default class VoiceHarnessReporter implements Reporter {
   private readonly agg = new RunAggregate();
   private readonly byPhase = new Map<string, RunAggregate>();
@@ -84,17 +90,16 @@ export default class VoiceHarnessReporter implements Reporter {
       this.shardsSeen.add(shard.index + 1);
       this.shardCount = Math.max(this.shardCount, shard.count);
     }
-    if (result.status === 'skipped') {
-      // The plan did not need this call, or a stop criterion ended the run.
-      const stopped = test.annotations.find((a) => a.type === 'load-stopped');
-      if (stopped) this.stopReason ??= stopped.description;
-      const missed = parseMissedArrivals(annotations.find((a) => a.type === MISSED_ARRIVALS_ANNOTATION)?.description);
-      if (missed) {
-        const key = missed.shard.index + 1;
-        this.missedByShard.set(key, Math.max(this.missedByShard.get(key) ?? 0, missed.missed));
-      }
-      return;
+    // The plan did not need a call, or a stop criterion ended the run: a skipped test says so, and so does a
+    // multi-call test some of whose slots the plan no longer needed.
+    const stopped = annotations.find((a) => a.type === 'load-stopped');
+    if (stopped) this.stopReason ??= stopped.description;
+    const missed = parseMissedArrivals(annotations.find((a) => a.type === MISSED_ARRIVALS_ANNOTATION)?.description);
+    if (missed) {
+      const key = missed.shard.index + 1;
+      this.missedByShard.set(key, Math.max(this.missedByShard.get(key) ?? 0, missed.missed));
     }
+    if (result.status === 'skipped') return;
     // A browser test carries one call; a protocol batch carries many.
     const attachments = result.attachments.filter((a) => a.name === CALL_RECORD_ATTACHMENT);
     // Stopped while waiting for its ticket or its page: no call began, so there is none to count.
@@ -126,10 +131,7 @@ export default class VoiceHarnessReporter implements Reporter {
       this.slice(this.byGroup, record.group).add(record);
       if (record.phase) this.slice(this.byPhase, record.phase).add(record);
       if (record.group === 'browser')
-        this.evidence.push({
-          record,
-          attachments: result.attachments.filter((a) => a.path && a.name !== CALL_RECORD_ATTACHMENT),
-        });
+        this.evidence.push({ record, attachments: evidenceOf(record, result, attachments.length > 1) });
     }
   }
 

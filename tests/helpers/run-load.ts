@@ -20,7 +20,10 @@ export interface LoadRun {
   calls: Array<Omit<CallRecord, 'histograms'>>;
 }
 
-/** Runs `playwright test` (the load run, the README's main job) as a user would, in its own report dir. */
+/**
+ * Runs `playwright test` (the load run, the README's main job) as a user would, in its own report dir.
+ * One call per worker unless `env` says otherwise: these runs set their concurrency with --workers.
+ */
 export async function runLoad(
   env: Record<string, string>,
   args: string[] = [],
@@ -31,7 +34,7 @@ export async function runLoad(
   const started = Date.now();
   const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', ...args], {
     cwd: ROOT,
-    env: { ...process.env, REPORT_DIR: reportDir, ...env },
+    env: { ...process.env, REPORT_DIR: reportDir, CALLS_PER_WORKER: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (child.pid !== undefined) onSpawn?.(child.pid);

@@ -7,10 +7,11 @@ import { runProtocolBatch } from '../../harness/protocol-caller/batch';
 import { test } from '../../harness/test';
 
 /**
- * The load run. Browser calls: one test each. Without a plan there are CALLS
- * of them; with one (PLAN, or USERS/SPAWN_RATE/TIME) there are enough to fill
- * it and the conductor decides when each starts (tests the plan does not need
- * are skipped). Protocol-level calls (PROTOCOL_CALLS): batches of
+ * The load run. Browser calls: CALLS_PER_WORKER per test, carried at once by
+ * its worker (one test each with CALLS_PER_WORKER=1). Without a plan there
+ * are CALLS of them; with one (PLAN, or USERS/SPAWN_RATE/TIME) there are
+ * enough to fill it and the conductor decides when each starts (calls the
+ * plan does not need are skipped). Protocol-level calls (PROTOCOL_CALLS): batches of
  * PROTOCOL_BATCH, one test each, declared first so they take their workers
  * before the browser calls and run beside them (hybrid load).
  */
@@ -34,12 +35,27 @@ for (let first = 0; first < config.protocolCalls; first += config.protocolBatch)
   });
 }
 
-// Each test's index in the whole run, as a fixture option: without a plan it picks the call's scenario and voice.
-for (let i = 0; i < calls; i++) {
-  test.describe(() => {
-    test.use({ callIndex: i });
-    test(`call ${String(i + 1).padStart(4, '0')}`, async ({ voiceCall }) => {
-      await voiceCall.run();
+const perWorker = config.callsPerWorker;
+if (perWorker === 1) {
+  // One call per test: each test's index in the whole run picks, without a plan, its scenario and voice.
+  for (let i = 0; i < calls; i++) {
+    test.describe(() => {
+      test.use({ callIndex: i });
+      test(`call ${String(i + 1).padStart(4, '0')}`, async ({ voiceCall }) => {
+        await voiceCall.run();
+      });
     });
-  });
+  }
+} else {
+  // CALLS_PER_WORKER calls per test, carried at once by one worker; each call is named in the test's output.
+  for (let first = 0; first < calls; first += perWorker) {
+    const indices = Array.from({ length: Math.min(perWorker, calls - first) }, (_, k) => first + k);
+    const title = `calls ${String(first + 1).padStart(4, '0')}-${String(first + indices.length).padStart(4, '0')}`;
+    test.describe(() => {
+      test.use({ callIndices: indices });
+      test(title, async ({ callBatch }) => {
+        await callBatch.run();
+      });
+    });
+  }
 }

@@ -100,19 +100,32 @@ test('PLAN and the Locust shortcuts come from the environment; errors name the v
   ]);
   expect(parseDurationSec('1h30m')).toBe(5400);
   expect(locustPlan(1, 1, 30, known).phases).toEqual([{ name: 'hold', durationSec: 30, concurrency: 1 }]);
-  // Workers follow the plan's peak plus spares that refill a slot while a finished call's worker
-  // opens its next page; tests are enough to fill it.
+  // Call slots follow the plan's peak plus spares that refill a slot while a finished call's slot
+  // opens its next page; workers carry CALLS_PER_WORKER slots each; tests are enough to fill it.
   const shape = runShape(
     loadHarnessConfig({ USERS: '6', SPAWN_RATE: '2', TIME: '1m' }),
     known,
     { index: 0, count: 1 },
     {},
   );
-  expect(shape.workers).toBe(6 + 2);
-  expect(
-    runShape(loadHarnessConfig({ USERS: '40', SPAWN_RATE: '10', TIME: '1m' }), known, { index: 1, count: 2 }, {})
-      .workers,
-  ).toBe(20 + 5);
+  expect([shape.slots, shape.workers]).toEqual([6 + 2, 2]);
+  const half = runShape(
+    loadHarnessConfig({ USERS: '40', SPAWN_RATE: '10', TIME: '1m' }),
+    known,
+    { index: 1, count: 2 },
+    {},
+  );
+  expect([half.slots, half.workers]).toEqual([20 + 5, 7]);
+  const single = runShape(
+    loadHarnessConfig({ USERS: '6', SPAWN_RATE: '2', TIME: '1m', CALLS_PER_WORKER: '1' }),
+    known,
+    { index: 0, count: 1 },
+    {},
+  );
+  expect(single.workers).toBe(6 + 2);
+  // Without a plan: four calls at once, all in one worker by default.
+  const plain = runShape(loadHarnessConfig({ CALLS: '10' }), known, { index: 0, count: 1 }, {});
+  expect([plain.slots, plain.workers]).toEqual([4, 1]);
   expect(shape.calls).toBeGreaterThanOrEqual(6 * 10);
   expect(currentShard(['node', 'playwright', 'test', '--shard', '2/3'], {})).toEqual({ index: 1, count: 3 });
   expect(currentShard(['node', 'worker'], { HARNESS_SHARD: '3/3' })).toEqual({ index: 2, count: 3 });
@@ -164,7 +177,7 @@ test(
       {},
     );
     expect(shape.callLength!.callSec).toBe(19);
-    expect([shape.peak, shape.workers]).toEqual([19, 19 + 5]);
+    expect([shape.peak, shape.slots, shape.workers]).toEqual([19, 19 + 5, 6]);
     // A phase shorter than a call holds only its own arrivals; each of two shards takes half the rate.
     expect(
       runShape(loadHarnessConfig({ PLAN: arrivals(8), PCM_DIR: dir }), known, { index: 0, count: 1 }, {}).peak,
