@@ -31,24 +31,38 @@ import { writeRecordEvidence } from '../tests/helpers/evidence-call';
  * drawn. Prints one JSON line last.
  */
 const { values } = parseArgs({
-  options: { calls: { type: 'string', default: '10000' }, 'write-records': { type: 'string' } },
+  options: {
+    calls: { type: 'string', default: '10000' },
+    'write-records': { type: 'string' },
+    'write-captures': { type: 'string' },
+  },
 });
 const calls = Number(values.calls);
 if (!Number.isInteger(calls) || calls < 1) throw new Error(`--calls must be a positive integer, got ${values.calls}`);
 
 if (values['write-records']) {
-  fs.writeFileSync(
-    values['write-records'],
-    cannedCalls(calls, 7)
-      .map((r) => JSON.stringify(r))
-      .join('\n'),
-  );
+  const records = cannedCalls(calls, 7);
+  fs.writeFileSync(values['write-records'], records.map((r) => JSON.stringify(r)).join('\n'));
+  // The workers' side of evidence: captures of the calls the reporter will keep, one folder each.
+  const kept = [
+    ...records.filter((r) => !r.ok).slice(0, 20),
+    ...records
+      .filter((r) => r.ok)
+      .sort((a, b) => callSlowness(b) - callSlowness(a))
+      .slice(0, 5),
+  ];
+  for (const r of kept) writeRecordEvidence(path.join(values['write-captures']!, r.callId), r);
   process.exit(0);
 }
 const recordsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-records-')), 'records.jsonl');
+const captures = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-captures-'));
 const made = spawnSync(
   process.execPath,
-  [...process.execArgv, process.argv[1]!, '--calls', String(calls), '--write-records', recordsFile],
+  [
+    ...process.execArgv,
+    process.argv[1]!,
+    ...['--calls', String(calls), '--write-records', recordsFile, '--write-captures', captures],
+  ],
   { stdio: 'inherit' },
 );
 if (made.status !== 0) throw new Error('making the call records failed');
@@ -60,15 +74,11 @@ const agg = new RunAggregate();
 for (const body of bodies) agg.add(JSON.parse(body) as CallRecord);
 const mergeMs = performance.now() - t0;
 
-// The worker side: captures of the calls the reporter will keep, made before its clock starts.
-const captures = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-captures-'));
-const kept = [
-  ...agg.records.filter((r) => !r.ok).slice(0, 20),
-  ...agg.records
-    .filter((r) => r.ok)
-    .sort((a, b) => callSlowness(b) - callSlowness(a))
-    .slice(0, 5),
-].map((r) => writeRecordEvidence(path.join(captures, r.callId), r));
+const byId = new Map(agg.records.map((r) => [r.callId, r]));
+const kept = fs.readdirSync(captures).map((id) => ({
+  record: byId.get(id)!,
+  attachments: ['timeline.json', 'conversation.wav'].map((name) => ({ name, path: path.join(captures, id, name) })),
+}));
 
 const t1 = performance.now();
 const run = {

@@ -117,15 +117,18 @@ const BAND_HALF_WIDTH_PCT = 1;
 
 /** The run's turns at p50, p90, p95 and p99 of ttfa: the mean of each span over the turns ranked there. */
 export function breakdownSection(summary: Summary, records: readonly CallRecord[]): string {
-  const all = records.flatMap((r) => r.turns.map(turnBreakdown)).filter((b): b is TurnBreakdown => b !== null);
-  const measured = all.filter((b) => b.endsAt === 'ttfa').sort((a, b) => a.totalMs - b.totalMs);
+  // Ranked by ttfa alone; spans are made only for the turns in a band (a long run has hundreds of thousands).
+  const measured: TurnRecord[] = [];
+  for (const r of records)
+    for (const t of r.turns) if (t.ttfbMs !== undefined && t.ttfaMs !== undefined) measured.push(t);
   if (!measured.length) return '';
-  const withStages = measured.filter((b) => b.spans.some((s) => s.key !== 'unknown' && s.key !== 'client')).length;
+  measured.sort((a, b) => a.ttfaMs! - b.ttfaMs!);
+  const withStages = measured.filter((t) => stagesOf(t).length > 0).length;
   const rows = BANDS.map((p) => {
     const n = measured.length;
     const from = Math.max(0, Math.floor(((p - BAND_HALF_WIDTH_PCT) / 100) * n));
     const to = Math.max(from + 1, Math.min(n, Math.ceil(((p + BAND_HALF_WIDTH_PCT) / 100) * n)));
-    const band = measured.slice(from, to);
+    const band = measured.slice(from, to).map((t) => turnBreakdown(t)!);
     const sums = new Map<string, Span>();
     for (const b of band)
       for (const s of b.spans) {
