@@ -28,7 +28,7 @@ function writeReport(dir: string, opts: { baseline?: Summary; calls?: number } =
     writeKnownCall(path.join(dir, 'capture', 'failed'), knownCallRecord('known-failed', true)),
   ];
   const agg = new RunAggregate();
-  for (const r of cannedCalls(opts.calls ?? 300)) agg.add(r);
+  for (const r of cannedCalls(opts.calls ?? 120)) agg.add(r);
   for (const c of candidates) agg.add(c.record);
   const baseline = opts.baseline ? { summary: opts.baseline, file: 'baseline.json' } : undefined;
   const summary = judgeSummary(buildFigures(agg, { ...RUN, incomplete: false }), DEFAULT_GATES, baseline);
