@@ -17,14 +17,18 @@ const READINGS = 15;
  * period, later still if the main thread was busy. The smallest recent
  * reading is the one taken just after a burst: it ties a sample's context time
  * to the moment it was rendered without that jitter.
+ *
+ * Readings are taken only while the context runs: a suspended context's time
+ * stands still, so its old readings are dropped (they would date every later
+ * sample too early) and its timer stops, costing the page nothing meanwhile.
  */
 export class AudioClock {
   private readonly offsetsMs: number[] = [];
-  private timer: ReturnType<typeof setInterval> | null;
+  private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly ctx: BaseAudioContext) {
-    this.timer = setInterval(() => this.read(), READ_EVERY_MS);
-    this.read();
+    ctx.addEventListener('statechange', () => this.follow());
+    this.follow();
   }
 
   /** Page time at which the graph renders context time `t` (seconds). */
@@ -42,14 +46,33 @@ export class AudioClock {
     return (atMs - Math.min(...this.offsetsMs)) / 1000;
   }
 
-  private read(): void {
-    if (this.ctx.state === 'closed') {
-      if (this.timer !== null) clearInterval(this.timer);
+  private follow(): void {
+    const running = this.ctx.state === 'running';
+    if (!running) this.offsetsMs.length = 0;
+    if (running && this.timer === null) {
+      this.timer = setInterval(() => this.read(), READ_EVERY_MS);
+      this.read();
+    } else if (!running && this.timer !== null) {
+      clearInterval(this.timer);
       this.timer = null;
-      return;
     }
+  }
+
+  private read(): void {
     if (this.ctx.state !== 'running') return;
     this.offsetsMs.push(performance.now() - this.ctx.currentTime * 1000);
     if (this.offsetsMs.length > READINGS) this.offsetsMs.shift();
   }
+}
+
+const clocks = new WeakMap<BaseAudioContext, AudioClock>();
+
+/** The one clock of a context: every user of its times shares its readings and its timer. */
+export function clockFor(ctx: BaseAudioContext): AudioClock {
+  let clock = clocks.get(ctx);
+  if (!clock) {
+    clock = new AudioClock(ctx);
+    clocks.set(ctx, clock);
+  }
+  return clock;
 }

@@ -1,4 +1,4 @@
-import { AudioClock } from './audio-clock';
+import { type AudioClock, clockFor } from './audio-clock';
 
 /**
  * Watches what the client's own Web Audio graph renders to its speakers: every
@@ -185,7 +185,7 @@ export class OutputTap {
             channelCountMode: 'max',
             processorOptions: this.opts,
           });
-          const clock = new AudioClock(ctx);
+          const clock = clockFor(ctx);
           n.port.onmessage = (e: MessageEvent<{ kind: 'audible' | 'silent' | 'recording'; t: number }>) => {
             if (e.data.kind === 'recording') return;
             // The sample's context time, mapped when the message arrives: how late it arrives does not matter.
