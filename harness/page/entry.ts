@@ -63,11 +63,7 @@ function throttleAnimationFrames(fps: number): void {
   );
   output.install();
 
-  if (navigator.mediaDevices) {
-    const native = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = (constraints?: MediaStreamConstraints) =>
-      constraints?.audio ? mic.getUserMedia() : native(constraints);
-  }
+  mic.install();
 
   let greeted = false;
   installWebSocketProbe({
@@ -99,6 +95,7 @@ function throttleAnimationFrames(fps: number): void {
     armInterrupt: (plan) => observer.armInterrupt(plan),
     outputWatched: () => output.watching,
     generatorStats: () => health.stats(),
+    micPath: () => mic.path,
     async evidence() {
       const rec = await output.recording();
       let pcmBase64 = '';

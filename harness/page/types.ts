@@ -106,6 +106,8 @@ export interface PageHarnessApi {
   /** Whether the client's audio output is observed (it plays through Web Audio). */
   outputWatched(): boolean;
   evidence(): Promise<PageEvidence>;
+  /** Whether the caller's audio is played in the client's own context (adopted) or through the track, and why. */
+  micPath(): { adopted: boolean; realUse: string | null; micContext: AudioContextState | 'none' };
   /** Main-thread lag and send pacing of this page so far. */
   generatorStats(): { pageLagP99Ms: number; pacingJitterP99Ms: number; framesSent: number };
 }
