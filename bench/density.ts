@@ -49,7 +49,7 @@ for (const c of levels) {
     concurrentCalls: c,
     callsPerCore: Math.round((c / CORES) * 10) / 10,
     cpuBusyPct: g.cpuBusyPctP95,
-    pacingJitterP99Ms: g.pacingJitterP99Ms,
+    pacingJitterP99Ms: g.sendJitterP99Ms ?? 0,
     measurementErrorP99Ms: Math.round(pct(e.ttfb, 99) * 10) / 10,
     // Browsers, workers, fixtures and agent together, at their peak, shared out per call.
     memoryMbPerCall: Math.round(usage.peakRssMb / c),

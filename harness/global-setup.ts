@@ -2,21 +2,17 @@ import type { FullConfig } from '@playwright/test';
 import { loadCallerTracks } from './audio/cache';
 import { ensureDefaultAudio, isDefaultPcmDir } from './audio/defaults';
 import { pickScenarios, scenariosWithFile } from './audio/scenarios';
+import os from 'node:os';
+import { callCapacity, DEFAULT_CALLS_PER_CORE } from './clients/capacity';
+import { loadClientProfile } from './clients/load';
 import { loadHarnessConfig } from './config';
 import { currentShard, runShape } from './plan/load';
 
 /**
- * Browser calls per core before the generator flags itself saturated, with the
- * reference client (bench:density on a 2-core machine: 2 calls at the edge,
- * see docs/results.md#density). Only a warning's threshold: heavier clients hold fewer.
- */
-const CALLS_PER_CORE_ESTIMATE = 1;
-
-/**
  * Runs once before any browser starts: checks the scenarios exist, generates
  * missing caller audio into the project's cache, checks PCM_DIR holds every
- * scenario the run will speak, and warns when the plan asks more of this
- * machine than it can carry.
+ * scenario the run will speak, and warns when the run asks more of this
+ * machine than the client profile's measured capacity (calls per core).
  */
 export default async function globalSetup(_config: FullConfig): Promise<void> {
   const config = loadHarnessConfig();
@@ -41,25 +37,26 @@ export default async function globalSetup(_config: FullConfig): Promise<void> {
         `${[...have].join(', ') || 'none'}`,
     );
   }
-  if (shape.sharePlan) {
-    const peak = shape.peak;
-    if (shape.callLength) {
-      // Arrival-rate phases have no concurrency target: say what the worker count rests on.
-      const workers = Number(process.env.HARNESS_WORKERS ?? shape.workers);
-      console.log(
-        `[plan] arrival phases sized for ${shape.callLength.basis}: about ${peak} calls in progress at the busiest, ` +
-          `${workers} worker${workers === 1 ? '' : 's'} (WORKERS or --workers to change)`,
-      );
-    }
-    const cores = (await import('node:os')).cpus().length;
-    const capacity = cores * CALLS_PER_CORE_ESTIMATE;
-    if (peak > capacity) {
-      console.warn(
-        `[plan] warning: the plan peaks at ${peak} concurrent calls on this machine; ` +
-          `about ${capacity} fit on ${cores} cores ` +
-          `(${CALLS_PER_CORE_ESTIMATE} per core) before the generator saturates. ` +
-          `Expect generator.saturated, or shard the run (--shard).`,
-      );
-    }
+  const workers = Number(process.env.HARNESS_WORKERS ?? shape.workers);
+  if (shape.sharePlan && shape.callLength) {
+    // Arrival-rate phases have no concurrency target: say what the worker count rests on.
+    console.log(
+      `[plan] arrival phases sized for ${shape.callLength.basis}: about ${shape.peak} calls in progress at the ` +
+        `busiest, ${workers} worker${workers === 1 ? '' : 's'} (WORKERS or --workers to change)`,
+    );
+  }
+  // The calls this machine will carry at once: the plan's peak, else one per worker.
+  const inFlight = shape.sharePlan ? shape.peak : Math.min(shape.calls, workers);
+  const profile = loadClientProfile(config);
+  const cores = os.cpus().length;
+  const capacity = callCapacity(profile, cores);
+  if (inFlight > capacity) {
+    const perCore = profile.callsPerCore ?? DEFAULT_CALLS_PER_CORE;
+    console.warn(
+      `[load] warning: ${inFlight} concurrent calls on this machine; about ${capacity} ${profile.name} calls fit on ` +
+        `${cores} cores (${perCore} per core, its measured capacity) before the load generator saturates. ` +
+        'Expect an INCONCLUSIVE verdict, or shard the run (--shard) or run the browsers elsewhere ' +
+        '(BROWSER_WS_ENDPOINT).',
+    );
   }
 }

@@ -8,6 +8,7 @@ const END = [{ role: 'button', name: 'End conversation with agent' }];
  * transports and in a legacy build (ScriptProcessorNode capture at 16 kHz,
  * AudioBufferSourceNode playback at 48 kHz); `accelerator` is the real React
  * client described in docs/design.md#the-real-browser-client (CLIENT_URL must point at it).
+ * `callsPerCore` is each client's measured capacity (bench:density); 1 where not yet measured.
  */
 export const BUILTIN_PROFILES: Record<string, ClientProfile> = {
   reference: {
@@ -19,6 +20,7 @@ export const BUILTIN_PROFILES: Record<string, ClientProfile> = {
     end: END,
     greeting: true,
     getUserMedia: '{audio: true}',
+    callsPerCore: 2,
   },
   'reference-acs': {
     name: 'reference-acs',
@@ -28,6 +30,7 @@ export const BUILTIN_PROFILES: Record<string, ClientProfile> = {
     start: START,
     end: END,
     greeting: true,
+    callsPerCore: 2,
   },
   'reference-realtime': {
     name: 'reference-realtime',
@@ -37,6 +40,7 @@ export const BUILTIN_PROFILES: Record<string, ClientProfile> = {
     start: START,
     end: END,
     greeting: false,
+    callsPerCore: 2,
   },
   'reference-legacy': {
     name: 'reference-legacy',
@@ -46,7 +50,7 @@ export const BUILTIN_PROFILES: Record<string, ClientProfile> = {
     start: START,
     end: END,
     greeting: true,
-    sendJitterLimitMs: 60,
+    callsPerCore: 1,
   },
   accelerator: {
     name: 'accelerator',
@@ -57,7 +61,7 @@ export const BUILTIN_PROFILES: Record<string, ClientProfile> = {
     greeting: true,
     // Its waveform animation re-renders on nearly every frame: ~45-50% of a core per call otherwise.
     animationFps: 1,
-    sendJitterLimitMs: 60,
     getUserMedia: '{audio: true} (echo cancellation, noise suppression, gain control on)',
+    callsPerCore: 1,
   },
 };

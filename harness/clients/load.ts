@@ -156,6 +156,11 @@ function readProfileFile(file: string): ClientProfile {
       'a profile whose "socketQuery" is an object of strings ({"scenario": "{scenario}"})',
       'environment',
     );
+  for (const key of ['callsPerCore', 'sendBurstMs'] as const) {
+    const v = p[key] as unknown;
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0))
+      throw new ConfigError('CLIENT_PROFILE', file, `a profile whose "${key}" is a positive number`, 'environment');
+  }
   if (typeof p.socketUrlIncludes !== 'string' || !Array.isArray(p.start) || !Array.isArray(p.end)) {
     throw new ConfigError(
       'CLIENT_PROFILE',

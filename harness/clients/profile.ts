@@ -35,10 +35,16 @@ export interface ClientProfile {
   /** What the client asks getUserMedia for (documentation: the fake microphone serves any request). */
   getUserMedia?: string;
   /**
-   * Audio send jitter (p99, ms) above which the generator counts as saturated
-   * (default 15). ScriptProcessorNode capture runs on the main thread in 32 ms
-   * buffers and is bursty by design, so such clients get a higher limit.
+   * The client's send burst period (ms) when its pattern does not show it: the least allowance its pacing lateness
+   * gets. Unset = measured per call (the median spacing of its send bursts).
    */
+  sendBurstMs?: number;
+  /**
+   * Concurrent calls of this client one core carries before the load generator saturates (measured with
+   * bench:density): sets the default worker count and the load warning. Unset = 1.
+   */
+  callsPerCore?: number;
+  /** @deprecated Read and ignored: pacing is judged by its lateness against the client's own cadence. */
   sendJitterLimitMs?: number;
 }
 

@@ -1,6 +1,7 @@
 import { knownTransportOf } from '../protocol/select';
 import { redactUrl } from '../redact';
 import { GATE_SYNTAX, GateSyntaxError, gatesFrom } from '../reporter/gates';
+import { SATURATED_POLICIES } from '../reporter/verdict';
 import { ConfigError, defineOptions, readOptions, type OptionValues } from './options';
 import { readConfigFile } from './file';
 
@@ -306,6 +307,15 @@ export const harnessOptions = defineOptions({
     values: ['failed-and-slowest', 'all', 'off'],
     default: 'failed-and-slowest',
     doc: 'which calls keep a conversation recording and frame timeline',
+  },
+  saturated: {
+    env: 'SATURATED',
+    kind: 'enum',
+    values: SATURATED_POLICIES,
+    default: 'inconclusive',
+    doc:
+      'verdict of a run whose load generator was saturated and no gate failed: inconclusive (exit code 3), fail, ' +
+      'or ignore (the gates alone decide)',
   },
   reportDir: { env: 'REPORT_DIR', kind: 'string', default: 'reports', doc: 'where the reporter writes its files' },
   chromiumPath: {

@@ -44,7 +44,7 @@ export function callMeta(
 export interface CallOutcomeOptions {
   /** The run's conductor (HARNESS_CONDUCTOR_URL), told when the call ends; none outside playwright.config.ts. */
   conductorUrl?: string;
-  /** The client profile's own send cadence jitter, for the generator figures. */
+  /** @deprecated Ignored: pacing lateness is measured against the client's own cadence. */
   pacingJitterLimitMs?: number;
 }
 
@@ -134,6 +134,6 @@ export class CallOutcome {
       this.endReported = true;
       await reportEnd(this.opts.conductorUrl, callEndOf(record));
     }
-    record.generator ??= await this.health.finish(this.page, this.events.events, this.opts.pacingJitterLimitMs);
+    record.generator ??= await this.health.finish(this.page, this.events.events);
   }
 }

@@ -122,5 +122,6 @@ export function pageHarnessOptions(
     outputThreshold: 10 ** (config.outputThresholdDbfs / 20),
     outputSilenceHoldMs: OUTPUT_SILENCE_HOLD_MS,
     recordOutput: config.evidence !== 'off',
+    ...(profile.sendBurstMs ? { sendBurstMs: profile.sendBurstMs } : {}),
   };
 }

@@ -89,10 +89,23 @@ export class LoopLag {
   }
 }
 
-/** Thresholds past which a run is flagged `generator.saturated`. */
+/**
+ * Thresholds of the generator's health (reporter/generator.ts). CPU and the
+ * workers' event loops are the machine's own; the page figures are judged
+ * across calls: the machine's when enough calls show them (`callShare`) or
+ * its CPU is short, else the client's (a heavy client, not a saturated machine).
+ */
 export const SATURATION = {
+  /** Machine CPU busy p95 while calls are in progress and none is starting. */
   cpuBusyPctP95: 90,
   eventLoopLagP99Ms: 50,
   pageEventLoopLagP99Ms: 100,
-  pacingJitterP99Ms: 15,
+  /** How late the client's audio left beyond its own burst period: two 20 ms frames. */
+  pacingLatenessP99Ms: 40,
+  /** Underruns of the client's audio contexts in one call. */
+  playbackUnderruns: 2,
+  /** A page whose main thread spends more than this share of its life in long tasks is heavy. */
+  pageLongTaskPct: 20,
+  /** Share of the calls that must show a page sign for it to be the machine's. */
+  callShare: 0.5,
 } as const;

@@ -1,41 +1,59 @@
 import type { Page } from '@playwright/test';
 import type { GeneratorStats } from '../metrics/record';
+import type { PageGeneratorStats } from '../page/generator-probe';
 import type { PageEvent } from '../page/types';
-import { CpuSampler, LoopLag, SATURATION } from './health';
+import { CpuSampler, LoopLag } from './health';
 
 /** What the in-page harness says about its own health (null when the page no longer answers). */
 export interface PageHealth {
-  stats: { pageLagP99Ms: number; pacingJitterP99Ms: number } | null;
+  stats: PageGeneratorStats | null;
   /** The page's performance.timeOrigin (epoch ms), to place page event times on the wall clock. */
   timeOrigin: number | null;
 }
 
 export interface GeneratorStatsInput {
-  /** The machine's CPU samples from an epoch ms on. */
-  cpu: { since(fromMs: number): number[] };
+  /** The machine's CPU samples (busy %) and their epoch ms, from the call's start on. */
+  cpu: { samplesPct: readonly number[]; sampledAtMs: readonly number[] };
   eventLoopLagP99Ms: number;
   page: PageHealth;
   events: readonly PageEvent[];
   startedAtMs: number;
-  /** The client's own capture cadence jitter, when its profile states it. */
-  pacingJitterLimitMs?: number;
 }
 
 /**
- * One call's generator figures. CPU counts from the call socket's opening on:
- * a browser context starting up is busy by nature, not saturated.
+ * One call's generator figures. CPU is sampled from the call's start, with the
+ * samples' times (the first and the mean spacing), and the end of its start-up
+ * (its socket's opening): the run judges the machine on its steady state, with
+ * no call starting, as a browser and page starting up are busy by nature.
  */
 export function generatorStats(o: GeneratorStatsInput): GeneratorStats {
   const open = o.events.find((e) => e.type === 'ws-open');
-  const fromMs = open && o.page.timeOrigin !== null ? o.page.timeOrigin + open.at : o.startedAtMs;
+  const times = o.cpu.sampledAtMs;
   const stats: GeneratorStats = {
-    cpuBusyPct: o.cpu.since(fromMs).map((v) => Math.round(v)),
+    cpuBusyPct: o.cpu.samplesPct.map((v) => Math.round(v)),
+    ...(times.length
+      ? {
+          cpuFirstAtMs: Math.round(times[0]!),
+          cpuIntervalMs: times.length > 1 ? Math.round((times.at(-1)! - times[0]!) / (times.length - 1)) : 1000,
+        }
+      : {}),
+    ...(open && o.page.timeOrigin !== null ? { startupEndAtMs: Math.round(o.page.timeOrigin + open.at) } : {}),
     eventLoopLagP99Ms: Math.round(o.eventLoopLagP99Ms * 10) / 10,
   };
-  if (o.page.stats) {
-    stats.pageEventLoopLagP99Ms = o.page.stats.pageLagP99Ms;
-    stats.pacingJitterP99Ms = o.page.stats.pacingJitterP99Ms;
-    stats.pacingJitterLimitMs = o.pacingJitterLimitMs ?? SATURATION.pacingJitterP99Ms;
+  const page = o.page.stats;
+  if (page) {
+    stats.pageEventLoopLagP99Ms = page.pageLagP99Ms;
+    stats.pageLongTaskPct = page.pageLongTaskPct;
+    // A call that sent no audio has no pacing to judge.
+    if (page.framesSent > 1) {
+      stats.pacingLatenessP99Ms = page.pacingLatenessP99Ms;
+      stats.sendJitterP99Ms = page.sendJitterP99Ms;
+      stats.sendBurstMs = page.sendBurstMs;
+    }
+    if (page.playback) {
+      stats.playbackUnderruns = page.playback.underrunEvents;
+      stats.playbackUnderrunMs = page.playback.underrunMs;
+    }
   }
   return stats;
 }
@@ -47,7 +65,7 @@ export class CallHealth {
 
   constructor(private readonly startedAtMs: number) {}
 
-  async finish(page: Page, events: readonly PageEvent[], pacingJitterLimitMs?: number): Promise<GeneratorStats> {
+  async finish(page: Page, events: readonly PageEvent[]): Promise<GeneratorStats> {
     this.cpu.sample();
     this.cpu.stop();
     const health = await page
@@ -64,7 +82,6 @@ export class CallHealth {
       page: health,
       events,
       startedAtMs: this.startedAtMs,
-      pacingJitterLimitMs,
     });
     this.lag.stop();
     return stats;

@@ -39,15 +39,26 @@ export interface TurnRecord {
 
 /** The load generator's health during one call. */
 export interface GeneratorStats {
-  /** Machine CPU busy %, one sample a second. */
+  /** Machine CPU busy %, one sample a second from the call's start (from its socket's opening in older records). */
   cpuBusyPct: number[];
+  /** Epoch ms of the first CPU sample and the samples' mean spacing: places each on the wall clock. */
+  cpuFirstAtMs?: number;
+  cpuIntervalMs?: number;
+  /** Epoch ms the call's start-up ended (its socket opened); absent when it never opened. */
+  startupEndAtMs?: number;
   /** Worker (Node) event-loop lag p99. */
   eventLoopLagP99Ms: number;
-  /** Page main-thread lag p99 and the client's audio send pacing jitter p99 (browser calls). */
+  /** Page main-thread lag p99, and the share of the page's life in long tasks (browser calls). */
   pageEventLoopLagP99Ms?: number;
-  pacingJitterP99Ms?: number;
-  /** The client profile's limit for that jitter (its capture's own cadence). */
-  pacingJitterLimitMs?: number;
+  pageLongTaskPct?: number;
+  /** p99 of how late the client's audio frames left beyond its own send cadence (its burst period). */
+  pacingLatenessP99Ms?: number;
+  /** The client's raw send jitter p99 (its cadence included) and its measured send burst period. */
+  sendJitterP99Ms?: number;
+  sendBurstMs?: number;
+  /** Underruns of the client's own audio contexts (Chromium's playbackStats) and their total length. */
+  playbackUnderruns?: number;
+  playbackUnderrunMs?: number;
 }
 
 export interface PhaseRef {

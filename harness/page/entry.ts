@@ -54,7 +54,7 @@ function throttleAnimationFrames(fps: number): void {
 
   if (opts.animationFps) throttleAnimationFrames(opts.animationFps);
   const mic = new FakeMicrophone(window.AudioContext);
-  const health = new GeneratorProbe();
+  const health = new GeneratorProbe(opts.sendBurstMs ?? 0);
   health.start();
   const observer = new CallObserver(opts.quietMs, mic, emit);
   const output = new OutputTap(

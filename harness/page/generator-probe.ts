@@ -1,14 +1,14 @@
+import { pacingFigures } from './pacing';
+import { watchPlayback, type PlaybackGlitches } from './playback-stats';
+
 /**
  * The page's own health while it carries a call: main-thread lag (how late a
- * 100 ms timer fires) and the pacing of the audio the client sends: each
- * frame's send time against the time its audio says it should leave (the
- * first frame's time plus the audio sent before it), relative to the running
- * median of that offset so a slow clock drift does not count as jitter.
+ * 100 ms timer fires), the share of time its main thread spent in long tasks,
+ * the pacing of the audio the client sends (see pacing.ts) and the underruns of
+ * the client's own audio contexts (Chromium's playbackStats, where it has them).
  */
 const TICK_MS = 100;
 const MAX_SAMPLES = 36_000;
-/** Frames in the running median of the send offset (about 1 s of 20 ms frames). */
-const OFFSET_WINDOW = 50;
 
 function p99(values: number[]): number {
   if (!values.length) return 0;
@@ -16,10 +16,29 @@ function p99(values: number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)]!;
 }
 
+export interface PageGeneratorStats {
+  pageLagP99Ms: number;
+  /** Share of the page's life its main thread spent in long tasks (50 ms or more), percent. */
+  pageLongTaskPct: number;
+  pacingLatenessP99Ms: number;
+  sendJitterP99Ms: number;
+  sendBurstMs: number;
+  framesSent: number;
+  /** Underruns of the client's audio contexts; absent where the browser does not count them. */
+  playback?: PlaybackGlitches;
+}
+
 export class GeneratorProbe {
   private readonly lags: number[] = [];
-  private readonly sends: number[] = [];
-  private readonly sendMs: number[] = [];
+  // Preallocated: one store per frame on the audio path, no growth.
+  private readonly sends = new Float64Array(MAX_SAMPLES);
+  private readonly sendMs = new Float32Array(MAX_SAMPLES);
+  private sent = 0;
+  private longTaskMs = 0;
+  private readonly startedAt = performance.now();
+  private playback: (() => PlaybackGlitches | undefined) | null = null;
+
+  constructor(private readonly statedBurstMs = 0) {}
 
   start(): void {
     let expected = performance.now() + TICK_MS;
@@ -28,31 +47,36 @@ export class GeneratorProbe {
       if (this.lags.length < MAX_SAMPLES) this.lags.push(Math.max(0, now - expected));
       expected = now + TICK_MS;
     }, TICK_MS);
+    try {
+      new PerformanceObserver((list) => {
+        for (const t of list.getEntries()) this.longTaskMs += t.duration;
+      }).observe({ type: 'longtask' });
+    } catch {
+      // No Long Tasks API: the share reads 0.
+    }
+    this.playback = watchPlayback();
   }
 
   /** Called for every binary frame the client sends on the call socket, with its audio length. */
   onSend(at: number, audioMs: number): void {
-    if (this.sends.length >= MAX_SAMPLES) return;
-    this.sends.push(at);
-    this.sendMs.push(audioMs);
+    if (this.sent >= MAX_SAMPLES) return;
+    this.sends[this.sent] = at;
+    this.sendMs[this.sent++] = audioMs;
   }
 
-  stats(): { pageLagP99Ms: number; pacingJitterP99Ms: number; framesSent: number } {
-    const offsets: number[] = [];
-    let audio = 0;
-    for (let i = 0; i < this.sends.length; i++) {
-      offsets.push(this.sends[i]! - this.sends[0]! - audio);
-      audio += this.sendMs[i]!;
-    }
-    const jitter: number[] = [];
-    for (let i = 1; i < offsets.length; i++) {
-      const window = offsets.slice(Math.max(0, i - OFFSET_WINDOW), i).sort((a, b) => a - b);
-      jitter.push(Math.abs(offsets[i]! - window[Math.floor(window.length / 2)]!));
-    }
+  stats(): PageGeneratorStats {
+    const sends = this.sends.subarray(0, this.sent);
+    const pacing = pacingFigures(sends, this.sendMs.subarray(0, this.sent), this.statedBurstMs);
+    const lifeMs = performance.now() - this.startedAt;
+    const playback = this.playback?.();
     return {
       pageLagP99Ms: Math.round(p99(this.lags) * 10) / 10,
-      pacingJitterP99Ms: Math.round(p99(jitter) * 10) / 10,
-      framesSent: this.sends.length,
+      pageLongTaskPct: lifeMs > 0 ? Math.round((1000 * this.longTaskMs) / lifeMs) / 10 : 0,
+      pacingLatenessP99Ms: pacing.latenessP99Ms,
+      sendJitterP99Ms: pacing.jitterP99Ms,
+      sendBurstMs: pacing.burstPeriodMs,
+      framesSent: this.sent,
+      ...(playback ? { playback } : {}),
     };
   }
 }

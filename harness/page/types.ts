@@ -1,3 +1,4 @@
+import type { PageGeneratorStats } from './generator-probe';
 import type { DetectionTokens } from '../protocol/frames';
 import type { FieldMatcher } from '../protocol/matchers';
 import type { Protocol } from '../protocol/select';
@@ -20,6 +21,8 @@ export interface PageHarnessOptions {
   outputSilenceHoldMs: number;
   /** Record the client's output for evidence (costs memory on the audio thread). */
   recordOutput: boolean;
+  /** The client profile's stated send burst period (ms), the least allowance its pacing lateness gets. */
+  sendBurstMs?: number;
 }
 
 /** Material for a call's evidence: what the caller said when, what the client played, every audio frame. */
@@ -109,7 +112,7 @@ export interface PageHarnessApi {
   /** Whether the caller's audio is played in the client's own context (adopted) or through the track, and why. */
   micPath(): { adopted: boolean; realUse: string | null; micContext: AudioContextState | 'none' };
   /** Main-thread lag and send pacing of this page so far. */
-  generatorStats(): { pageLagP99Ms: number; pacingJitterP99Ms: number; framesSent: number };
+  generatorStats(): PageGeneratorStats;
 }
 
 declare global {

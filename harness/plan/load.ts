@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { HarnessConfig } from '../config';
+import { profileCapacity } from '../clients/capacity';
 import { ConfigError } from '../config/options';
 import { estimateCallSec, type CallLengthEstimate } from './call-length';
 import { parseShard, WHOLE_RUN, type Shard } from './shard';
@@ -142,7 +143,7 @@ export function runShape(
   const plan = loadPlan(config, knownScenarios);
   const perWorker = config.callsPerWorker;
   if (!plan) {
-    const slots = Math.min(config.calls, 4);
+    const slots = Math.min(config.calls, profileCapacity(config));
     return {
       plan,
       sharePlan: null,

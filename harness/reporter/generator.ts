@@ -1,5 +1,6 @@
 import { SATURATION } from '../generator/health';
-import type { CallRecord } from '../metrics/record';
+import { splitCpuSamples } from '../generator/steady';
+import type { CallRecord, GeneratorStats } from '../metrics/record';
 import type { GeneratorSummary } from './schema';
 
 function percentile(values: number[], p: number): number {
@@ -8,43 +9,118 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+const defined = (stats: GeneratorStats[], f: (g: GeneratorStats) => number | undefined): number[] =>
+  stats.flatMap((g) => {
+    const v = f(g);
+    return v === undefined ? [] : [v];
+  });
+
+/**
+ * A sign seen in some calls is the machine's when it shows in enough of them (or the machine's CPU is short):
+ * one call late while the others keep time is that call's client, not the generator.
+ */
+function acrossCalls(count: number, of: number): boolean {
+  return count >= 2 && count >= SATURATION.callShare * of;
+}
+
+/**
+ * The run's generator figures, and two judgements apart: the machine was saturated (its CPU in the steady state,
+ * its workers' event loops, or the calls' audio late or glitching across calls), or the client is heavy (a call's
+ * own page held up its main thread or its audio while the machine had headroom). Only the first makes the run's
+ * latencies the generator's own.
+ */
 export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSummary {
   const stats = records.flatMap((r) => (r.generator ? [r.generator] : []));
+  const cpu = splitCpuSamples(records);
+  const lateness = defined(stats, (g) => g.pacingLatenessP99Ms);
+  const pageLag = defined(stats, (g) => g.pageEventLoopLagP99Ms);
+  const longTasks = defined(stats, (g) => g.pageLongTaskPct);
+  const underruns = defined(stats, (g) => g.playbackUnderruns);
+  const lateCalls = lateness.filter((v) => v > SATURATION.pacingLatenessP99Ms).length;
+  const laggingPages = pageLag.filter((v) => v > SATURATION.pageEventLoopLagP99Ms).length;
+  const busyPages = longTasks.filter((v) => v > SATURATION.pageLongTaskPct).length;
+  const glitchingCalls = underruns.filter((v) => v > SATURATION.playbackUnderruns).length;
   const s: GeneratorSummary = {
-    cpuBusyPctP95: Math.round(
-      percentile(
-        stats.flatMap((g) => g.cpuBusyPct),
-        95,
-      ),
-    ),
+    cpuBusyPctP95: Math.round(percentile(cpu.steady, 95)),
+    cpuSamples: { steady: cpu.steady.length, startup: cpu.startup.length },
+    ...(cpu.startup.length ? { startupCpuBusyPctP95: Math.round(percentile(cpu.startup, 95)) } : {}),
     eventLoopLagP99Ms: percentile(
       stats.map((g) => g.eventLoopLagP99Ms),
       99,
     ),
-    pageEventLoopLagP99Ms: percentile(
-      stats.flatMap((g) => (g.pageEventLoopLagP99Ms === undefined ? [] : [g.pageEventLoopLagP99Ms])),
+    pageEventLoopLagP99Ms: percentile(pageLag, 99),
+    pageLongTaskPctMax: longTasks.length ? Math.max(...longTasks) : 0,
+    pacingLatenessP99Ms: percentile(lateness, 99),
+    lateCalls,
+    sendJitterP99Ms: percentile(
+      defined(stats, (g) => g.sendJitterP99Ms),
       99,
     ),
-    pacingJitterP99Ms: percentile(
-      stats.flatMap((g) => (g.pacingJitterP99Ms === undefined ? [] : [g.pacingJitterP99Ms])),
-      99,
-    ),
+    ...(underruns.length ? { playbackUnderruns: underruns.reduce((a, b) => a + b, 0) } : {}),
     saturated: false,
     reasons: [],
   };
-  const over = (value: number, limit: number, what: string) => {
-    if (value > limit) s.reasons.push(`${what} ${value} above ${limit}`);
-  };
-  over(s.cpuBusyPctP95, SATURATION.cpuBusyPctP95, 'CPU busy % p95');
-  over(s.eventLoopLagP99Ms, SATURATION.eventLoopLagP99Ms, 'worker event-loop lag p99 (ms)');
-  over(s.pageEventLoopLagP99Ms, SATURATION.pageEventLoopLagP99Ms, 'page main-thread lag p99 (ms)');
-  // Clients whose capture is bursty by design (ScriptProcessorNode) carry a higher limit in their records.
-  const limits = stats.flatMap((g) => (g.pacingJitterLimitMs === undefined ? [] : [g.pacingJitterLimitMs]));
-  over(
-    s.pacingJitterP99Ms,
-    limits.length ? percentile(limits, 50) : SATURATION.pacingJitterP99Ms,
-    'audio send pacing jitter p99 (ms)',
-  );
+  const heavy: string[] = [];
+  const machine = (what: string) => s.reasons.push(what);
+  if (s.cpuBusyPctP95 > SATURATION.cpuBusyPctP95)
+    machine(`CPU busy p95 ${s.cpuBusyPctP95}% above ${SATURATION.cpuBusyPctP95}% with calls in progress`);
+  if (s.eventLoopLagP99Ms > SATURATION.eventLoopLagP99Ms)
+    machine(`worker event-loop lag p99 ${s.eventLoopLagP99Ms} ms above ${SATURATION.eventLoopLagP99Ms} ms`);
+  const cpuShort = s.cpuBusyPctP95 > SATURATION.cpuBusyPctP95;
+  const machineWide = (count: number, of: number) => cpuShort || acrossCalls(count, of);
+  const signs: Array<[number, number, string]> = [
+    [
+      lateCalls,
+      lateness.length,
+      `audio sent late (pacing lateness p99 above ${SATURATION.pacingLatenessP99Ms} ms) in ${lateCalls} of ` +
+        `${lateness.length} call(s), worst ${s.pacingLatenessP99Ms} ms`,
+    ],
+    [
+      laggingPages,
+      pageLag.length,
+      `page main-thread lag p99 above ${SATURATION.pageEventLoopLagP99Ms} ms in ${laggingPages} of ` +
+        `${pageLag.length} call(s), worst ${s.pageEventLoopLagP99Ms} ms`,
+    ],
+    [
+      glitchingCalls,
+      underruns.length,
+      `the client's audio underran in ${glitchingCalls} of ${underruns.length} call(s)`,
+    ],
+  ];
+  for (const [count, of, what] of signs) {
+    if (!count) continue;
+    if (machineWide(count, of)) machine(what);
+    else heavy.push(what);
+  }
+  if (busyPages && !machineWide(busyPages, longTasks.length))
+    heavy.push(
+      `page main thread in long tasks over ${SATURATION.pageLongTaskPct}% of the time in ${busyPages} of ` +
+        `${longTasks.length} call(s), worst ${s.pageLongTaskPctMax}%`,
+    );
   s.saturated = s.reasons.length > 0;
+  // A saturated machine makes every page slow: the client's figures then say nothing of the client.
+  s.heavyClientReasons = s.saturated ? [] : heavy;
+  s.heavyClient = s.heavyClientReasons.length > 0;
   return s;
+}
+
+/** What to do about a saturated machine: its calls measured the generator's own delays. */
+export const SATURATED_ADVICE =
+  "Run fewer calls per machine (the client profile's callsPerCore times its cores), shard the run over machines " +
+  '(--shard), or run the browsers on another machine (BROWSER_WS_ENDPOINT); SATURATED=ignore lets the gates decide.';
+/** What a heavy client means: the machine had headroom, the delays are the client's own. */
+export const HEAVY_CLIENT_ADVICE =
+  "The machine had headroom: these delays are the client's own, as a user's browser would have them, and they " +
+  "count in its latencies. Profile the client's page (long tasks, animations: CLIENT_ANIMATION_FPS caps them).";
+
+/** The generator's one-line figures. */
+export function generatorLine(g: GeneratorSummary): string {
+  const startup = g.startupCpuBusyPctP95 === undefined ? '' : ` (start-up ${g.startupCpuBusyPctP95}%, apart)`;
+  const underruns = g.playbackUnderruns === undefined ? '' : `, audio underruns ${g.playbackUnderruns}`;
+  return (
+    `CPU p95 ${g.cpuBusyPctP95}% with calls in progress${startup}, ` +
+    `worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms, page lag p99 ${g.pageEventLoopLagP99Ms} ms, ` +
+    `audio pacing lateness p99 ${g.pacingLatenessP99Ms ?? 0} ms (send jitter ${g.sendJitterP99Ms ?? 0} ms)` +
+    underruns
+  );
 }

@@ -1,6 +1,7 @@
 import type { RunAggregate } from './aggregate';
 import { breakdownSection } from './breakdown';
 import type { EvidenceLink } from './evidence';
+import { generatorLine, HEAVY_CLIENT_ADVICE, SATURATED_ADVICE } from './generator';
 import { percentileSeries } from './curves';
 import { regressionSection } from './regression';
 import type { Summary } from './schema';
@@ -169,15 +170,16 @@ function groupsTable(summary: Summary): string {
 function generatorBox(summary: Summary): string {
   const g = summary.generator;
   if (!g) return '';
-  const warn = g.saturated
-    ? `<p class="alert">Load generator saturated: ${escapeHtml(g.reasons.join('; '))}. ` +
-      `Latencies may be the generator's own.</p>`
+  const saturated = g.saturated
+    ? `<p class="alert">${summary.verdict === 'inconclusive' ? 'Inconclusive: the load' : 'Load'} generator was ` +
+      `saturated: ${escapeHtml(g.reasons.join('; '))}. Latencies may be the generator's own. ` +
+      `${escapeHtml(SATURATED_ADVICE)}</p>`
     : '';
-  return (
-    `<h2>Load generator</h2>${warn}` +
-    `<p>CPU busy p95 ${g.cpuBusyPctP95}% · worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms · ` +
-    `page main-thread lag p99 ${g.pageEventLoopLagP99Ms} ms · audio send jitter p99 ${g.pacingJitterP99Ms} ms</p>`
-  );
+  const heavy = g.heavyClient
+    ? `<p class="hint">The client is heavy: ${escapeHtml((g.heavyClientReasons ?? []).join('; '))}. ` +
+      `${escapeHtml(HEAVY_CLIENT_ADVICE)}</p>`
+    : '';
+  return `<h2>Load generator</h2>${saturated}${heavy}<p>${escapeHtml(generatorLine(g))}</p>`;
 }
 
 /**
@@ -268,7 +270,7 @@ td:first-child,th:first-child,table.gates td:nth-child(2),table.gates th:nth-chi
 th{background:#f4f4f4}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:bold}
 .alert{border-left:4px solid #d62728;background:#fdecea;padding:6px 10px}
-.pass{background:#2ca02c}.warn{background:#e6a100}.fail{background:#d62728}
+.pass{background:#2ca02c}.warn{background:#e6a100}.fail{background:#d62728}.inconclusive{background:#7f7f7f}
 svg.chart{display:block;margin:12px 0;border:1px solid #eee}
 svg .grid{stroke:#eee}svg .tick,svg .legend{font-size:11px;fill:#555}
 svg .label{font-size:12px;fill:#333}svg .title{font-size:14px;font-weight:bold}
@@ -290,7 +292,11 @@ ${
       'counted apart (not failed; their finished turns kept)</p>'
     : ''
 }
-${summary.verdictReason ? `<p class="alert">Verdict FAIL: ${escapeHtml(summary.verdictReason)}</p>` : ''}
+${
+  summary.verdictReason
+    ? `<p class="alert">Verdict ${summary.verdict.toUpperCase()}: ${escapeHtml(summary.verdictReason)}</p>`
+    : ''
+}
 ${
   run.missedArrivals
     ? `<p class="alert">${run.missedArrivals} planned arrival(s) found no free worker and never started: ` +

@@ -30,6 +30,20 @@ import { formatWarnings, runTargets } from './targets';
 import { judgeSummary } from './verdict';
 import { entryOf } from '../entry-of';
 
+/** The exit status of a run whose verdict is `inconclusive` (Playwright's own: 0 passed, 1 failed, 130 SIGINT). */
+export const INCONCLUSIVE_EXIT_CODE = 3;
+
+/**
+ * Playwright maps a run's status to 0 or 1 and exits with it (`playwright test` and `merge-reports` alike); a
+ * reporter cannot return another status. Set as the process exits, the code replaces a 0 only: a run that failed
+ * for another reason (a worker error) keeps its 1.
+ */
+function exitInconclusive(): void {
+  process.once('exit', (code) => {
+    if (code === 0) process.exitCode = INCONCLUSIVE_EXIT_CODE;
+  });
+}
+
 export interface HarnessReporterOptions {
   /** Directory for summary.json and the other report files (default: REPORT_DIR or reports). */
   outputDir?: string;
@@ -184,7 +198,7 @@ export default class VoiceHarnessReporter implements Reporter {
           : undefined,
       },
     );
-    const summary = judgeSummary(figures, gatesFrom(this.config.gates), baseline);
+    const summary = judgeSummary(figures, gatesFrom(this.config.gates), baseline, this.config.saturated);
 
     // Each output on its own: one failing must never cost the others.
     fs.mkdirSync(this.outputDir, { recursive: true });
@@ -216,6 +230,7 @@ export default class VoiceHarnessReporter implements Reporter {
       throw new Error(
         `verdict ${summary.verdict.toUpperCase()}${errors.length ? ` (${errors.length} report output(s) failed)` : ''}`,
       );
+    if (summary.verdict === 'inconclusive') exitInconclusive();
     // The gates decide the exit code: a call that failed is a load outcome, counted in the gates.
     return { status: failed ? 'failed' : 'passed' };
   }

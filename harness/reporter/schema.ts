@@ -55,7 +55,10 @@ export interface RunInfo {
   missedArrivals?: number;
 }
 
-export type Verdict = 'pass' | 'warn' | 'fail';
+/** A gate's judgement. */
+export type GateVerdict = 'pass' | 'warn' | 'fail';
+/** The run's: `inconclusive` when no gate failed but the load generator was saturated (SATURATED). */
+export type Verdict = GateVerdict | 'inconclusive';
 export type GateStat =
   | 'minMs'
   | 'meanMs'
@@ -76,7 +79,7 @@ export interface GateResult {
   pass: string;
   warn: string;
   /** 'no-data' when the run produced no sample for the metric; it does not decide the verdict. */
-  verdict: Verdict | 'no-data';
+  verdict: GateVerdict | 'no-data';
 }
 
 export interface PhaseSummary {
@@ -93,16 +96,31 @@ export interface PhaseSummary {
 }
 
 export interface GeneratorSummary {
-  /** p95 of the machine's CPU busy %, sampled every second in every call. */
+  /** p95 of the machine's CPU busy % in the steady state: calls in progress and none starting up. */
   cpuBusyPctP95: number;
+  /** The same while some call was starting up (browser context, page, socket), reported apart, never judged. */
+  startupCpuBusyPctP95?: number;
+  /** How many one-second CPU samples (summed over calls) fell in each. */
+  cpuSamples?: { steady: number; startup: number };
   /** p99 across calls of each call's worker event-loop lag p99. */
   eventLoopLagP99Ms: number;
-  /** The same for the page main thread, and for the client's audio send pacing. */
+  /** The same for the page main thread, and the largest share of a page's life in long tasks. */
   pageEventLoopLagP99Ms: number;
-  pacingJitterP99Ms: number;
-  /** True when any figure crossed its threshold: the run's latencies may be the generator's own. */
+  pageLongTaskPctMax?: number;
+  /** p99 across calls of how late each call's audio left beyond its client's own send cadence. */
+  pacingLatenessP99Ms?: number;
+  /** Calls whose pacing lateness p99 passed the limit. */
+  lateCalls?: number;
+  /** p99 across calls of the raw send jitter, the client's own cadence included (informational). */
+  sendJitterP99Ms?: number;
+  /** Underruns of the clients' audio contexts, summed over calls (browsers that count them). */
+  playbackUnderruns?: number;
+  /** True when the machine running the calls was saturated: the run's latencies may be the generator's own. */
   saturated: boolean;
   reasons: string[];
+  /** True when a call's own client held up its page or audio while the machine had headroom. */
+  heavyClient?: boolean;
+  heavyClientReasons?: string[];
 }
 
 export interface Comparison {
@@ -136,7 +154,10 @@ export interface Summary {
   metrics: Record<string, MetricSummary>;
   gates: GateResult[];
   verdict: Verdict;
-  /** Why the verdict is `fail` whatever the gates say (no calls, an incomplete run), when that decided it. */
+  /**
+   * Why the verdict is `fail` whatever the gates say (no calls, an incomplete run), or `inconclusive`
+   * (the load generator saturated), when that decided it.
+   */
   verdictReason?: string;
   /** Per phase of the load plan (runs with a plan). */
   phases?: PhaseSummary[];

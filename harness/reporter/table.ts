@@ -1,4 +1,5 @@
 import { isFailureCounter } from '../metrics/names';
+import { generatorLine, HEAVY_CLIENT_ADVICE, SATURATED_ADVICE } from './generator';
 import type { Summary } from './schema';
 
 const COLUMNS = ['Name', '# reqs', 'Avg', 'Min', 'p50', 'p95', 'p99', 'Max', 'Fails'];
@@ -146,14 +147,15 @@ export function formatPhases(summary: Summary): string | null {
 export function formatGenerator(summary: Summary): string | null {
   const g = summary.generator;
   if (!g) return null;
-  const head =
-    `Load generator: CPU p95 ${g.cpuBusyPctP95}%, ` +
-    `event-loop lag p99 ${g.eventLoopLagP99Ms} ms (page ${g.pageEventLoopLagP99Ms} ms), ` +
-    `audio send jitter p99 ${g.pacingJitterP99Ms} ms`;
-  return g.saturated
-    ? `${head}\nWARNING: the load generator was saturated (${g.reasons.join('; ')}): latencies may be the ` +
-        `generator's own. Use fewer calls per machine or shard the run.`
-    : head;
+  const lines = [`Load generator: ${generatorLine(g)}`];
+  if (g.saturated)
+    lines.push(
+      `${summary.verdict === 'inconclusive' ? 'INCONCLUSIVE' : 'WARNING'}: the load generator was saturated ` +
+        `(${g.reasons.join('; ')}): latencies may be the generator's own. ${SATURATED_ADVICE}`,
+    );
+  if (g.heavyClient)
+    lines.push(`NOTE: the client is heavy (${(g.heavyClientReasons ?? []).join('; ')}). ${HEAVY_CLIENT_ADVICE}`);
+  return lines.join('\n');
 }
 
 /** Browser calls and protocol-level calls side by side (hybrid runs). */

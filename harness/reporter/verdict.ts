@@ -1,18 +1,30 @@
 import { compare, relativeGates } from './baseline';
 import { evaluateGates, overallVerdict, type GateSpec } from './gates';
-import type { RunInfo, Summary, SummaryFigures, Verdict } from './schema';
+import type { GeneratorSummary, RunInfo, Summary, SummaryFigures, Verdict } from './schema';
 
-/** The run's figures judged: absolute gates, relative gates against a stored baseline, and the verdict. */
+/** What a run whose load generator was saturated gets (SATURATED): its gates alone decide under `ignore`. */
+export const SATURATED_POLICIES = ['inconclusive', 'fail', 'ignore'] as const;
+export type SaturatedPolicy = (typeof SATURATED_POLICIES)[number];
+
+/**
+ * The run's figures judged: absolute gates, relative gates against a stored baseline, and the verdict. A failing
+ * gate or a forced failure is `fail`; otherwise a saturated generator makes the run `inconclusive` (its latencies
+ * may be the generator's own), or `fail` under SATURATED=fail.
+ */
 export function judgeSummary(
   figures: SummaryFigures,
   gates: readonly GateSpec[],
   baseline?: { summary: Summary; file: string },
+  saturated: SaturatedPolicy = 'inconclusive',
 ): Summary {
   const { schemaVersion, run, metrics } = figures;
   const comparison = baseline ? compare(baseline.summary, metrics, baseline.file) : undefined;
   const gateResults = [...evaluateGates(gates, metrics), ...(comparison ? relativeGates(comparison) : [])];
-  const reason = forcedFailure(run);
-  const verdict: Verdict = reason ? 'fail' : overallVerdict(gateResults);
+  const gated = overallVerdict(gateResults);
+  const forced = forcedFailure(run);
+  const generator = gated === 'fail' || forced ? undefined : saturation(figures.generator, saturated);
+  const reason = forced ?? generator?.reason;
+  const verdict: Verdict = forced ? 'fail' : (generator?.verdict ?? gated);
   // Spelled out, not spread: the verdict stays near the top of summary.json, above the optional blocks.
   return {
     schemaVersion,
@@ -26,6 +38,18 @@ export function judgeSummary(
     ...(figures.generator ? { generator: figures.generator } : {}),
     ...(comparison ? { baseline: comparison } : {}),
     ...(figures.percentileCurves ? { percentileCurves: figures.percentileCurves } : {}),
+  };
+}
+
+/** The verdict a saturated generator imposes, or undefined when the gates decide. */
+function saturation(
+  g: GeneratorSummary | undefined,
+  policy: SaturatedPolicy,
+): { verdict: Verdict; reason: string } | undefined {
+  if (!g?.saturated || policy === 'ignore') return undefined;
+  return {
+    verdict: policy === 'fail' ? 'fail' : 'inconclusive',
+    reason: `load generator saturated: ${g.reasons.join('; ')}`,
   };
 }
 

@@ -346,25 +346,36 @@ test("the conductor hears a call's outcome and the latencies its turns measured"
   });
 });
 
-test("generator stats: CPU from the socket opening on, page figures with the profile's jitter limit", () => {
-  const samples = [
-    [1000, 90.4],
-    [2000, 50.6],
-    [3000, 20.2],
-  ] as const;
-  const cpu = { since: (fromMs: number) => samples.filter(([at]) => at >= fromMs).map(([, pct]) => pct) };
+test('generator stats: CPU from the call start with its sample times, start-up end, page pacing figures', () => {
+  const cpu = { samplesPct: [90.4, 50.6, 20.2], sampledAtMs: [1000, 2000, 3010] };
   const events: PageEvent[] = [{ type: 'ws-open', at: 1500 }];
-  const page = { stats: { pageLagP99Ms: 12, pacingJitterP99Ms: 4 }, timeOrigin: 0 };
-  expect(
-    generatorStats({ cpu, eventLoopLagP99Ms: 3.136, page, events, startedAtMs: 0, pacingJitterLimitMs: 60 }),
-  ).toEqual({
-    cpuBusyPct: [51, 20],
+  const page = {
+    stats: {
+      pageLagP99Ms: 12,
+      pageLongTaskPct: 1.5,
+      pacingLatenessP99Ms: 0,
+      sendJitterP99Ms: 9.5,
+      sendBurstMs: 20,
+      framesSent: 300,
+      playback: { underrunEvents: 1, underrunMs: 10, renderedMs: 6000 },
+    },
+    timeOrigin: 100,
+  };
+  expect(generatorStats({ cpu, eventLoopLagP99Ms: 3.136, page, events, startedAtMs: 0 })).toEqual({
+    cpuBusyPct: [90, 51, 20],
+    cpuFirstAtMs: 1000,
+    cpuIntervalMs: 1005,
+    startupEndAtMs: 1600,
     eventLoopLagP99Ms: 3.1,
     pageEventLoopLagP99Ms: 12,
-    pacingJitterP99Ms: 4,
-    pacingJitterLimitMs: 60,
+    pageLongTaskPct: 1.5,
+    pacingLatenessP99Ms: 0,
+    sendJitterP99Ms: 9.5,
+    sendBurstMs: 20,
+    playbackUnderruns: 1,
+    playbackUnderrunMs: 10,
   });
-  // No socket opened, and the page no longer answers: from the call's start, Node figures only.
+  // No socket opened, and the page no longer answers: Node figures only, no start-up end.
   expect(
     generatorStats({
       cpu,
@@ -373,9 +384,11 @@ test("generator stats: CPU from the socket opening on, page figures with the pro
       events: [],
       startedAtMs: 900,
     }),
-  ).toEqual({ cpuBusyPct: [90, 51, 20], eventLoopLagP99Ms: 0 });
-  expect(generatorStats({ cpu, eventLoopLagP99Ms: 0, page, events: [], startedAtMs: 3000 }).pacingJitterLimitMs).toBe(
-    15,
+  ).toEqual({ cpuBusyPct: [90, 51, 20], cpuFirstAtMs: 1000, cpuIntervalMs: 1005, eventLoopLagP99Ms: 0 });
+  // A page that sent no audio has no pacing.
+  const silent = { ...page, stats: { ...page.stats, framesSent: 0 } };
+  expect(generatorStats({ cpu, eventLoopLagP99Ms: 0, page: silent, events, startedAtMs: 0 })).not.toHaveProperty(
+    'pacingLatenessP99Ms',
   );
 });
 

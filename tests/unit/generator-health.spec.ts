@@ -1,0 +1,188 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { callCapacity } from '../../harness/clients/capacity';
+import { splitCpuSamples } from '../../harness/generator/steady';
+import { CallRecorder, type CallRecord, type GeneratorStats } from '../../harness/metrics/record';
+import { burstPeriodMs, latenessMs, pacingFigures } from '../../harness/page/pacing';
+import { summarizeGenerator } from '../../harness/reporter/generator';
+import type { Summary } from '../../harness/reporter/schema';
+import { ROOT } from '../helpers/run-load';
+import { run } from '../helpers/spawn';
+
+/** Send times of a client capturing `frameMs` frames, delivered by a callback every `burstMs` (sample-exact). */
+function bursty(seconds: number, frameMs: number, burstMs: number, stall?: { atMs: number; forMs: number }) {
+  const sendsAt: number[] = [];
+  const audioMs: number[] = [];
+  for (let k = 0; (k + 1) * frameMs <= seconds * 1000; k++) {
+    // The frame is complete at (k + 1) * frameMs and leaves at the next callback; a stall holds the thread.
+    let at = Math.ceil(((k + 1) * frameMs) / burstMs) * burstMs + 0.3;
+    if (stall && at >= stall.atMs && at < stall.atMs + stall.forMs) at = stall.atMs + stall.forMs;
+    sendsAt.push(at);
+    audioMs.push(frameMs);
+  }
+  return { sendsAt, audioMs };
+}
+
+test('pacing: a bursty client that keeps its own cadence reads no lateness, its raw jitter does', () => {
+  // 20 ms frames out of a 32 ms callback (a ScriptProcessorNode-like burst), and out of a 10 ms one.
+  for (const burstMs of [32, 10]) {
+    const c = bursty(30, 20, burstMs);
+    const figures = pacingFigures(c.sendsAt, c.audioMs);
+    expect(figures.latenessP99Ms, `burst ${burstMs}`).toBe(0);
+    expect(figures.burstPeriodMs, `burst ${burstMs}`).toBeGreaterThanOrEqual(Math.min(burstMs, 20));
+  }
+  expect(pacingFigures(bursty(30, 20, 32).sendsAt, bursty(30, 20, 32).audioMs).jitterP99Ms).toBeGreaterThan(10);
+  // Drift between the audio clock and the page clock (0.1%) is no lateness either.
+  const drift = bursty(60, 20, 10);
+  expect(
+    pacingFigures(
+      drift.sendsAt.map((t) => t * 1.001),
+      drift.audioMs,
+    ).latenessP99Ms,
+  ).toBe(0);
+});
+
+test('pacing: a held thread makes its frames late by the stall, less the cadence', () => {
+  const c = bursty(10, 20, 20, { atMs: 5000, forMs: 300 });
+  const late = latenessMs(c.sendsAt, c.audioMs, burstPeriodMs(c.sendsAt));
+  // The first frame held waits the whole stall (less one burst period of allowance).
+  expect(Math.max(...late)).toBeGreaterThan(250);
+  expect(late.filter((v) => v > 0).length).toBeGreaterThan(10);
+  // Stalls every second (a saturated machine) push the p99 past the limit.
+  let sendsAt = bursty(30, 20, 20).sendsAt;
+  for (let s = 1000; s < 30_000; s += 1000) sendsAt = sendsAt.map((t) => (t >= s && t < s + 120 ? s + 120 : t));
+  expect(pacingFigures(sendsAt, c.audioMs.concat(c.audioMs, c.audioMs)).latenessP99Ms).toBeGreaterThan(40);
+});
+
+test('pacing: a client that pauses its sending starts a new schedule rather than reading late', () => {
+  const a = bursty(5, 20, 20);
+  const b = bursty(5, 20, 20);
+  // Five seconds of silence not sent: the frames after the pause are on time against their own schedule.
+  const sendsAt = [...a.sendsAt, ...b.sendsAt.map((t) => t + 10_000)];
+  expect(pacingFigures(sendsAt, [...a.audioMs, ...b.audioMs]).latenessP99Ms).toBe(0);
+});
+
+const T0 = 1_800_000_000_000;
+
+function record(i: number, startedAtMs: number, g: Partial<GeneratorStats>, openAfterMs = 2000): CallRecord {
+  const rec = new CallRecorder();
+  rec.latency('ws/connect', 20);
+  rec.latency('ttfb', 500);
+  return rec.finish({
+    callId: `call-${i}`,
+    scenario: 'quick_question',
+    voice: 'v',
+    group: 'browser',
+    startedAtMs,
+    endedAtMs: startedAtMs + 20_000,
+    ok: true,
+    generator: {
+      cpuBusyPct: [],
+      eventLoopLagP99Ms: 2,
+      startupEndAtMs: startedAtMs + openAfterMs,
+      pageEventLoopLagP99Ms: 20,
+      pageLongTaskPct: 1,
+      pacingLatenessP99Ms: 0,
+      sendJitterP99Ms: 10,
+      ...g,
+    },
+  });
+}
+
+test('steady state: CPU samples while any call starts up are reported apart, not judged', () => {
+  // Two calls: the second starts 5 s after the first; each samples the machine from its start.
+  const cpu = (from: number, pct: number[]) => ({ cpuBusyPct: pct, cpuFirstAtMs: from + 1000, cpuIntervalMs: 1000 });
+  const a = record(1, T0, cpu(T0, [99, 99, 40, 40, 40, 97, 98, 40, 40, 40]));
+  const b = record(2, T0 + 5000, cpu(T0 + 5000, [97, 98, 40, 40, 40]));
+  const split = splitCpuSamples([a, b]);
+  expect(split.startup.sort()).toEqual([97, 97, 98, 98, 99, 99, 40].sort());
+  expect(split.steady.every((v) => v === 40)).toBe(true);
+  const g = summarizeGenerator([a, b]);
+  expect([g.cpuBusyPctP95, g.startupCpuBusyPctP95, g.saturated]).toEqual([40, 99, false]);
+  // Older records (no sample times, sampled from the socket's opening) count as steady state.
+  const old = record(3, T0, { cpuBusyPct: [95, 96] });
+  expect(splitCpuSamples([old]).steady).toEqual([95, 96]);
+});
+
+test('a saturated machine and a heavy client are told apart', () => {
+  const steadyCpu = (pct: number) => ({ cpuBusyPct: [pct, pct, pct], cpuFirstAtMs: T0 + 5000, cpuIntervalMs: 1000 });
+  // One call whose own page is busy and late while the machine has headroom: the client, not the machine.
+  const heavy = summarizeGenerator([
+    record(1, T0, { ...steadyCpu(45), pageLongTaskPct: 40, pacingLatenessP99Ms: 80, pageEventLoopLagP99Ms: 150 }),
+  ]);
+  expect(heavy.saturated).toBe(false);
+  expect(heavy.heavyClient).toBe(true);
+  expect(heavy.heavyClientReasons!.join('; ')).toMatch(/long tasks.*1 of 1 call/);
+  // Lateness across most calls: the machine, whatever its CPU reads.
+  const late = [1, 2, 3, 4].map((i) => record(i, T0, { ...steadyCpu(70), pacingLatenessP99Ms: i === 4 ? 0 : 90 }));
+  const machine = summarizeGenerator(late);
+  expect(machine.saturated).toBe(true);
+  expect(machine.reasons.join('; ')).toMatch(/audio sent late .* in 3 of 4 call/);
+  expect(machine.heavyClient).toBe(false);
+  // Steady CPU high: saturated, and the page signs are the machine's.
+  const cpu = summarizeGenerator([record(1, T0, { ...steadyCpu(97), pageLongTaskPct: 40 })]);
+  expect(cpu.saturated).toBe(true);
+  expect(cpu.reasons[0]).toMatch(/CPU busy p95 97% above 90%/);
+  // Healthy: nothing.
+  const ok = summarizeGenerator([record(1, T0, steadyCpu(50))]);
+  expect([ok.saturated, ok.heavyClient, ok.lateCalls]).toEqual([false, false, 0]);
+});
+
+test("the default concurrency follows the client profile's calls per core", () => {
+  expect(callCapacity({ callsPerCore: 2 }, 2)).toBe(4);
+  expect(callCapacity({}, 2)).toBe(2);
+  expect(callCapacity({ callsPerCore: 0.25 }, 2)).toBe(1);
+});
+
+const CLI = path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js');
+const CONFIG = path.join(ROOT, 'tests', 'reporter-fixture', 'playwright.config.ts');
+const REPORTER = path.join(ROOT, 'harness', 'reporter', 'index.ts');
+
+test('a saturated generator makes the run INCONCLUSIVE, exit code 3, also merged; a failing gate wins', async () => {
+  test.setTimeout(180_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inconclusive-'));
+  const records = path.join(dir, 'records.json');
+  const saturated = { cpuBusyPct: [97, 98, 99], cpuFirstAtMs: T0 + 30_000, cpuIntervalMs: 1000 };
+  fs.writeFileSync(records, JSON.stringify([1, 2, 3].map((i) => record(i, T0 + i, saturated))));
+  const env = { CANNED_RECORDS: records };
+  const reporterRun = (name: string, extra: Record<string, string> = {}, args: string[] = []) =>
+    run(process.execPath, [CLI, 'test', '-c', CONFIG, ...args], {
+      cwd: ROOT,
+      env: { ...env, REPORT_DIR: path.join(dir, name), ...extra },
+    });
+  const read = (name: string) => JSON.parse(fs.readFileSync(path.join(dir, name, 'summary.json'), 'utf8')) as Summary;
+
+  const [plain, ignored, failed, failing] = await Promise.all([
+    reporterRun('plain'),
+    reporterRun('ignored', { SATURATED: 'ignore' }),
+    reporterRun('failed', { SATURATED: 'fail' }),
+    reporterRun('failing', { GATES: 'ttfb:p95<100' }),
+  ]);
+  expect(plain.code, plain.output).toBe(3);
+  expect(read('plain').verdict).toBe('inconclusive');
+  expect(read('plain').verdictReason).toMatch(/^load generator saturated: CPU busy p95 99%/);
+  expect(plain.output).toMatch(/Verdict: INCONCLUSIVE \(load generator saturated/);
+  expect(plain.output).toMatch(/INCONCLUSIVE: the load generator was saturated .*BROWSER_WS_ENDPOINT/);
+  expect(fs.readFileSync(path.join(dir, 'plain', 'index.html'), 'utf8')).toMatch(
+    /verdict inconclusive">INCONCLUSIVE<[\s\S]*Inconclusive: the load generator was saturated/,
+  );
+  expect([ignored.code, read('ignored').verdict]).toEqual([0, 'pass']);
+  expect([failed.code, read('failed').verdict]).toEqual([1, 'fail']);
+  expect([failing.code, read('failing').verdict, read('failing').verdictReason]).toEqual([1, 'fail', undefined]);
+
+  // Shards merged with merge-reports judge the same.
+  const blob = path.join(dir, 'blob');
+  const shard = await run(process.execPath, [CLI, 'test', '-c', CONFIG, '--shard', '1/1'], {
+    cwd: ROOT,
+    env: { ...env, PLAYWRIGHT_BLOB_OUTPUT_DIR: blob },
+  });
+  expect(shard.code, shard.output).toBe(0);
+  const merged = await run(process.execPath, [CLI, 'merge-reports', '--reporter', REPORTER, blob], {
+    cwd: ROOT,
+    env: { ...env, REPORT_DIR: path.join(dir, 'merged') },
+  });
+  expect(merged.code, merged.output).toBe(3);
+  expect(read('merged').verdict).toBe('inconclusive');
+});
