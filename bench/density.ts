@@ -1,94 +1,239 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { calibrate, errors, level, pct } from './lib/fidelity';
-import { CORES, TreeSampler } from './lib/processes';
+import { BUILTIN_PROFILES } from '../harness/clients/builtin';
+import { createClientServer } from '../fixtures/client/server';
+import { ROOT, runLoad } from '../tests/helpers/run-load';
+import { callerLoopWav, startBareCalls } from './lib/bare';
+import { pct, samplesOf } from './lib/fidelity';
+import { CORES, tree, TreeSampler } from './lib/processes';
 
 /**
- * `npm run --silent bench:density -- [--levels 2,4,6,8]`: the largest number
- * of concurrent calls this machine carries while the harness still measures
- * truthfully: audio send jitter p99 <= 15 ms, ttfb error p99 against the
- * agent's ground truth <= 10 ms (calibrated on 1-call runs, see
- * bench/fidelity.ts), and the generator not flagged saturated. Levels run in
- * order and stop at the first that fails. Prints one JSON line per level (with
- * "pass"), and last the result for the largest passing level. --keep-going
- * runs every level even after one fails (for a table of the whole curve).
+ * `npm run --silent bench:density -- [--client reference] [--levels 4,8,12,16] [--seconds 30] [--keep-going]`:
+ * how many concurrent calls of a client this machine carries with the
+ * harness, and what the harness itself costs per call. Each level runs, side
+ * by side: the client bare (one Chromium, a page per call, Chromium's own
+ * fake capture, driven by a minimal script) and the same number of calls as
+ * a load run (USERS=N; calls start again as they end), each measured over
+ * `--seconds` of steady state with every call in progress. CPU and
+ * proportional memory count every process of each variant; the agent runs in
+ * a process of its own, outside both. A level passes when every call passes,
+ * the generator is not saturated and the first audio is dated within 10 ms
+ * (p99) of the agent's send log. Levels run in order and stop at the first
+ * that fails (--keep-going runs them all). One JSON line per level, and last
+ * the largest passing level.
  */
 const { values } = parseArgs({
-  options: { levels: { type: 'string', default: '2,4,6,8,10,12' }, 'keep-going': { type: 'boolean', default: false } },
+  options: {
+    client: { type: 'string', default: 'reference' },
+    levels: { type: 'string', default: '4,8,12,16' },
+    seconds: { type: 'string', default: '30' },
+    'keep-going': { type: 'boolean', default: false },
+  },
 });
 const levels = values.levels.split(',').map(Number);
 if (levels.some((n) => !Number.isInteger(n) || n < 1))
   throw new Error(`--levels must be positive integers, got ${values.levels}`);
+const seconds = Number(values.seconds);
+if (!(seconds >= 5 && seconds <= 600)) throw new Error(`--seconds must be 5-600, got ${values.seconds}`);
+const profile = BUILTIN_PROFILES[values.client];
+if (!profile?.referencePage)
+  throw new Error(
+    `--client must be a reference client profile (the bare variant serves its page), got ${values.client}: ` +
+      Object.keys(BUILTIN_PROFILES)
+        .filter((k) => BUILTIN_PROFILES[k]!.referencePage)
+        .join(', '),
+  );
 
-const JITTER_LIMIT_MS = 15;
-const ERROR_LIMIT_MS = 10;
+const FIRST_AUDIO_LIMIT_MS = 10;
+/** Bare pages settle (audio devices open, greetings played) before their window. */
+const BARE_WARMUP_MS = 8000;
+const STAGGER_MS = 250;
+const SPAWN_RATE_PER_SEC = 2;
 
-const one = await level(1, 8);
-const calib = calibrate(one.samples);
+interface Agent {
+  url: string;
+  proc: ChildProcess;
+}
 
-interface Result {
+/** The reference agent in its own process, so neither variant's figures include it. */
+async function startAgent(groundTruthDir: string): Promise<Agent> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'fixtures/agent/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, AGENT_PORT: '0', AGENT_GROUND_TRUTH_DIR: groundTruthDir, AGENT_REPLY_DELAY_MS: '300' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const label = { browser: 'browser conversation', acs: 'ACS media', realtime: 'realtime' }[
+    profile!.referenceTransport ?? 'browser'
+  ];
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the agent did not start within 30 s:\n${out}`)), 30_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = new RegExp(`${label}: (ws://[^,)\\s]+)`).exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`the agent exited (${code}):\n${out}`)));
+  });
+  return { url, proc };
+}
+
+const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+const gt = fs.mkdtempSync(path.join(os.tmpdir(), 'density-gt-'));
+const agent = await startAgent(gt);
+const client = await createClientServer({ port: 0 });
+const wav = await callerLoopWav();
+const pageUrl = new URL(profile.referencePage, client.url);
+pageUrl.searchParams.set('ws', agent.url);
+pageUrl.searchParams.set('transport', profile.referenceTransport ?? 'browser');
+pageUrl.searchParams.set('scenario', 'quick_question');
+
+/** The client bare: `calls` pages for `seconds` after a warm-up. */
+async function bare(calls: number): Promise<{ cores: number; mb: number }> {
+  const run = await startBareCalls({
+    profile: profile!,
+    pageUrl: pageUrl.toString(),
+    calls,
+    wav,
+    staggerMs: STAGGER_MS,
+  });
+  try {
+    await new Promise((r) => setTimeout(r, BARE_WARMUP_MS));
+    const own = process.cpuUsage();
+    const sampler = new TreeSampler(() => run.pid).start();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const usage = sampler.stop();
+    // The driving script (this process) is part of the bare cost: it is what a minimal driver costs.
+    const ownSec = (process.cpuUsage(own).user + process.cpuUsage(own).system) / 2e6;
+    return { cores: (usage.cpuSec + ownSec) / seconds, mb: usage.peakRssMb };
+  } finally {
+    await run.close();
+  }
+}
+
+/** The same calls as a load run: measured once every call is in progress, for `seconds`. */
+async function withHarness(calls: number) {
+  let pid: number | undefined;
+  let sampler: TreeSampler | undefined;
+  let usage: ReturnType<TreeSampler['stop']> | undefined;
+  let agentMb = 0;
+  const spawnSec = Math.ceil(calls / SPAWN_RATE_PER_SEC);
+  const run = await runLoad(
+    {
+      WS_URL: agent.url,
+      CLIENT_PROFILE: values.client!,
+      USERS: String(calls),
+      SPAWN_RATE: String(SPAWN_RATE_PER_SEC),
+      // Ramp, first connects, the window, and room for the slowest start.
+      TIME: `${spawnSec + 30 + seconds + 15}s`,
+      SCENARIOS: 'quick_question',
+      EVIDENCE: 'off',
+      CALLS_PER_WORKER: process.env.CALLS_PER_WORKER ?? '4',
+    },
+    [],
+    20 * 60_000,
+    (p) => {
+      pid = p;
+    },
+    (text) => {
+      const m = /\[live\] \S+ hold \S+ · active (\d+)\/(\d+)/.exec(text);
+      if (sampler || !m || Number(m[1]) < calls) return;
+      sampler = new TreeSampler(() => pid).start();
+      setTimeout(() => {
+        usage = sampler!.stop();
+        agentMb = tree(agent.proc.pid!).reduce((s, p) => s + p.rssMb, 0);
+      }, seconds * 1000);
+    },
+  );
+  if (!usage)
+    throw new Error(`level ${calls}: the run never had ${calls} calls in progress:\n${run.output.slice(-3000)}`);
+  return { run, usage, agentMb };
+}
+
+interface Level {
+  client: string;
   concurrentCalls: number;
   callsPerCore: number;
-  cpuBusyPct: number;
-  pacingJitterP99Ms: number;
-  measurementErrorP99Ms: number;
+  harnessCoresPerCall: number;
+  harnessMbPerCall: number;
+  bareCoresPerCall: number;
   memoryMbPerCall: number;
+  firstAudioErrorP99Ms: number;
+  pacingLatenessP99Ms: number;
   saturated: boolean;
 }
-let best: Result | null = null;
-for (const c of levels) {
-  let pid: number | undefined;
-  const sampler = new TreeSampler(() => pid).start();
-  // Two waves of calls at this concurrency.
-  const r = await level(c, c * 2, (p) => {
-    pid = p;
-  });
-  const usage = sampler.stop();
-  const g = r.run.summary.generator!;
-  const e = errors(r.samples, calib);
-  const result: Result = {
-    concurrentCalls: c,
-    callsPerCore: Math.round((c / CORES) * 10) / 10,
-    cpuBusyPct: g.cpuBusyPctP95,
-    pacingJitterP99Ms: g.sendJitterP99Ms ?? 0,
-    measurementErrorP99Ms: Math.round(pct(e.ttfb, 99) * 10) / 10,
-    // Browsers, workers, fixtures and agent together, at their peak, shared out per call.
-    memoryMbPerCall: Math.round(usage.peakRssMb / c),
-    saturated: g.saturated,
-  };
-  const pass =
-    !result.saturated && result.pacingJitterP99Ms <= JITTER_LIMIT_MS && result.measurementErrorP99Ms <= ERROR_LIMIT_MS;
-  // Where the time went: each process kind's share of a core per call (renderer, audio, network, node, ...).
-  const perCallCores = Object.fromEntries(
-    Object.entries(usage.cpuSecByKind).map(([k, v]) => [
-      k,
-      Math.round((((v / usage.cpuSec) * usage.cores) / c) * 1000) / 1000,
-    ]),
-  );
-  // The ttfb error is first-audio error (the harness's own) plus speech-end deviation (mostly the agent VAD's noise):
-  // print the first part alone too.
-  const firstAudioErrorP99Ms = Math.round(pct(e.firstAudio, 99) * 10) / 10;
-  console.log(
-    JSON.stringify({
-      ...result,
-      pass,
-      firstAudioErrorP99Ms,
-      cpuCores: Math.round(usage.cores * 100) / 100,
-      cpuCoresPerCallByProcess: perCallCores,
-      reasons: g.reasons,
-    }),
-  );
-  if (pass) best = result;
-  else if (!values['keep-going']) break;
+
+let best: Level | null = null;
+try {
+  for (const c of levels) {
+    const b = await bare(c);
+    const h = await withHarness(c);
+    const g = h.run.summary.generator;
+    const harnessCores = h.usage.cpuSec / seconds;
+    const firstAudio = samplesOf(h.run, gt).map((s) => s.firstAudioErr);
+    const level: Level = {
+      client: values.client!,
+      concurrentCalls: c,
+      callsPerCore: round(c / CORES, 1),
+      harnessCoresPerCall: round((harnessCores - b.cores) / c),
+      harnessMbPerCall: Math.round((h.usage.peakRssMb - b.mb) / c),
+      bareCoresPerCall: round(b.cores / c),
+      // The whole machine's share per call: harness, browsers and the agent.
+      memoryMbPerCall: Math.round((h.usage.peakRssMb + h.agentMb) / c),
+      firstAudioErrorP99Ms: round(pct(firstAudio, 99), 1),
+      pacingLatenessP99Ms: g?.pacingLatenessP99Ms ?? 0,
+      saturated: g?.saturated ?? true,
+    };
+    const { total, failed } = h.run.summary.run.calls;
+    const pass =
+      failed === 0 && total >= c && !level.saturated && firstAudio.length > 0 && level.firstAudioErrorP99Ms <= 10;
+    // Where the harness's time went: each process kind's share of a core per call.
+    const byProcess = Object.fromEntries(
+      Object.entries(h.usage.cpuSecByKind).map(([k, v]) => [k, round(v / seconds / c)]),
+    );
+    console.log(
+      JSON.stringify({
+        ...level,
+        pass,
+        calls: total,
+        failedCalls: failed,
+        harnessCores: round(harnessCores, 2),
+        bareCores: round(b.cores, 2),
+        bareMbPerCall: Math.round(b.mb / c),
+        cpuBusyPctP95: g?.cpuBusyPctP95,
+        startupCpuBusyPctP95: g?.startupCpuBusyPctP95,
+        firstAudioSamples: firstAudio.length,
+        firstAudioLimitMs: FIRST_AUDIO_LIMIT_MS,
+        cpuCoresPerCallByProcess: byProcess,
+        reasons: g?.reasons ?? [],
+      }),
+    );
+    if (pass) best = level;
+    else if (!values['keep-going']) break;
+  }
+} finally {
+  agent.proc.kill('SIGTERM');
+  await client.close();
 }
 console.log(
   JSON.stringify(
     best ?? {
+      client: values.client,
       concurrentCalls: 0,
       callsPerCore: 0,
-      cpuBusyPct: 0,
-      pacingJitterP99Ms: 0,
-      measurementErrorP99Ms: 0,
+      harnessCoresPerCall: 0,
+      harnessMbPerCall: 0,
+      bareCoresPerCall: 0,
       memoryMbPerCall: 0,
+      firstAudioErrorP99Ms: 0,
+      pacingLatenessP99Ms: 0,
       saturated: true,
     },
   ),

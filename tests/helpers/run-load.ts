@@ -29,6 +29,8 @@ export async function runLoad(
   args: string[] = [],
   timeoutMs = 8 * 60_000,
   onSpawn?: (pid: number) => void,
+  /** Told each piece of output as it comes (the live lines say what phase the run is in). */
+  onOutput?: (text: string) => void,
 ): Promise<LoadRun> {
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-run-'));
   const started = Date.now();
@@ -41,6 +43,7 @@ export async function runLoad(
   let output = '';
   child.stdout.on('data', (d: Buffer) => {
     output += d.toString();
+    onOutput?.(d.toString());
   });
   child.stderr.on('data', (d: Buffer) => {
     output += d.toString();
