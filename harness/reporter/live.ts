@@ -64,8 +64,8 @@ export class LiveProgress {
     if (s.generator.saturated && !this.warnedSaturation) {
       this.warnedSaturation = true;
       process.stdout.write(
-        '[live] WARNING: the load generator looks saturated (CPU or event-loop lag); its own delays may show up as ' +
-          'latency.\n',
+        '[live] WARNING: the load generator looks saturated (CPU busy for 10 s, or event-loop lag); its own delays ' +
+          'may show up as latency.\n',
       );
     }
     if (s.stopReason && !this.saidStop) {
