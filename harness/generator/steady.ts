@@ -24,8 +24,11 @@ export const STARTUP_LEAD_MS = 1000;
 
 /** The calls' start-up windows, merged and sorted. */
 export function startupWindows(records: readonly CallRecord[]): Window[] {
+  // Only calls with generator figures (browser calls) start a page; protocol-level callers have no start-up.
   const windows = records
-    .map((r): Window => [r.startedAtMs - STARTUP_LEAD_MS, r.generator?.startupEndAtMs ?? r.endedAtMs])
+    .flatMap((r): Window[] =>
+      r.generator ? [[r.startedAtMs - STARTUP_LEAD_MS, r.generator.startupEndAtMs ?? r.endedAtMs]] : [],
+    )
     .filter(([a, b]) => b > a)
     .sort((x, y) => x[0] - y[0]);
   const merged: Window[] = [];

@@ -101,6 +101,10 @@ test('steady state: CPU samples while any call starts up are reported apart, not
   expect(split.steady.every((v) => v === 40)).toBe(true);
   const g = summarizeGenerator([a, b]);
   expect([g.cpuBusyPctP95, g.startupCpuBusyPctP95, g.saturated]).toEqual([40, 99, false]);
+  // A protocol-level call (no generator figures, no page) starts nothing up.
+  const protocol = { ...record(4, T0 + 2500, {}), group: 'protocol' as const, generator: undefined };
+  const withProtocol = splitCpuSamples([a, b, protocol]);
+  expect([withProtocol.startup.sort(), withProtocol.steady]).toEqual([split.startup, split.steady]);
   // Older records (no sample times, sampled from the socket's opening) count as steady state.
   const old = record(3, T0, { cpuBusyPct: [95, 96] });
   expect(splitCpuSamples([old]).steady).toEqual([95, 96]);
