@@ -28,10 +28,17 @@ if (shard.count > 1) process.env.HARNESS_SHARD = formatShard(shard);
 
 // WORKERS (a CI input), else enough workers for the plan's peak concurrency (each worker carries
 // CALLS_PER_WORKER browser calls at a time), plus one per batch of protocol-level calls; --workers wins.
-const workers =
-  workersFromArgv() ?? (harness.workers || shape.workers + Math.ceil(harness.protocolCalls / harness.protocolBatch));
+const protocolWorkers = Math.ceil(harness.protocolCalls / harness.protocolBatch);
+const chosenWorkers = workersFromArgv() ?? (harness.workers || undefined);
+const workers = chosenWorkers ?? shape.workers + protocolWorkers;
 // The fixture process launches the shared browsers: it needs to know how many workers will connect.
 process.env.HARNESS_WORKERS = String(workers);
+// Without a plan, --workers N (or WORKERS) means N browser calls at a time, as it always has: the conductor
+// holds the calls at that, however many call slots the workers carry. A plan sets its own concurrency.
+if (!shape.plan)
+  process.env.HARNESS_CALL_CONCURRENCY = String(
+    chosenWorkers ? Math.max(1, chosenWorkers - protocolWorkers) : shape.slots,
+  );
 
 function workersFromArgv(argv = process.argv): number | undefined {
   const i = argv.findIndex((a) => a === '--workers' || a === '-j' || a.startsWith('--workers='));

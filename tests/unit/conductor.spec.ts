@@ -263,3 +263,28 @@ test(
     }
   },
 );
+
+test('without a plan, calls at once are held at maxConcurrent (the run --workers), the rest wait for a free slot', async () => {
+  const clock = fakeClock();
+  const c = new Conductor({
+    plan: null,
+    scenarios: SCEN,
+    startAtMs: null,
+    shard: { index: 0, count: 1 },
+    seed: 3,
+    defaults,
+    clock: clock.now,
+    maxConcurrent: 2,
+  });
+  const replies = new Map<number, TicketReply>();
+  for (const i of [0, 1, 2]) void c.request({ testIndex: i }).then((r) => replies.set(i, r));
+  await settle();
+  expect([...replies.keys()].sort()).toEqual([0, 1]);
+  const first = replies.get(0) as Extract<TicketReply, { kind: 'go' }>;
+  // Without a plan the ticket follows the test's own index.
+  expect(first.ticket.callId).toBe('call-0001');
+  c.ended({ callId: first.ticket.callId, ok: true, ttfbMs: [], turnMs: [], bargeMs: [], counters: {} });
+  await settle();
+  expect((replies.get(2) as Extract<TicketReply, { kind: 'go' }>).ticket.callId).toBe('call-0003');
+  c.close();
+});
