@@ -45,8 +45,8 @@ export default async function globalSetup(_config: FullConfig): Promise<void> {
         `busiest, ${workers} worker${workers === 1 ? '' : 's'} (WORKERS or --workers to change)`,
     );
   }
-  // The calls this machine will carry at once: the plan's peak, else one per worker.
-  const inFlight = shape.sharePlan ? shape.peak : Math.min(shape.calls, workers);
+  // The calls this machine will carry at once: the plan's peak, else every worker's calls.
+  const inFlight = shape.sharePlan ? shape.peak : Math.min(shape.calls, workers * config.callsPerWorker);
   const profile = loadClientProfile(config);
   const cores = os.cpus().length;
   const capacity = callCapacity(profile, cores);
