@@ -2,8 +2,10 @@ import { pacingFigures } from './pacing';
 import { watchPlayback, type PlaybackGlitches } from './playback-stats';
 
 /**
- * The page's own health while it carries a call: main-thread lag (how late a
- * 100 ms timer fires), the share of time its main thread spent in long tasks,
+ * The page's own health while it carries a call, from the client's first audio
+ * send on (the page loading and the call starting are busy by nature, not
+ * saturated): main-thread lag (how late a 100 ms timer
+ * fires), the share of that time its main thread spent in long tasks,
  * the pacing of the audio the client sends (see pacing.ts) and the underruns of
  * the client's own audio contexts (Chromium's playbackStats, where it has them).
  */
@@ -30,12 +32,14 @@ export interface PageGeneratorStats {
 
 export class GeneratorProbe {
   private readonly lags: number[] = [];
+  private readonly lagsAt: number[] = [];
   // Preallocated: one store per frame on the audio path, no growth.
   private readonly sends = new Float64Array(MAX_SAMPLES);
   private readonly sendMs = new Float32Array(MAX_SAMPLES);
   private sent = 0;
   private longTaskMs = 0;
-  private readonly startedAt = performance.now();
+  /** Page time of the first send: the call's steady state starts there. */
+  private firstSendAt = 0;
   private playback: (() => PlaybackGlitches | undefined) | null = null;
 
   constructor(private readonly statedBurstMs = 0) {}
@@ -44,12 +48,17 @@ export class GeneratorProbe {
     let expected = performance.now() + TICK_MS;
     setInterval(() => {
       const now = performance.now();
-      if (this.lags.length < MAX_SAMPLES) this.lags.push(Math.max(0, now - expected));
+      if (this.lags.length < MAX_SAMPLES) {
+        this.lags.push(Math.max(0, now - expected));
+        this.lagsAt.push(now);
+      }
       expected = now + TICK_MS;
     }, TICK_MS);
     try {
       new PerformanceObserver((list) => {
-        for (const t of list.getEntries()) this.longTaskMs += t.duration;
+        for (const t of list.getEntries())
+          if (this.sent)
+            this.longTaskMs += Math.max(0, Math.min(t.duration, t.startTime + t.duration - this.firstSendAt));
       }).observe({ type: 'longtask' });
     } catch {
       // No Long Tasks API: the share reads 0.
@@ -60,6 +69,7 @@ export class GeneratorProbe {
   /** Called for every binary frame the client sends on the call socket, with its audio length. */
   onSend(at: number, audioMs: number): void {
     if (this.sent >= MAX_SAMPLES) return;
+    if (!this.sent) this.firstSendAt = at;
     this.sends[this.sent] = at;
     this.sendMs[this.sent++] = audioMs;
   }
@@ -67,10 +77,12 @@ export class GeneratorProbe {
   stats(): PageGeneratorStats {
     const sends = this.sends.subarray(0, this.sent);
     const pacing = pacingFigures(sends, this.sendMs.subarray(0, this.sent), this.statedBurstMs);
-    const lifeMs = performance.now() - this.startedAt;
+    const lifeMs = this.sent ? performance.now() - this.firstSendAt : 0;
+    // A page that sends no audio on the socket is judged over its whole life.
+    const lags = this.sent ? this.lags.filter((_, i) => this.lagsAt[i]! >= this.firstSendAt) : this.lags;
     const playback = this.playback?.();
     return {
-      pageLagP99Ms: Math.round(p99(this.lags) * 10) / 10,
+      pageLagP99Ms: Math.round(p99(lags) * 10) / 10,
       pageLongTaskPct: lifeMs > 0 ? Math.round((1000 * this.longTaskMs) / lifeMs) / 10 : 0,
       pacingLatenessP99Ms: pacing.latenessP99Ms,
       sendJitterP99Ms: pacing.jitterP99Ms,
