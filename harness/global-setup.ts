@@ -45,8 +45,9 @@ export default async function globalSetup(_config: FullConfig): Promise<void> {
         `busiest, ${workers} worker${workers === 1 ? '' : 's'} (WORKERS or --workers to change)`,
     );
   }
-  // The calls this machine will carry at once: the plan's peak, else every worker's calls.
-  const inFlight = shape.sharePlan ? shape.peak : Math.min(shape.calls, workers * config.callsPerWorker);
+  // The calls this machine will carry at once: the plan's peak, else the calls-at-a-time playwright.config.ts set.
+  const concurrency = Number(process.env.HARNESS_CALL_CONCURRENCY ?? workers * config.callsPerWorker);
+  const inFlight = shape.sharePlan ? shape.peak : Math.min(shape.calls, concurrency);
   const profile = loadClientProfile(config);
   const cores = os.cpus().length;
   const capacity = callCapacity(profile, cores);
