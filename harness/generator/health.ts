@@ -50,11 +50,6 @@ export class CpuSampler {
     return pct;
   }
 
-  /** Samples taken at or after `fromMs` (epoch). */
-  since(fromMs: number): number[] {
-    return this.samplesPct.filter((_, i) => this.sampledAtMs[i]! >= fromMs);
-  }
-
   latestPct(): number {
     return this.samplesPct.at(-1) ?? 0;
   }
