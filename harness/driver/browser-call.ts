@@ -32,10 +32,7 @@ export async function prepareContext(context: BrowserContext, events: PageEventS
 
 /** The record keeper of a ticket's call in `page`: the conductor hears of its end. */
 export function callOutcome(ticket: Ticket, page: Page, events: PageEventStream, deps: CallDeps): CallOutcome {
-  return new CallOutcome(ticket, page, events, {
-    conductorUrl: process.env.HARNESS_CONDUCTOR_URL,
-    pacingJitterLimitMs: deps.profile.sendJitterLimitMs,
-  });
+  return new CallOutcome(ticket, page, events, { conductorUrl: process.env.HARNESS_CONDUCTOR_URL });
 }
 
 /**

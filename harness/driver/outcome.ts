@@ -44,8 +44,6 @@ export function callMeta(
 export interface CallOutcomeOptions {
   /** The run's conductor (HARNESS_CONDUCTOR_URL), told when the call ends; none outside playwright.config.ts. */
   conductorUrl?: string;
-  /** @deprecated Ignored: pacing lateness is measured against the client's own cadence. */
-  pacingJitterLimitMs?: number;
 }
 
 /**
