@@ -264,7 +264,7 @@ test(
   },
 );
 
-test('without a plan, calls at once are held at maxConcurrent (the run --workers), the rest wait for a free slot', async () => {
+test('without a plan, calls at once are held at maxConcurrent (--workers), the rest wait for a slot', async () => {
   const clock = fakeClock();
   const c = new Conductor({
     plan: null,

@@ -150,7 +150,8 @@ test('a saturated generator makes the run INCONCLUSIVE, exit code 3, also merged
   const records = path.join(dir, 'records.json');
   const saturated = { cpuBusyPct: [97, 98, 99], cpuFirstAtMs: T0 + 30_000, cpuIntervalMs: 1000 };
   fs.writeFileSync(records, JSON.stringify([1, 2, 3].map((i) => record(i, T0 + i, saturated))));
-  const env = { CANNED_RECORDS: records };
+  // The default, spelled out: the load tier's config sets SATURATED for its own runs, and a unit test may load it.
+  const env = { CANNED_RECORDS: records, SATURATED: 'inconclusive' };
   const reporterRun = (name: string, extra: Record<string, string> = {}, args: string[] = []) =>
     run(process.execPath, [CLI, 'test', '-c', CONFIG, ...args], {
       cwd: ROOT,
