@@ -133,7 +133,7 @@ async function withHarness(calls: number) {
       SPAWN_RATE: String(SPAWN_RATE_PER_SEC),
       // Ramp, first connects, the window, and room for the slowest start.
       TIME: `${spawnSec + 30 + seconds + 15}s`,
-      SCENARIOS: 'quick_question',
+      // The harness's default scenario mix: calls of different lengths, as real traffic has.
       EVIDENCE: 'off',
       CALLS_PER_WORKER: process.env.CALLS_PER_WORKER ?? '4',
     },

@@ -350,7 +350,9 @@ export const harnessOptions = defineOptions({
     min: 0,
     max: 60_000,
     unit: 'ms',
-    doc: 'pause between the first pages of a run as they open, so starting many calls never saturates the machine',
+    doc:
+      'least time between two calls starting (and between the first pages opening), so start-up bursts ' +
+      'never pile up on the machine; 0 = none',
   },
   browserMode: {
     env: 'BROWSER_MODE',

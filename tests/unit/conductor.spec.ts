@@ -288,3 +288,31 @@ test('without a plan, calls at once are held at maxConcurrent (--workers), the r
   expect((replies.get(2) as Extract<TicketReply, { kind: 'go' }>).ticket.callId).toBe('call-0003');
   c.close();
 });
+
+test('tickets are spaced by minIssueGapMs: calls start one by one, not in a burst', async () => {
+  const clock = fakeClock();
+  const c = new Conductor({
+    plan: null,
+    scenarios: SCEN,
+    startAtMs: null,
+    shard: { index: 0, count: 1 },
+    seed: 3,
+    defaults,
+    clock: clock.now,
+    minIssueGapMs: 250,
+  });
+  const replies = new Map<number, TicketReply>();
+  for (const i of [0, 1, 2]) void c.request({ testIndex: i }).then((r) => replies.set(i, r));
+  await settle();
+  expect(replies.size).toBe(1);
+  clock.advance(249);
+  await settle();
+  expect(replies.size).toBe(1);
+  clock.advance(1);
+  await settle();
+  expect(replies.size).toBe(2);
+  clock.advance(250);
+  await settle();
+  expect(replies.size).toBe(3);
+  c.close();
+});
