@@ -189,17 +189,7 @@ export function writeKnownCall(dir: string, record = knownCallRecord()): Evidenc
     ],
     console: [{ atMs: epoch(m.console), kind: 'console-error', text: 'AudioWorklet underrun' }],
   };
-  const timelineFile = path.join(dir, 'timeline.json');
-  const wavFile = path.join(dir, 'conversation.wav');
-  fs.writeFileSync(timelineFile, JSON.stringify(timeline));
-  fs.writeFileSync(wavFile, encodeWav(stereo, RATE_HZ, 2));
-  return {
-    record,
-    attachments: [
-      { name: 'timeline.json', path: timelineFile },
-      { name: 'conversation.wav', path: wavFile },
-    ],
-  };
+  return writeCapture(dir, record, timeline, stereo);
 }
 
 /**
@@ -244,6 +234,11 @@ export function writeRecordEvidence(dir: string, record: CallRecord): EvidenceCa
     frames: frameList,
     console: [],
   };
+  return writeCapture(dir, record, timeline, stereo);
+}
+
+/** A call's capture as the driver writes it: the frame timeline and the stereo conversation. */
+function writeCapture(dir: string, record: CallRecord, timeline: object, stereo: Int16Array): EvidenceCandidate {
   const timelineFile = path.join(dir, 'timeline.json');
   const wavFile = path.join(dir, 'conversation.wav');
   fs.writeFileSync(timelineFile, JSON.stringify(timeline));

@@ -19,6 +19,24 @@ function fakeClock(start = 1_000_000) {
   };
 }
 
+/** A conductor without a plan on a fake clock. */
+function unplanned(
+  clock: ReturnType<typeof fakeClock>,
+  extra: Pick<ConstructorParameters<typeof Conductor>[0], 'maxConcurrent' | 'minIssueGapMs'>,
+): Conductor {
+  const shard = { index: 0, count: 1 };
+  return new Conductor({
+    plan: null,
+    scenarios: SCEN,
+    startAtMs: null,
+    shard,
+    seed: 3,
+    defaults,
+    clock: clock.now,
+    ...extra,
+  });
+}
+
 async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 80));
 }
@@ -266,16 +284,7 @@ test(
 
 test('without a plan, calls at once are held at maxConcurrent (--workers), the rest wait for a slot', async () => {
   const clock = fakeClock();
-  const c = new Conductor({
-    plan: null,
-    scenarios: SCEN,
-    startAtMs: null,
-    shard: { index: 0, count: 1 },
-    seed: 3,
-    defaults,
-    clock: clock.now,
-    maxConcurrent: 2,
-  });
+  const c = unplanned(clock, { maxConcurrent: 2 });
   const replies = new Map<number, TicketReply>();
   for (const i of [0, 1, 2]) void c.request({ testIndex: i }).then((r) => replies.set(i, r));
   await settle();
@@ -291,16 +300,7 @@ test('without a plan, calls at once are held at maxConcurrent (--workers), the r
 
 test('tickets are spaced by minIssueGapMs: calls start one by one, not in a burst', async () => {
   const clock = fakeClock();
-  const c = new Conductor({
-    plan: null,
-    scenarios: SCEN,
-    startAtMs: null,
-    shard: { index: 0, count: 1 },
-    seed: 3,
-    defaults,
-    clock: clock.now,
-    minIssueGapMs: 250,
-  });
+  const c = unplanned(clock, { minIssueGapMs: 250 });
   const replies = new Map<number, TicketReply>();
   for (const i of [0, 1, 2]) void c.request({ testIndex: i }).then((r) => replies.set(i, r));
   await settle();
