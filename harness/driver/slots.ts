@@ -36,6 +36,18 @@ export interface InFlightCall {
 const MAX_CALLS_PER_SLOT = 10_000;
 
 /**
+ * At a multi-call test's teardown: the calls it began and did not finish (its run was cut, or it
+ * timed out) are settled as a one-call test's are, and attached.
+ */
+export async function settleInFlight(testInfo: TestInfo, inFlight: Set<InFlightCall>, deps: CallDeps): Promise<void> {
+  for (const entry of [...inFlight]) {
+    inFlight.delete(entry);
+    const record = await entry.call.settle(testInfo.status);
+    await attachCall(testInfo, { ...entry, record, deps }, record.callId);
+  }
+}
+
+/**
  * Several calls in one Playwright test: one worker process carries them all,
  * each in its own browser context with its own in-page harness, ticket and
  * record (attached to the test, one record per call, evidence in a folder
@@ -48,18 +60,6 @@ const MAX_CALLS_PER_SLOT = 10_000;
  * a worker never holds a free slot while waiting for its slowest call, until
  * the conductor says the plan is done.
  */
-/**
- * At a multi-call test's teardown: the calls it began and did not finish (its run was cut, or it
- * timed out) are settled as a one-call test's are, and attached.
- */
-export async function settleInFlight(testInfo: TestInfo, inFlight: Set<InFlightCall>, deps: CallDeps): Promise<void> {
-  for (const entry of [...inFlight]) {
-    inFlight.delete(entry);
-    const record = await entry.call.settle(testInfo.status);
-    await attachCall(testInfo, { ...entry, record, deps }, record.callId);
-  }
-}
-
 export async function runCallSlots(o: SlotOptions): Promise<SlotResult[]> {
   // The ticket waits have their own deadline; every call below has its own budget.
   o.testInfo.setTimeout(TICKET_WAIT_MS + 10 * 60_000);

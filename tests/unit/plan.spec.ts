@@ -16,6 +16,7 @@ import {
   shardShare,
 } from '../../harness/plan/plan';
 import { StopMonitor } from '../../fixtures/conductor/stop-monitor';
+import { startDelayMs } from '../../harness/driver/batch';
 import { DEFAULT_STOP } from '../../harness/plan/plan';
 
 const SCENARIOS = ['simple_query', 'tool_call', 'interruption', 'false_alarm'];
@@ -226,4 +227,16 @@ test('stop monitor: error rate over the window, sustained throttling, turn p95 c
   expect(p.check(2000)).toBeNull();
   for (const v of [9000, 9500]) p.record(end(true, {}, [v]), 1500);
   expect(p.check(2000)).toMatch(/^turn p95 9500 ms over the last 60 s is above the 5000 ms ceiling/);
+});
+
+test("a run's first pages open one after another across workers; later tests spread only their own", () => {
+  const config = { startupStaggerMs: 250 };
+  // Worker 2 (parallel index 1) of 4-call tests: its first test's slots follow worker 1's four.
+  expect([0, 1, 2, 3].map((slot) => startDelayMs(config, { parallelIndex: 1 }, 4, slot, true))).toEqual([
+    1000, 1250, 1500, 1750,
+  ]);
+  expect([0, 1, 2, 3].map((slot) => startDelayMs(config, { parallelIndex: 1 }, 4, slot, false))).toEqual([
+    0, 250, 500, 750,
+  ]);
+  expect(startDelayMs({ startupStaggerMs: 0 }, { parallelIndex: 3 }, 4, 2, true)).toBe(0);
 });
