@@ -17,6 +17,7 @@ import {
 } from '../../harness/plan/plan';
 import { StopMonitor } from '../../fixtures/conductor/stop-monitor';
 import { startDelayMs } from '../../harness/driver/batch';
+import { profileCapacity } from '../../harness/clients/capacity';
 import { DEFAULT_STOP } from '../../harness/plan/plan';
 
 const SCENARIOS = ['simple_query', 'tool_call', 'interruption', 'false_alarm'];
@@ -124,9 +125,11 @@ test('PLAN and the Locust shortcuts come from the environment; errors name the v
     {},
   );
   expect(single.workers).toBe(6 + 2);
-  // Without a plan: four calls at once, all in one worker by default.
-  const plain = runShape(loadHarnessConfig({ CALLS: '10' }), known, { index: 0, count: 1 }, {});
-  expect([plain.slots, plain.workers]).toEqual([4, 1]);
+  // Without a plan: the client profile's capacity on this machine at once, CALLS_PER_WORKER (4) per worker.
+  const plainConfig = loadHarnessConfig({ CALLS: '10' });
+  const plain = runShape(plainConfig, known, { index: 0, count: 1 }, {});
+  const slots = Math.min(10, profileCapacity(plainConfig));
+  expect([plain.slots, plain.workers]).toEqual([slots, Math.ceil(slots / 4)]);
   expect(shape.calls).toBeGreaterThanOrEqual(6 * 10);
   expect(currentShard(['node', 'playwright', 'test', '--shard', '2/3'], {})).toEqual({ index: 1, count: 3 });
   expect(currentShard(['node', 'worker'], { HARNESS_SHARD: '3/3' })).toEqual({ index: 2, count: 3 });
