@@ -5,7 +5,14 @@ import { loadClientProfile } from './clients/load';
 import type { ClientProfile } from './clients/profile';
 import { loadHarnessConfig, type HarnessConfig } from './config';
 import { finishBatch, skipTest, startDelayMs } from './driver/batch';
-import { attachCall, type CallDeps, callOutcome, conductCall, prepareContext } from './driver/browser-call';
+import {
+  attachCall,
+  type CallDeps,
+  callOutcome,
+  conductCall,
+  localTicket,
+  prepareContext,
+} from './driver/browser-call';
 import { EvidencePolicy } from './driver/evidence';
 import { onRunInterrupt } from './driver/interrupt';
 import { PageEventStream } from './driver/page-events';
@@ -14,7 +21,7 @@ import type { CallRecord } from './metrics/record';
 import { planClosed, takeTicket } from './plan/client';
 import { currentShard } from './plan/load';
 import { formatShard, SHARD_ANNOTATION } from './plan/shard';
-import { ticketDefaults, unplannedTicket, type Ticket } from './plan/ticket';
+import type { Ticket } from './plan/ticket';
 
 export interface VoiceCall {
   /** Runs this test's call: its ticket says which scenario and when. Returns its record. */
@@ -121,18 +128,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   // plan's concurrency counts calls in progress, not pages being opened.
   ticket: async ({ harnessConfig, callIndex, planOpen: _open, page: _page }, use, testInfo) => {
     const conductor = process.env.HARNESS_CONDUCTOR_URL;
-    if (!conductor) {
-      // A spec run outside playwright.config.ts: the ticket the conductor would give without a plan.
-      const local = unplannedTicket({
-        seed: harnessConfig.seed,
-        scenarios: harnessConfig.scenarios,
-        defaults: ticketDefaults(harnessConfig),
-        shard: currentShard(),
-        testIndex: callIndex,
-        nowMs: Date.now(),
-      });
-      return void (await use(local));
-    }
+    // A spec run outside playwright.config.ts has no conductor.
+    if (!conductor) return void (await use(localTicket(harnessConfig, callIndex)));
     testInfo.setTimeout(TICKET_WAIT_MS);
     const reply = await takeTicket(conductor, callIndex, Date.now() + TICKET_WAIT_MS);
     if (reply.kind === 'done') skipTest(testInfo, reply);
@@ -152,7 +149,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   ],
 
   voiceCall: async ({ ticket, page, pageEvents, callDeps }, use, testInfo) => {
-    const call = callOutcome(ticket, page, pageEvents, callDeps);
+    const call = callOutcome(ticket, page, pageEvents);
     // Ctrl-C: the call is cut where it stands, before the fixture process's shutdown can fail it.
     const stopListening = onRunInterrupt((atMs) => call.interrupt('run interrupted (SIGINT)', atMs));
     await use({

@@ -6,7 +6,8 @@ import type { HarnessConfig } from '../config';
 import { CALL_RECORD_ATTACHMENT, type CallRecord } from '../metrics/record';
 import { pageHarnessScript } from '../page/bundle';
 import type { PageEvent } from '../page/types';
-import type { Ticket } from '../plan/ticket';
+import { currentShard } from '../plan/load';
+import { ticketDefaults, unplannedTicket, type Ticket } from '../plan/ticket';
 import { loadMatchers } from '../protocol/load-matchers';
 import { runCall } from './call';
 import { attachEvidence, type EvidencePolicy } from './evidence';
@@ -30,8 +31,20 @@ export async function prepareContext(context: BrowserContext, events: PageEventS
   await context.addInitScript({ content: pageHarnessScript(options) });
 }
 
+/** A spec run outside playwright.config.ts (no conductor): the ticket the conductor would give without a plan. */
+export function localTicket(config: HarnessConfig, callIndex: number): Ticket {
+  return unplannedTicket({
+    seed: config.seed,
+    scenarios: config.scenarios,
+    defaults: ticketDefaults(config),
+    shard: currentShard(),
+    testIndex: callIndex,
+    nowMs: Date.now(),
+  });
+}
+
 /** The record keeper of a ticket's call in `page`: the conductor hears of its end. */
-export function callOutcome(ticket: Ticket, page: Page, events: PageEventStream, deps: CallDeps): CallOutcome {
+export function callOutcome(ticket: Ticket, page: Page, events: PageEventStream): CallOutcome {
   return new CallOutcome(ticket, page, events, { conductorUrl: process.env.HARNESS_CONDUCTOR_URL });
 }
 

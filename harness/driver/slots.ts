@@ -1,9 +1,8 @@
 import type { Browser, Page, TestInfo } from '@playwright/test';
 import type { CallRecord } from '../metrics/record';
 import { planClosed, takeTicket } from '../plan/client';
-import { currentShard } from '../plan/load';
-import { ticketDefaults, unplannedTicket, type Ticket, type TicketReply } from '../plan/ticket';
-import { attachCall, type CallDeps, callOutcome, conductCall, prepareContext } from './browser-call';
+import type { Ticket, TicketReply } from '../plan/ticket';
+import { attachCall, type CallDeps, callOutcome, conductCall, localTicket, prepareContext } from './browser-call';
 import { onRunInterrupt } from './interrupt';
 import type { CallOutcome } from './outcome';
 import { PageEventStream } from './page-events';
@@ -91,7 +90,7 @@ async function runSlotCall(o: SlotOptions, callIndex: number): Promise<SlotResul
     // The page is open before the ticket is asked for, as in a one-call test: the call starts when told to.
     const reply = await ticketFor(o, callIndex);
     if (reply.kind === 'done') return { callIndex, skipped: reply };
-    const call = callOutcome(reply.ticket, page, events, o.deps);
+    const call = callOutcome(reply.ticket, page, events);
     const entry: InFlightCall = { call, page, events };
     o.inFlight.add(entry);
     const stopListening = onRunInterrupt((atMs) => call.interrupt('run interrupted (SIGINT)', atMs));
@@ -121,17 +120,7 @@ function callLine(r: CallRecord): string {
 async function ticketFor(o: SlotOptions, callIndex: number): Promise<{ kind: 'go'; ticket: Ticket } | DoneReply> {
   const conductor = process.env.HARNESS_CONDUCTOR_URL;
   if (conductor) return takeTicket(conductor, callIndex, Date.now() + TICKET_WAIT_MS) as Promise<GoOrDone>;
-  const c = o.deps.config;
-  // A spec run outside playwright.config.ts: the ticket the conductor would give without a plan.
-  const ticket = unplannedTicket({
-    seed: c.seed,
-    shard: currentShard(),
-    scenarios: c.scenarios,
-    defaults: ticketDefaults(c),
-    testIndex: callIndex,
-    nowMs: Date.now(),
-  });
-  return { kind: 'go', ticket };
+  return { kind: 'go', ticket: localTicket(o.deps.config, callIndex) };
 }
 
 /**
