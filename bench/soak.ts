@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { runLoad } from '../tests/helpers/run-load';
-import { tree } from './lib/processes';
+import { kindOf, tree } from './lib/processes';
 
 /**
- * `npm run --silent bench:soak -- [--minutes 30] [--users 4] [--calls-per-worker 2]`: back-to-back calls
+ * `npm run --silent bench:soak -- [--minutes 30] [--users 4] [--calls-per-worker 3]`: back-to-back calls
  * for a long run (USERS users, each starting its next call when one ends), with the run's processes'
  * proportional memory sampled every 10 s. Growth is measured after a warm-up (the first fifth of the run,
  * at least a minute): the median of the last minute against the median of the first minute after it,
@@ -14,7 +14,7 @@ const { values } = parseArgs({
   options: {
     minutes: { type: 'string', default: '30' },
     users: { type: 'string', default: '4' },
-    'calls-per-worker': { type: 'string', default: '2' },
+    'calls-per-worker': { type: 'string', default: '3' },
   },
 });
 const minutes = Number(values.minutes);
@@ -27,16 +27,24 @@ interface Sample {
   atMs: number;
   nodeMb: number;
   allMb: number;
+  /** The harness's Node processes by kind (runner, test workers, fixtures), summed per kind. */
+  byKindMb: Record<string, number>;
 }
 const samples: Sample[] = [];
 let pid: number | undefined;
 const timer = setInterval(() => {
   if (pid === undefined) return;
   const procs = tree(pid);
+  const byKindMb: Record<string, number> = {};
+  for (const p of procs.filter((p) => p.cmd === 'node')) {
+    const kind = kindOf(p.pid, p.cmd);
+    byKindMb[kind] = (byKindMb[kind] ?? 0) + p.rssMb;
+  }
   samples.push({
     atMs: Date.now(),
     nodeMb: procs.filter((p) => p.cmd === 'node').reduce((s, p) => s + p.rssMb, 0),
     allMb: procs.reduce((s, p) => s + p.rssMb, 0),
+    byKindMb,
   });
 }, SAMPLE_MS);
 
@@ -70,6 +78,17 @@ const growth = (key: 'nodeMb' | 'allMb') => {
   return { startMb: Math.round(a), endMb: Math.round(b), growthPct: a ? Math.round(((b - a) / a) * 1000) / 10 : 0 };
 };
 const node = growth('nodeMb');
+// Which of the harness's processes grew: the first and last steady minute's medians per kind.
+const kinds = [...new Set(steady.flatMap((x) => Object.keys(x.byKindMb)))];
+const byKind = Object.fromEntries(
+  kinds.map((k) => [
+    k,
+    {
+      startMb: Math.round(median(first.map((x) => x.byKindMb[k] ?? 0))),
+      endMb: Math.round(median(last.map((x) => x.byKindMb[k] ?? 0))),
+    },
+  ]),
+);
 const all = growth('allMb');
 console.log(
   JSON.stringify({
@@ -85,6 +104,7 @@ console.log(
     allStartMb: all.startMb,
     allEndMb: all.endMb,
     allRssGrowthPct: all.growthPct,
+    harnessMbByProcess: byKind,
     samples: samples.length,
   }),
 );

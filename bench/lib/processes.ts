@@ -55,7 +55,7 @@ function memoryMb(pid: number): number | null {
  * What a process is, for a CPU breakdown: Chromium's --type (and utility
  * sub-type: audio, network, ...), else the executable's name (node, ...).
  */
-function kindOf(pid: number, cmd: string): string {
+export function kindOf(pid: number, cmd: string): string {
   try {
     // Chromium rewrites its process title, so its cmdline may be one space-joined string.
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
