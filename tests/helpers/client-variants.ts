@@ -15,9 +15,8 @@ const VARIANTS: Record<string, (clientJs: string) => string> = {
   muted: (js) =>
     replaceOnce(
       js,
-      'playback.connect(playbackCtx.destination);',
-      'const mute = playbackCtx.createGain();\n  mute.gain.value = 0;\n  ' +
-        'playback.connect(mute).connect(playbackCtx.destination);',
+      'node.connect(ctx.destination);',
+      'const mute = ctx.createGain();\n  mute.gain.value = 0;\n  node.connect(mute).connect(ctx.destination);',
     ),
   /** Busies its main thread for 400 ms right after creating the call socket, and says when it created it. */
   stall: (js) =>
