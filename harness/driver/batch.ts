@@ -3,17 +3,21 @@ import type { HarnessConfig } from '../config';
 import type { CallRecord } from '../metrics/record';
 import { currentShard } from '../plan/load';
 import { formatMissedArrivals, MISSED_ARRIVALS_ANNOTATION } from '../plan/shard';
-import type { TicketReply } from '../plan/ticket';
 import type { DoneReply, SlotResult } from './slots';
 
-/** A test the plan does not need (complete, or stopped): skipped, saying why. */
-export function skipTest(testInfo: TestInfo, reply: Extract<TicketReply, { kind: 'done' }>): void {
+/** Why the plan no longer needs a call (complete or stopped) and the arrivals it missed, as the reporter reads them. */
+function annotateDone(testInfo: TestInfo, reply: DoneReply): void {
   testInfo.annotations.push({ type: reply.stopped ? 'load-stopped' : 'plan-complete', description: reply.reason });
   // The conductor's count so far; the reporter keeps the largest per shard (each shard has its own conductor).
   if (reply.missedArrivals) {
     const description = formatMissedArrivals(reply.missedArrivals, currentShard());
     testInfo.annotations.push({ type: MISSED_ARRIVALS_ANNOTATION, description });
   }
+}
+
+/** A test the plan does not need (complete, or stopped): skipped, saying why. */
+export function skipTest(testInfo: TestInfo, reply: DoneReply): void {
+  annotateDone(testInfo, reply);
   testInfo.skip(true, reply.reason);
 }
 
@@ -53,14 +57,7 @@ export function finishBatch(testInfo: TestInfo, results: readonly SlotResult[]):
   // The plan ended (or was stopped) while some slots waited: the reporter still hears why, and what was missed.
   const done = results.filter((r) => 'skipped' in r).map((r) => (r as { skipped: DoneReply }).skipped);
   const last = done.find((d) => d.stopped) ?? done.at(-1);
-  if (last) {
-    testInfo.annotations.push({ type: last.stopped ? 'load-stopped' : 'plan-complete', description: last.reason });
-    const missed = Math.max(0, ...done.map((d) => d.missedArrivals ?? 0));
-    if (missed) {
-      const description = formatMissedArrivals(missed, currentShard());
-      testInfo.annotations.push({ type: MISSED_ARRIVALS_ANNOTATION, description });
-    }
-  }
+  if (last) annotateDone(testInfo, { ...last, missedArrivals: Math.max(0, ...done.map((d) => d.missedArrivals ?? 0)) });
   const failed = records.filter((r) => !r.ok && !r.interrupted);
   if (failed.length) {
     const names = failed.map((r) => `${r.callId} (${r.failure?.code}: ${r.failure?.message})`);
