@@ -238,26 +238,43 @@ test(
       expect(local.code, local.output.slice(-3000)).toBe(0);
       expect(local.summary.run.calls).toEqual(remote.summary.run.calls);
 
-      const medians: Record<string, [number, number]> = {};
-      // Per turn: the two turns' ttfb medians differ by ~150 ms here, so a median over both would jump between them.
-      for (const [name, toleranceMs] of [
-        ['ttfb/01', 100],
-        ['ttfb/02', 100],
-        ['ttfa/01', 100],
-        ['ttfa/02', 100],
-        ['turn/01', 150],
-        ['turn/02', 150],
+      // The same call index speaks the same utterances in both runs, and the calls alternate between utterances whose
+      // ttfb differ by ~130 ms: a median over 4 calls sits on that gap. So each call's turn is compared with itself.
+      const differences = { ttfbMs: [] as number[], ttfaMs: [] as number[], turnMs: [] as number[] };
+      for (const name of ['ttfb/01', 'ttfb/02', 'ttfa/01', 'ttfa/02', 'turn/01', 'turn/02']) {
+        expect(latency(remote.summary, name).count, name).toBe(latency(local.summary, name).count);
+      }
+      for (const call of local.calls) {
+        const twin = remote.calls.find((c) => c.callId === call.callId);
+        expect(twin, `${call.callId} in the remote run`).toBeDefined();
+        for (const turn of call.turns) {
+          const other = twin?.turns.find((t) => t.turn === turn.turn);
+          for (const key of ['ttfbMs', 'ttfaMs', 'turnMs'] as const) {
+            const [a, b] = [turn[key], other?.[key]];
+            expect(b === undefined, `${call.callId} turn ${turn.turn} ${key}: local ${a}, remote ${b}`).toBe(
+              a === undefined,
+            );
+            if (a !== undefined && b !== undefined) differences[key].push(Math.abs(a - b));
+          }
+        }
+      }
+      const medianMs = (values: number[]) =>
+        [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? Number.NaN;
+      const medians: Record<string, number> = {};
+      for (const [key, toleranceMs] of [
+        // Measured here: 16, 9 and 17 ms; the agent's endpoint alone moves 20-80 ms with frame alignment.
+        ['ttfbMs', 75],
+        ['ttfaMs', 75],
+        ['turnMs', 75],
       ] as const) {
-        const a = latency(local.summary, name);
-        const b = latency(remote.summary, name);
-        expect(b.count, name).toBe(a.count);
-        medians[name] = [a.p50Ms, b.p50Ms];
+        expect(differences[key].length, key).toBe(8);
+        medians[key] = Math.round(medianMs(differences[key]));
         expect(
-          Math.abs(a.p50Ms - b.p50Ms),
-          `${name} p50: local ${a.p50Ms} ms, remote ${b.p50Ms} ms`,
+          medians[key],
+          `${key}: median difference of the same call's turn, local against remote`,
         ).toBeLessThanOrEqual(toleranceMs);
       }
-      test.info().annotations.push({ type: 'medians (local, remote) ms', description: JSON.stringify(medians) });
+      test.info().annotations.push({ type: 'median |local - remote| ms', description: JSON.stringify(medians) });
       for (const r of [remote, local]) fs.rmSync(r.reportDir, { recursive: true, force: true });
     } finally {
       probe.close();
