@@ -57,6 +57,8 @@ function saturation(
 function forcedFailure(run: RunInfo): string | undefined {
   // No calls, or a shard's results missing from a merge: nothing here can be trusted to pass.
   if (run.calls.total === 0) return 'no calls';
+  // Every gate may lack data when no call got as far as a sample: a run of failed calls never passes.
+  if (run.calls.passed === 0 && run.calls.failed > 0) return `no call passed (${run.calls.failed} failed)`;
   if (run.missingShards?.length) return `no results from shard(s) ${run.missingShards.join(', ')}`;
   // A stop criterion is an abort threshold (k6's abortOnFail): the run failed even if the calls it kept pass the gates.
   if (run.stopReason) return `stopped early: ${run.stopReason}`;

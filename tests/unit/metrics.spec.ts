@@ -77,6 +77,17 @@ test('a run with no calls has a failing verdict', () => {
   expect(s.verdict).toBe('fail');
 });
 
+test('a run whose every test failed before its call began fails, though no gate has data to judge', () => {
+  const agg = new RunAggregate();
+  // Tests that failed with no call record (e.g. the worker could not find them): counted, with no sample.
+  agg.addUnrecorded('calls 0001-0004', 'Test not found in the worker process');
+  agg.addUnrecorded('calls 0005-0008', 'Test not found in the worker process');
+  const s = summarize(agg, { startedAt: 'x', durationMs: 1, target: 't', workers: 1, shards: 1, incomplete: false });
+  expect(s.gates.every((g) => g.verdict === 'no-data')).toBe(true);
+  expect(s.verdict).toBe('fail');
+  expect(s.verdictReason).toBe('no call passed (2 failed)');
+});
+
 test('a run a stop criterion ended fails, even when the calls it kept pass every gate', () => {
   const agg = new RunAggregate();
   agg.add(call('a', [800, 900]));
