@@ -31,14 +31,20 @@ if (shard.count > 1) process.env.HARNESS_SHARD = formatShard(shard);
 const protocolWorkers = Math.ceil(harness.protocolCalls / harness.protocolBatch);
 const chosenWorkers = workersFromArgv() ?? (harness.workers || undefined);
 const workers = chosenWorkers ?? shape.workers + protocolWorkers;
-// The fixture process launches the shared browsers: it needs to know how many workers will connect.
-process.env.HARNESS_WORKERS = String(workers);
-// Without a plan, --workers N (or WORKERS) means N browser calls at a time, as it always has: the conductor
-// holds the calls at that, however many call slots the workers carry. A plan sets its own concurrency.
-if (!shape.plan)
-  process.env.HARNESS_CALL_CONCURRENCY = String(
-    chosenWorkers ? Math.max(1, chosenWorkers - protocolWorkers) : shape.slots,
-  );
+// Set by the runner only: a worker (a child of the runner) loads this file too, without --workers on its command
+// line, and inherits the runner's values (the load test lays its calls out from them, and must see what the runner
+// saw). Not TEST_WORKER_INDEX: a run started from inside another Playwright test inherits that.
+if (process.env.HARNESS_RUNNER_PID !== String(process.ppid)) {
+  process.env.HARNESS_RUNNER_PID = String(process.pid);
+  // The fixture process launches the shared browsers: it needs to know how many workers will connect.
+  process.env.HARNESS_WORKERS = String(workers);
+  // Without a plan, --workers N (or WORKERS) means N browser calls at a time, as it always has: the conductor
+  // holds the calls at that, and the load test has only the call slots N calls need. A plan sets its own.
+  if (!shape.plan)
+    process.env.HARNESS_CALL_CONCURRENCY = String(
+      chosenWorkers ? Math.max(1, chosenWorkers - protocolWorkers) : shape.slots,
+    );
+}
 
 function workersFromArgv(argv = process.argv): number | undefined {
   const i = argv.findIndex((a) => a === '--workers' || a === '-j' || a.startsWith('--workers='));

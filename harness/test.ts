@@ -41,7 +41,11 @@ interface TestFixtures {
   pageEvents: PageEventStream;
   voiceCall: VoiceCall;
   /** The run's test indices a multi-call test carries (CALLS_PER_WORKER of them): the load spec sets it. */
-  callIndices: number[];
+  /**
+   * Per call slot of a multi-call test, the run's call indices it carries in turn (one under a plan). An object:
+   * Playwright would read a bare array of arrays as a [value, options] pair.
+   */
+  callSlots: { indices: number[][] };
   callBatch: CallBatch;
 }
 interface WorkerFixtures {
@@ -165,9 +169,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await attachCall(testInfo, { call, record, page, events: pageEvents, deps: callDeps });
   },
 
-  callIndices: [[], { option: true }],
+  callSlots: [{ indices: [] }, { option: true }],
   testsBegun: [async ({}, use) => use({ count: 0 }), worker],
-  callBatch: async ({ browser, callDeps, callIndices, testsBegun }, use, testInfo) => {
+  callBatch: async ({ browser, callDeps, callSlots, testsBegun }, use, testInfo) => {
     const first = testsBegun.count++ === 0;
     testInfo.annotations.push({ type: SHARD_ANNOTATION, description: formatShard(currentShard()) });
     const inFlight = new Set<InFlightCall>();
@@ -177,9 +181,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
           browser,
           deps: callDeps,
           testInfo,
-          callIndices,
+          callIndices: callSlots.indices,
           inFlight,
-          startDelayMs: (slot) => startDelayMs(callDeps.config, testInfo, callIndices.length, slot, first),
+          startDelayMs: (slot) => startDelayMs(callDeps.config, testInfo, callSlots.indices.length, slot, first),
         });
         return finishBatch(testInfo, results);
       },

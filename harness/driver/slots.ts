@@ -17,8 +17,8 @@ export interface SlotOptions {
   browser: Browser;
   deps: CallDeps;
   testInfo: TestInfo;
-  /** The run's test indices this test's slots carry, one each, all at once. */
-  callIndices: readonly number[];
+  /** Per slot (all run at once), the run's call indices it carries in turn; under a plan, one per slot. */
+  callIndices: readonly (readonly number[])[];
   /** Delay before each slot opens its first page, by position: start-up is spread out, not all at once. */
   startDelayMs: (slot: number) => number;
   /** Calls begun and not yet attached: the test's teardown settles them if the test ends first (Ctrl-C). */
@@ -54,7 +54,7 @@ export async function settleInFlight(testInfo: TestInfo, inFlight: Set<InFlightC
  * it among calls is what lets one machine carry many. Each call's waits are
  * bounded by its own budget, as a one-call test's are by its timeout.
  *
- * Without a plan each slot carries the call of its own index. Under a plan a
+ * Without a plan each slot carries its own calls in turn. Under a plan a
  * slot is a user: when its call ends it asks for the next ticket at once, so
  * a worker never holds a free slot while waiting for its slowest call, until
  * the conductor says the plan is done.
@@ -63,14 +63,15 @@ export async function runCallSlots(o: SlotOptions): Promise<SlotResult[]> {
   // The ticket waits have their own deadline; every call below has its own budget.
   o.testInfo.setTimeout(TICKET_WAIT_MS + 10 * 60_000);
   const results = await Promise.all(
-    o.callIndices.map(async (callIndex, slot) => {
+    o.callIndices.map(async (indices, slot) => {
       await new Promise((r) => setTimeout(r, o.startDelayMs(slot)));
       const out: SlotResult[] = [];
       for (let n = 0; n < MAX_CALLS_PER_SLOT; n++) {
-        const result = await runSlotCall(o, callIndex);
+        const result = await runSlotCall(o, indices[Math.min(n, indices.length - 1)]!);
         out.push(result);
-        const planned = 'record' in result && result.record.phases?.length;
-        if (!planned) break;
+        if ('skipped' in result) break;
+        const planned = Boolean(result.record.phases?.length);
+        if (!planned && n + 1 >= indices.length) break;
       }
       return out;
     }),
