@@ -26,8 +26,10 @@ export function samplesOf(run: LoadRun, gt: string): Sample[] {
       const received = t.speechEndAtMs + t.ttfbMs;
       const sent = replySentBefore(truth, received);
       const speechEnd = latestBefore(truth, 'speech_end', sent ?? received);
-      // The sample-exact end (the last sample above the agent's level threshold); the VAD's frame otherwise.
-      const endArrivalMs = speechEnd?.lastLoudArrivalMs ?? speechEnd?.lastVoicedArrivalMs;
+      // The sample-exact end (the last sample above the agent's level threshold) dated on the stream's clock, as
+      // the page dates its own samples; else its chunk's arrival; else the VAD's frame.
+      const endArrivalMs =
+        speechEnd?.lastLoudClockMs ?? speechEnd?.lastLoudArrivalMs ?? speechEnd?.lastVoicedArrivalMs;
       if (sent === undefined || typeof endArrivalMs !== 'number') continue;
       const s: Sample = {
         call: c.callId,
@@ -80,7 +82,10 @@ export async function level(
       AGENT_GROUND_TRUTH_DIR: gt,
       EVIDENCE: 'off',
       AGENT_REPLY_DELAY_MS: '300',
+      // The product's default, which bench:density rates: a worker per call would measure a heavier harness.
+      CALLS_PER_WORKER: process.env.CALLS_PER_WORKER ?? '4',
     },
+    // Without a plan, --workers N is the number of calls in progress at once.
     ['--workers', String(concurrency)],
     30 * 60_000,
     onSpawn,

@@ -1,0 +1,46 @@
+import { expect, test } from '@playwright/test';
+import { LastLoudSample } from '../../fixtures/agent/last-loud';
+
+const RATE_HZ = 16_000;
+const FRAME = 320; // 20 ms
+
+/** 2 s of 20 ms frames whose sound ends `endSample` samples in, sent the way a browser sends them. */
+function feed(endSample: number, arrivalOf: (frameEndMs: number) => number): LastLoudSample {
+  const detector = new LastLoudSample(RATE_HZ);
+  for (let first = 0; first < 2 * RATE_HZ; first += FRAME) {
+    const frame = new Int16Array(FRAME);
+    for (let i = 0; i < FRAME; i++) if (first + i < endSample) frame[i] = 8000;
+    detector.push(frame, arrivalOf(((first + FRAME) / RATE_HZ) * 1000));
+  }
+  return detector;
+}
+
+test('the last sound is dated on the stream clock: a client sending in render bursts does not move it', () => {
+  // The sound ends 1234.5 ms in (sample 19752 is the last loud one: its end is 1234.5 ms).
+  const endSample = 19_752;
+  const transitMs = 3;
+  const startMs = 10_000;
+  // Frames leave in 60 ms bursts: each frame waits for the burst that ends after it (0 to 40 ms of waiting).
+  const burstMs = 60;
+  const bursty = feed(endSample, (endMs) => startMs + Math.ceil(endMs / burstMs) * burstMs + transitMs).latest!;
+  const steady = feed(endSample, (endMs) => startMs + endMs + transitMs).latest!;
+  expect(steady.lastLoudStreamMs).toBe(1234.5);
+  // Sent at once, the clock and the arrival agree: the sample's moment plus transit.
+  expect(steady.lastLoudArrivalMs).toBeCloseTo(startMs + 1234.5 + transitMs, 3);
+  expect(steady.lastLoudClockMs).toBeCloseTo(startMs + 1234.5 + transitMs, 3);
+  // In bursts the arrival is late by the wait for the burst (1260 - 1240 ms here); the clock is not.
+  expect(bursty.lastLoudArrivalMs - steady.lastLoudArrivalMs).toBeCloseTo(20, 3);
+  expect(bursty.lastLoudClockMs).toBeCloseTo(steady.lastLoudClockMs, 3);
+});
+
+test('a lasting step in the stream clock (a client stalled and never caught up) is followed within a second', () => {
+  const detector = new LastLoudSample(RATE_HZ);
+  const frame = (loud: boolean) => new Int16Array(FRAME).fill(loud ? 8000 : 0);
+  // 1 s on time, then every frame 200 ms later for good; the sound ends 1.5 s after the step.
+  for (let k = 0; k < 50; k++) detector.push(frame(false), 10_000 + (k + 1) * 20);
+  for (let k = 50; k < 125; k++) detector.push(frame(true), 10_200 + (k + 1) * 20);
+  for (let k = 125; k < 150; k++) detector.push(frame(false), 10_200 + (k + 1) * 20);
+  const end = detector.latest!;
+  expect(end.lastLoudStreamMs).toBe(2500);
+  expect(end.lastLoudClockMs).toBeCloseTo(10_200 + 2500, 3);
+});
