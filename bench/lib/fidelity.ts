@@ -28,8 +28,7 @@ export function samplesOf(run: LoadRun, gt: string): Sample[] {
       const speechEnd = latestBefore(truth, 'speech_end', sent ?? received);
       // The sample-exact end (the last sample above the agent's level threshold) dated on the stream's clock, as
       // the page dates its own samples; else its chunk's arrival; else the VAD's frame.
-      const endArrivalMs =
-        speechEnd?.lastLoudClockMs ?? speechEnd?.lastLoudArrivalMs ?? speechEnd?.lastVoicedArrivalMs;
+      const endArrivalMs = speechEnd?.lastLoudClockMs ?? speechEnd?.lastLoudArrivalMs ?? speechEnd?.lastVoicedArrivalMs;
       if (sent === undefined || typeof endArrivalMs !== 'number') continue;
       const s: Sample = {
         call: c.callId,
