@@ -35,6 +35,7 @@ function pageSurface(page: Page, timeOrigin: number): CallSurface {
         { index, turn, plan },
       ),
     outputWatched: () => page.evaluate(() => window.__harness!.outputWatched()),
+    speechRendered: (index) => page.evaluate((i) => window.__harness!.speechRendered(i), index),
   };
 }
 

@@ -28,6 +28,8 @@ export interface CallSurface {
   speak(index: number, turn: number, plan: InterruptPlan | null): Promise<SpeakTiming>;
   /** Whether the client's audible output is observed (ttfa); null where there is no client output at all. */
   outputWatched(): Promise<boolean | null>;
+  /** Turn audio `index`'s speech bounds as rendered, once they have been; absent where speak's timing is exact. */
+  speechRendered?(index: number): Promise<Pick<SpeakTiming, 'speechStartAt' | 'speechEndAt'> | null>;
 }
 
 export interface TurnContext {
@@ -83,11 +85,18 @@ export async function runTurn(
 
   const start = await waitFor(ctx, 'response-start', turn, tSe + firstByteMs, `first agent audio for turn ${turn}`);
   if (!start) return failTurn(rec, t, turn, `no agent audio within ${firstByteMs} ms of speech end`, true);
-  t.ttfbMs = start.at - speak.speechEndAt;
+  // By now the speech end has been rendered: dated from the clock as it ran, not as foretold when scheduled.
+  const rendered = await surface.speechRendered?.(audioIndex).catch(() => null);
+  const speechEndAt = rendered?.speechEndAt ?? speak.speechEndAt;
+  if (rendered) {
+    t.speechStartAtMs = ctx.toEpoch(rendered.speechStartAt);
+    t.speechEndAtMs = ctx.toEpoch(rendered.speechEndAt);
+  }
+  t.ttfbMs = start.at - speechEndAt;
   rec.latency(turnMetric('ttfb', turn), t.ttfbMs);
 
   if (!plan) {
-    await finishResponse(ctx, t, turn, speak.speechEndAt, tSe + turnMs);
+    await finishResponse(ctx, t, turn, speechEndAt, tSe + turnMs);
     return;
   }
 
@@ -100,7 +109,7 @@ export async function runTurn(
   );
   if (!spoken) throw new CallFailure('call/error', `turn ${plan.turn}: the planned ${plan.kind} was never spoken`);
   // The interrupted answer: complete only if it ran to its natural end.
-  await finishResponse(ctx, t, turn, speak.speechEndAt, tSe + turnMs);
+  await finishResponse(ctx, t, turn, speechEndAt, tSe + turnMs);
   const it = rec.turn(plan.turn, plan.kind);
   it.speechStartAtMs = ctx.toEpoch(spoken.timing.speechStartAt);
   it.speechEndAtMs = ctx.toEpoch(spoken.timing.speechEndAt);

@@ -8,6 +8,10 @@ const READ_EVERY_MS = 20;
  * within a third of a second instead of mapping samples too early for longer.
  */
 const READINGS = 15;
+/** How long readings are kept to date a sample after it was rendered (renderedAt): longer than any turn's reply. */
+const HISTORY_READINGS = 1500;
+/** After a sample's render, the readings that date it: the first bursts that carried it (see renderedAt). */
+const RENDERED_WINDOW_MS = 300;
 
 /**
  * Maps an AudioContext's time to page time (performance.now() ms).
@@ -24,6 +28,8 @@ const READINGS = 15;
  */
 export class AudioClock {
   private readonly offsetsMs: number[] = [];
+  /** Recent readings with the context time they were taken at, oldest first (renderedAt). */
+  private readonly history: Array<{ contextMs: number; offsetMs: number }> = [];
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly ctx: BaseAudioContext) {
@@ -46,9 +52,29 @@ export class AudioClock {
     return (atMs - Math.min(...this.offsetsMs)) / 1000;
   }
 
+  /**
+   * Page time at which context time `t` (seconds), already rendered, was rendered: the smallest offset among the
+   * readings of the 300 ms after it. pageTimeOf foretells it from the readings before; if the audio device then
+   * skipped callbacks (the clock stepped) before `t` came, only the readings after it know. Falls back to
+   * pageTimeOf while `t` is not yet rendered or is older than the history.
+   */
+  renderedAt(t: number): number {
+    this.read();
+    const fromMs = t * 1000;
+    let offsetMs = Number.POSITIVE_INFINITY;
+    for (const r of this.history)
+      if (r.contextMs >= fromMs && r.contextMs <= fromMs + RENDERED_WINDOW_MS)
+        offsetMs = Math.min(offsetMs, r.offsetMs);
+    const covered = this.history.length > 0 && this.history[0]!.contextMs <= fromMs;
+    return covered && Number.isFinite(offsetMs) ? offsetMs + fromMs : this.pageTimeOf(t);
+  }
+
   private follow(): void {
     const running = this.ctx.state === 'running';
-    if (!running) this.offsetsMs.length = 0;
+    if (!running) {
+      this.offsetsMs.length = 0;
+      this.history.length = 0;
+    }
     if (running && this.timer === null) {
       this.timer = setInterval(() => this.read(), READ_EVERY_MS);
       this.read();
@@ -60,8 +86,12 @@ export class AudioClock {
 
   private read(): void {
     if (this.ctx.state !== 'running') return;
-    this.offsetsMs.push(performance.now() - this.ctx.currentTime * 1000);
+    const contextMs = this.ctx.currentTime * 1000;
+    const offsetMs = performance.now() - contextMs;
+    this.offsetsMs.push(offsetMs);
     if (this.offsetsMs.length > READINGS) this.offsetsMs.shift();
+    this.history.push({ contextMs, offsetMs });
+    if (this.history.length > HISTORY_READINGS) this.history.shift();
   }
 }
 

@@ -91,6 +91,7 @@ function throttleAnimationFrames(fps: number): void {
     timeOrigin: performance.timeOrigin,
     loadTurns: (turns) => mic.loadTurns(turns),
     speak: (index) => mic.speak(index),
+    speechRendered: (index) => mic.renderedTiming(index),
     expectResponse: (turn) => observer.expectResponse(turn),
     armInterrupt: (plan) => observer.armInterrupt(plan),
     outputWatched: () => output.watching,

@@ -39,6 +39,8 @@ export class FakeMicrophone {
   private adopted: AdoptedInput[] = [];
   /** Every utterance played, for evidence recordings: audio index and scheduled start (page ms). */
   readonly spoken: Array<{ index: number; startAt: number }> = [];
+  /** The latest scheduling of each utterance, to date its speech bounds once rendered (renderedTiming). */
+  private readonly scheduled = new Map<number, { clock: AudioClock; when: number; turn: LoadedTurn }>();
 
   constructor(private readonly NativeAudioContext: typeof AudioContext) {}
 
@@ -201,11 +203,25 @@ export class FakeMicrophone {
     // The samples enter the client's graph (or the track) when rendered, not when a (absent) speaker plays them.
     const startAt = clock.pageTimeOf(when);
     this.spoken.push({ index, startAt });
+    this.scheduled.set(index, { clock, when, turn });
     return {
       startAt,
       speechStartAt: startAt + turn.speechStartMs,
       speechEndAt: startAt + turn.speechEndMs,
       endAt: startAt + turn.buffer.duration * 1000,
+    };
+  }
+
+  /**
+   * Utterance `index`'s speech bounds dated from the clock readings taken as they were rendered, not foretold at
+   * scheduling: the audio device may have skipped callbacks in between, and the samples rendered that much later.
+   */
+  renderedTiming(index: number): Pick<SpeakTiming, 'speechStartAt' | 'speechEndAt'> | null {
+    const s = this.scheduled.get(index);
+    if (!s) return null;
+    return {
+      speechStartAt: s.clock.renderedAt(s.when + s.turn.speechStartMs / 1000),
+      speechEndAt: s.clock.renderedAt(s.when + s.turn.speechEndMs / 1000),
     };
   }
 }

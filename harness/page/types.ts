@@ -103,6 +103,8 @@ export interface PageHarnessApi {
   timeOrigin: number;
   loadTurns(turns: TurnAudioInput[]): Promise<number>;
   speak(index: number): Promise<SpeakTiming>;
+  /** Speech bounds of utterance `index` as rendered (after the fact), or null if it was never spoken. */
+  speechRendered(index: number): Pick<SpeakTiming, 'speechStartAt' | 'speechEndAt'> | null;
   /** Frames of the next agent utterance belong to the response to `turn`. */
   expectResponse(turn: number): void;
   armInterrupt(plan: InterruptPlan): void;
