@@ -146,7 +146,9 @@ export const harnessOptions = defineOptions({
     default: 4,
     min: 1,
     max: 100000,
-    doc: 'number of calls in the run (CALLS_PER_WORKER per test); with a plan, the calls available to it',
+    doc:
+      'number of calls in the run (without a plan, --workers of them at a time); with a plan, the calls ' +
+      'available to it',
   },
   plan: {
     env: 'PLAN',
