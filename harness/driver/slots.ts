@@ -33,6 +33,13 @@ export interface InFlightCall {
 
 /** Calls one slot may carry in a row under a plan: a bound, far above any plan's need. */
 const MAX_CALLS_PER_SLOT = 10_000;
+/**
+ * Under a plan, how long a test's slots keep taking tickets before the test ends and the next test of the budget
+ * takes over in the same worker. Playwright keeps every API call of a test as a step (with its stack) until the
+ * test ends: over a half-hour run of one such test the harness grew about 1 MB per call. The price is one
+ * wait for the test's slowest call every few minutes, which the spare slots cover.
+ */
+const PLANNED_TEST_MAX_MS = 5 * 60_000;
 
 /**
  * At a multi-call test's teardown: the calls it began and did not finish (its run was cut, or it
@@ -57,11 +64,13 @@ export async function settleInFlight(testInfo: TestInfo, inFlight: Set<InFlightC
  * Without a plan each slot carries its own calls in turn. Under a plan a
  * slot is a user: when its call ends it asks for the next ticket at once, so
  * a worker never holds a free slot while waiting for its slowest call, until
- * the conductor says the plan is done.
+ * the conductor says the plan is done (or the test has run for a few minutes:
+ * the next test takes over).
  */
 export async function runCallSlots(o: SlotOptions): Promise<SlotResult[]> {
   // The ticket waits have their own deadline; every call below has its own budget.
   o.testInfo.setTimeout(TICKET_WAIT_MS + 10 * 60_000);
+  const takeTicketsUntilMs = Date.now() + PLANNED_TEST_MAX_MS;
   const results = await Promise.all(
     o.callIndices.map(async (indices, slot) => {
       await new Promise((r) => setTimeout(r, o.startDelayMs(slot)));
@@ -71,7 +80,7 @@ export async function runCallSlots(o: SlotOptions): Promise<SlotResult[]> {
         out.push(result);
         if ('skipped' in result) break;
         const planned = Boolean(result.record.phases?.length);
-        if (!planned && n + 1 >= indices.length) break;
+        if (planned ? Date.now() >= takeTicketsUntilMs : n + 1 >= indices.length) break;
       }
       return out;
     }),
