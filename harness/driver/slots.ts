@@ -76,6 +76,7 @@ export async function runCallSlots(o: SlotOptions): Promise<SlotResult[]> {
       await new Promise((r) => setTimeout(r, o.startDelayMs(slot)));
       const out: SlotResult[] = [];
       for (let n = 0; n < MAX_CALLS_PER_SLOT; n++) {
+        // Under a plan a slot has one index, which names it for every ticket it asks for.
         const result = await runSlotCall(o, indices[Math.min(n, indices.length - 1)]!);
         out.push(result);
         if ('skipped' in result) break;

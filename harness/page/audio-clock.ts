@@ -27,8 +27,7 @@ const RENDERED_WINDOW_MS = 300;
  * sample too early) and its timer stops, costing the page nothing meanwhile.
  */
 export class AudioClock {
-  private readonly offsetsMs: number[] = [];
-  /** Recent readings with the context time they were taken at, oldest first (renderedAt). */
+  /** Readings, oldest first, with the context time each was taken at: the last READINGS map ahead (pageTimeOf). */
   private readonly history: Array<{ contextMs: number; offsetMs: number }> = [];
   private timer: ReturnType<typeof setInterval> | null = null;
 
@@ -40,16 +39,27 @@ export class AudioClock {
   /** Page time at which the graph renders context time `t` (seconds). */
   pageTimeOf(t: number): number {
     this.read();
+    const offsetMs = this.recentOffsetMs();
     // Before the context first runs there is no reading: the present is the best there is.
-    if (this.offsetsMs.length === 0) return performance.now() + (t - this.ctx.currentTime) * 1000;
-    return Math.min(...this.offsetsMs) + t * 1000;
+    if (offsetMs === null) return performance.now() + (t - this.ctx.currentTime) * 1000;
+    return offsetMs + t * 1000;
   }
 
   /** Context time (seconds) that the graph renders at page time `atMs`: the inverse of pageTimeOf. */
   contextTimeOf(atMs: number): number {
     this.read();
-    if (this.offsetsMs.length === 0) return this.ctx.currentTime + (atMs - performance.now()) / 1000;
-    return (atMs - Math.min(...this.offsetsMs)) / 1000;
+    const offsetMs = this.recentOffsetMs();
+    if (offsetMs === null) return this.ctx.currentTime + (atMs - performance.now()) / 1000;
+    return (atMs - offsetMs) / 1000;
+  }
+
+  /** The smallest offset of the last READINGS readings, or null before any. */
+  private recentOffsetMs(): number | null {
+    if (this.history.length === 0) return null;
+    let offsetMs = Number.POSITIVE_INFINITY;
+    for (let i = Math.max(0, this.history.length - READINGS); i < this.history.length; i++)
+      offsetMs = Math.min(offsetMs, this.history[i]!.offsetMs);
+    return offsetMs;
   }
 
   /**
@@ -71,10 +81,7 @@ export class AudioClock {
 
   private follow(): void {
     const running = this.ctx.state === 'running';
-    if (!running) {
-      this.offsetsMs.length = 0;
-      this.history.length = 0;
-    }
+    if (!running) this.history.length = 0;
     if (running && this.timer === null) {
       this.timer = setInterval(() => this.read(), READ_EVERY_MS);
       this.read();
@@ -88,8 +95,6 @@ export class AudioClock {
     if (this.ctx.state !== 'running') return;
     const contextMs = this.ctx.currentTime * 1000;
     const offsetMs = performance.now() - contextMs;
-    this.offsetsMs.push(offsetMs);
-    if (this.offsetsMs.length > READINGS) this.offsetsMs.shift();
     this.history.push({ contextMs, offsetMs });
     if (this.history.length > HISTORY_READINGS) this.history.shift();
   }
