@@ -197,7 +197,10 @@ export class FakeMicrophone {
     const clock: AudioClock = input ? input.clock : clockFor(ctx);
     const source = new AudioBufferSourceNode(ctx, { buffer: turn.buffer });
     source.connect(into);
-    const when = Math.max(ctx.currentTime + 0.005, clock.contextTimeOf(atPageMs));
+    // On a whole frame of the context: a start between two frames is rendered by interpolating every sample, which
+    // changes the audio's levels a little, and so where its quiet tail ends (by up to 10-15 ms on a slow fade).
+    const at = Math.max(ctx.currentTime + 0.005, clock.contextTimeOf(atPageMs));
+    const when = Math.ceil(at * ctx.sampleRate) / ctx.sampleRate;
     source.start(when);
     source.onended = () => source.disconnect();
     // The samples enter the client's graph (or the track) when rendered, not when a (absent) speaker plays them.

@@ -76,6 +76,8 @@ interface Heard {
   rateHz: number;
   peak: number;
   onsetAt: number | null;
+  /** The samples from the onset on. */
+  kept: number[];
 }
 
 /** Opens the test page, lets it take the microphone in `mode`, speaks the tone turn and reports what each hears. */
@@ -104,6 +106,19 @@ test('a 48 kHz context as the only consumer: the turn plays in it, where its sch
     // Scheduled on this context's clock: the onset is where the schedule put it, up to how well two readers
     // of the same clock (the harness's and the page's, a few ms apart on a busy machine) agree.
     expect(Math.abs(heard[0]!.onsetAt! - timing.speechStartAt), mode).toBeLessThan(5);
+    await page.context().close();
+  }
+});
+
+test('a context at the rate of the audio hears the turn sample for sample, wherever the schedule fell', async () => {
+  // Played from between two frames, every sample would be interpolated from two of the file's.
+  const pcm = new Int16Array(Buffer.from(toneTurn().pcmBase64, 'base64').buffer.slice(0));
+  const firstLoud = pcm.findIndex((x) => Math.abs(x) / 32768 > 0.01);
+  for (let k = 0; k < 3; k++) {
+    const { page, heard } = await takeAndSpeak('context-16k');
+    const kept = heard[0]!.kept.map((x) => Math.round(x * 32768));
+    expect(kept.length).toBeGreaterThan(1000);
+    expect(kept).toEqual(Array.from(pcm.subarray(firstLoud, firstLoud + kept.length)));
     await page.context().close();
   }
 });
