@@ -1,5 +1,11 @@
-/** How often the audio clock is read against the page clock. */
+/**
+ * How often, on average, the audio clock is read against the page clock. Each wait is drawn from 10-30 ms: the
+ * audio device renders in bursts of a fixed period (often 20 ms), and readings at that same period would all fall
+ * at one phase of the burst cycle, which drifts with the main thread's load; the least of them would then be late
+ * by that phase, up to a whole period, instead of by a small fraction of it.
+ */
 const READ_EVERY_MS = 20;
+const READ_JITTER_MS = 10;
 /**
  * How many recent readings the mapping takes its minimum over (300 ms): several
  * render bursts, so one reading just after a burst is always among them, yet
@@ -29,7 +35,7 @@ const RENDERED_WINDOW_MS = 300;
 export class AudioClock {
   /** Readings, oldest first, with the context time each was taken at: the last READINGS map ahead (pageTimeOf). */
   private readonly history: Array<{ contextMs: number; offsetMs: number }> = [];
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly ctx: BaseAudioContext) {
     ctx.addEventListener('statechange', () => this.follow());
@@ -82,13 +88,17 @@ export class AudioClock {
   private follow(): void {
     const running = this.ctx.state === 'running';
     if (!running) this.history.length = 0;
-    if (running && this.timer === null) {
-      this.timer = setInterval(() => this.read(), READ_EVERY_MS);
-      this.read();
-    } else if (!running && this.timer !== null) {
-      clearInterval(this.timer);
+    if (running && this.timer === null) this.tick();
+    else if (!running && this.timer !== null) {
+      clearTimeout(this.timer);
       this.timer = null;
     }
+  }
+
+  private tick(): void {
+    this.read();
+    const waitMs = READ_EVERY_MS - READ_JITTER_MS + Math.random() * 2 * READ_JITTER_MS;
+    this.timer = setTimeout(() => this.tick(), waitMs);
   }
 
   private read(): void {
