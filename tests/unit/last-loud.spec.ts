@@ -44,3 +44,16 @@ test('a lasting step in the stream clock (a client stalled and never caught up) 
   expect(end.lastLoudStreamMs).toBe(2500);
   expect(end.lastLoudClockMs).toBeCloseTo(10_200 + 2500, 3);
 });
+
+test('a step just before the sound ends dates it by the frames after it, as the page dates its samples', () => {
+  const detector = new LastLoudSample(RATE_HZ, 500);
+  const frame = (loud: boolean) => new Int16Array(FRAME).fill(loud ? 8000 : 0);
+  // Sound from 0.5 s to 2 s; 100 ms before its end the client's audio falls 30 ms behind for good; 0.5 s of silence.
+  for (let k = 0; k < 125; k++) {
+    const lateMs = k >= 95 ? 30 : 0;
+    detector.push(frame(k >= 25 && k < 100), 10_000 + (k + 1) * 20 + lateMs);
+  }
+  const end = detector.latest!;
+  expect(end.lastLoudStreamMs).toBe(2000);
+  expect(end.lastLoudClockMs).toBeCloseTo(10_030 + 2000, 3);
+});
