@@ -56,7 +56,7 @@ test('a sample dated as rendered: a step in the audio clock after scheduling mov
   }
 });
 
-test('the clock is read at varying phases of the render cycle, so a sample is dated within a fraction of a burst', () => {
+test('the clock is read at varying phases of the render cycle: a sample is dated within a fraction of a burst', () => {
   // The page's own timers on a simulated clock: 20 ms render bursts, the clock created 7 ms after one of them. Read
   // every 20 ms, every reading would fall 7 ms after a burst and every sample would be dated 7 ms late.
   let pageMs = 7;
