@@ -1,8 +1,8 @@
 /**
  * How often, on average, the audio clock is read against the page clock. Each wait is drawn from 10-30 ms: the
- * audio device renders in bursts of a fixed period (often 20 ms), and readings at that same period would all fall
- * at one phase of the burst cycle, which drifts with the main thread's load; the least of them would then be late
- * by that phase, up to a whole period, instead of by a small fraction of it.
+ * audio device renders in bursts of a fixed period (8 ms in headless Chromium, 10-20 ms elsewhere), and readings
+ * at a fixed interval fall at the same few phases of that cycle, drifting only slowly; the least of them is then
+ * late by that phase, up to a whole period, instead of by a small fraction of it.
  */
 const READ_EVERY_MS = 20;
 const READ_JITTER_MS = 10;
