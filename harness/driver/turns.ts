@@ -93,6 +93,7 @@ export async function runTurn(
     t.speechEndAtMs = ctx.toEpoch(rendered.speechEndAt);
   }
   t.ttfbMs = start.at - speechEndAt;
+  if (start.silentBeforeMs) t.firstAudioStallMs = start.silentBeforeMs;
   rec.latency(turnMetric('ttfb', turn), t.ttfbMs);
 
   if (!plan) {

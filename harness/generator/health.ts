@@ -103,4 +103,8 @@ export const SATURATION = {
   pageLongTaskPct: 20,
   /** Share of the calls that must show a page sign for it to be the machine's. */
   callShare: 0.5,
+  /** A turn's first audio dated after the page's main thread had been away this long is not to be trusted. */
+  firstAudioStallMs: 50,
+  /** More than this share of the turns so dated puts the run's p99 at risk. */
+  stalledTurnShare: 0.01,
 } as const;

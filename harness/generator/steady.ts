@@ -41,7 +41,7 @@ export function startupWindows(records: readonly CallRecord[]): Window[] {
 }
 
 /** Whether (from, to) overlaps any of the merged, sorted windows (touching at an end is no overlap). */
-function overlaps(windows: readonly Window[], from: number, to: number): boolean {
+export function overlaps(windows: readonly Window[], from: number, to: number): boolean {
   let lo = 0;
   let hi = windows.length;
   // The first window ending after `from`.

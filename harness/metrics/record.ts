@@ -15,6 +15,11 @@ export interface TurnRecord {
   speechStartAtMs?: number;
   speechEndAtMs?: number;
   ttfbMs?: number;
+  /**
+   * How long the page's main thread had been away (beyond a 25 ms heartbeat) when it dated the first agent audio:
+   * the ttfb can be late by up to this much. Set when above 0.
+   */
+  firstAudioStallMs?: number;
   ttfaMs?: number;
   turnMs?: number;
   bargeMs?: number;

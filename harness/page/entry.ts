@@ -56,7 +56,11 @@ function throttleAnimationFrames(fps: number): void {
   const mic = new FakeMicrophone(window.AudioContext);
   const health = new GeneratorProbe(opts.sendBurstMs ?? 0);
   health.start();
-  const observer = new CallObserver(opts.quietMs, mic, emit);
+  // A response's first frame is dated when the main thread handles it: how long that thread had been away then
+  // bounds how late the date can be.
+  const observer = new CallObserver(opts.quietMs, mic, (event) =>
+    emit(event.type === 'response-start' ? { ...event, silentBeforeMs: health.silentBeforeMs(event.at) } : event),
+  );
   const output = new OutputTap(
     { threshold: opts.outputThreshold, silenceHoldMs: opts.outputSilenceHoldMs, record: opts.recordOutput },
     (t) => observer.onOutput(t),

@@ -11,6 +11,11 @@ import { watchPlayback, type PlaybackGlitches } from './playback-stats';
  */
 const TICK_MS = 100;
 const MAX_SAMPLES = 36_000;
+/**
+ * A heartbeat this often tells how long the main thread had been away when it dated a socket message
+ * (silentBeforeMs): the lag ticks, 100 ms apart, see too little of a stall that ends with a message.
+ */
+const HEARTBEAT_MS = 25;
 
 function p99(values: number[]): number {
   if (!values.length) return 0;
@@ -41,6 +46,7 @@ export class GeneratorProbe {
   /** Page time of the first send: the call's steady state starts there. */
   private firstSendAt = 0;
   private playback: (() => PlaybackGlitches | undefined) | null = null;
+  private lastBeatAt: number | null = null;
 
   constructor(private readonly statedBurstMs = 0) {}
 
@@ -54,6 +60,9 @@ export class GeneratorProbe {
       }
       expected = now + TICK_MS;
     }, TICK_MS);
+    setInterval(() => {
+      this.lastBeatAt = performance.now();
+    }, HEARTBEAT_MS);
     try {
       new PerformanceObserver((list) => {
         for (const t of list.getEntries())
@@ -64,6 +73,14 @@ export class GeneratorProbe {
       // No Long Tasks API: the share reads 0.
     }
     this.playback = watchPlayback();
+  }
+
+  /**
+   * How long before `at` the main thread had not run, beyond its heartbeat: a message dated at `at`, in the task
+   * that handled it, may have waited up to that long for the thread. 0 before the first beat.
+   */
+  silentBeforeMs(at: number): number {
+    return this.lastBeatAt === null ? 0 : Math.max(0, Math.round(at - this.lastBeatAt - HEARTBEAT_MS));
   }
 
   /** Called for every binary frame the client sends on the call socket, with its audio length. */

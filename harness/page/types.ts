@@ -71,7 +71,8 @@ export type PageEvent =
   | { type: 'ws-open'; at: number; dispatchAt?: number; stallMs?: number }
   | { type: 'ws-close'; at: number; code: number; reason: string }
   | { type: 'ws-error'; at: number }
-  | { type: 'response-start'; at: number; turn: number }
+  /** `silentBeforeMs`: how long the main thread had been away when it dated the first frame (in-page callers). */
+  | { type: 'response-start'; at: number; turn: number; silentBeforeMs?: number }
   | {
       type: 'response-end';
       at: number;

@@ -1,5 +1,5 @@
 import { SATURATION } from '../generator/health';
-import { splitCpuSamples } from '../generator/steady';
+import { overlaps, splitCpuSamples, startupWindows } from '../generator/steady';
 import type { CallRecord, GeneratorStats } from '../metrics/record';
 import type { GeneratorSummary } from './schema';
 
@@ -24,6 +24,33 @@ function acrossCalls(count: number, of: number): boolean {
 }
 
 /**
+ * Turns whose first audio was dated after the page's main thread had been away over the limit. Those that fell
+ * while another call was starting up are the machine's (a page coming up takes the CPU from the pages in
+ * progress: the start-up CPU samples set apart say nothing of them), the others are judged across calls.
+ */
+function stalledTurns(records: readonly CallRecord[]) {
+  const windows = startupWindows(records);
+  const out = { timed: 0, turns: 0, duringStartup: 0, longestMs: 0, callsTimed: 0, callsElsewhere: 0 };
+  for (const r of records) {
+    const timed = r.turns.filter((t) => t.ttfbMs !== undefined && t.speechEndAtMs !== undefined);
+    if (timed.length) out.callsTimed++;
+    out.timed += timed.length;
+    let elsewhere = false;
+    for (const t of timed) {
+      const stallMs = t.firstAudioStallMs ?? 0;
+      if (stallMs <= SATURATION.firstAudioStallMs) continue;
+      out.turns++;
+      out.longestMs = Math.max(out.longestMs, stallMs);
+      const at = t.speechEndAtMs! + t.ttfbMs!;
+      if (overlaps(windows, at - stallMs, at)) out.duringStartup++;
+      else elsewhere = true;
+    }
+    if (elsewhere) out.callsElsewhere++;
+  }
+  return out;
+}
+
+/**
  * The run's generator figures, and two judgements apart: the machine was saturated (its CPU in the steady state,
  * its workers' event loops, or the calls' audio late or glitching across calls), or the client is heavy (a call's
  * own page held up its main thread or its audio while the machine had headroom). Only the first makes the run's
@@ -40,6 +67,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
   const laggingPages = pageLag.filter((v) => v > SATURATION.pageEventLoopLagP99Ms).length;
   const busyPages = longTasks.filter((v) => v > SATURATION.pageLongTaskPct).length;
   const glitchingCalls = underruns.filter((v) => v > SATURATION.playbackUnderruns).length;
+  const stalls = stalledTurns(records);
   const s: GeneratorSummary = {
     cpuBusyPctP95: Math.round(percentile(cpu.steady, 95)),
     cpuSamples: { steady: cpu.steady.length, startup: cpu.startup.length },
@@ -57,6 +85,9 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
       99,
     ),
     ...(underruns.length ? { playbackUnderruns: underruns.reduce((a, b) => a + b, 0) } : {}),
+    ...(stalls.turns
+      ? { stalledTurns: { turns: stalls.turns, duringStartup: stalls.duringStartup, longestMs: stalls.longestMs } }
+      : {}),
     saturated: false,
     reasons: [],
   };
@@ -66,6 +97,12 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
     machine(`CPU busy p95 ${s.cpuBusyPctP95}% above ${SATURATION.cpuBusyPctP95}% with calls in progress`);
   if (s.eventLoopLagP99Ms > SATURATION.eventLoopLagP99Ms)
     machine(`worker event-loop lag p99 ${s.eventLoopLagP99Ms} ms above ${SATURATION.eventLoopLagP99Ms} ms`);
+  if (stalls.duringStartup > SATURATION.stalledTurnShare * stalls.timed)
+    machine(
+      `first audio dated after the page's main thread was away over ${SATURATION.firstAudioStallMs} ms in ` +
+        `${stalls.duringStartup} of ${stalls.timed} turn(s) while other calls were starting up ` +
+        `(longest ${stalls.longestMs} ms)`,
+    );
   const cpuShort = s.cpuBusyPctP95 > SATURATION.cpuBusyPctP95;
   const machineWide = (count: number, of: number) => cpuShort || acrossCalls(count, of);
   const signs: Array<[number, number, string]> = [
@@ -80,6 +117,12 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
       pageLag.length,
       `page main-thread lag p99 above ${SATURATION.pageEventLoopLagP99Ms} ms in ${laggingPages} of ` +
         `${pageLag.length} call(s), worst ${s.pageEventLoopLagP99Ms} ms`,
+    ],
+    [
+      stalls.callsElsewhere,
+      stalls.callsTimed,
+      `first audio dated after the page's main thread was away over ${SATURATION.firstAudioStallMs} ms in ` +
+        `${stalls.callsElsewhere} of ${stalls.callsTimed} call(s), longest ${stalls.longestMs} ms`,
     ],
     [
       glitchingCalls,
@@ -117,10 +160,12 @@ export const HEAVY_CLIENT_ADVICE =
 export function generatorLine(g: GeneratorSummary): string {
   const startup = g.startupCpuBusyPctP95 === undefined ? '' : ` (start-up ${g.startupCpuBusyPctP95}%, apart)`;
   const underruns = g.playbackUnderruns === undefined ? '' : `, audio underruns ${g.playbackUnderruns}`;
+  const stalls = g.stalledTurns ? `, ${g.stalledTurns.turns} turn(s) timed after a page stall` : '';
   return (
     `CPU p95 ${g.cpuBusyPctP95}% with calls in progress${startup}, ` +
     `worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms, page lag p99 ${g.pageEventLoopLagP99Ms} ms, ` +
     `audio pacing lateness p99 ${g.pacingLatenessP99Ms ?? 0} ms (send jitter ${g.sendJitterP99Ms ?? 0} ms)` +
-    underruns
+    underruns +
+    stalls
   );
 }

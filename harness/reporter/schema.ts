@@ -115,6 +115,11 @@ export interface GeneratorSummary {
   sendJitterP99Ms?: number;
   /** Underruns of the clients' audio contexts, summed over calls (browsers that count them). */
   playbackUnderruns?: number;
+  /**
+   * Turns whose first audio the page dated after its main thread had been away over the limit (their ttfb may be
+   * that much late), how many of them while another call was starting up, and the longest absence.
+   */
+  stalledTurns?: { turns: number; duringStartup: number; longestMs: number };
   /** True when the machine running the calls was saturated: the run's latencies may be the generator's own. */
   saturated: boolean;
   reasons: string[];

@@ -134,6 +134,33 @@ test('a saturated machine and a heavy client are told apart', () => {
   expect([ok.saturated, ok.heavyClient, ok.lateCalls]).toEqual([false, false, 0]);
 });
 
+test('a first audio dated after a page stall while another call started up is the machine saturated', () => {
+  const cpu = (from: number) => ({ cpuBusyPct: [50, 50, 50], cpuFirstAtMs: from + 5000, cpuIntervalMs: 1000 });
+  /** Call 1 with one turn whose first audio the page dated 6 s in, its main thread away `stallMs` before. */
+  const stalledCall = (stallMs: number) => {
+    const rec = record(1, T0, cpu(T0));
+    rec.turns = [{ turn: 1, kind: 'speech', speechEndAtMs: T0 + 5200, ttfbMs: 800, firstAudioStallMs: stallMs }];
+    return rec;
+  };
+  const calm = (startedAtMs: number) => {
+    const rec = record(2, startedAtMs, cpu(startedAtMs));
+    rec.turns = [{ turn: 1, kind: 'speech', speechEndAtMs: startedAtMs + 9000, ttfbMs: 800 }];
+    return rec;
+  };
+  // Call 2 comes up from 5 s to 8 s: its start-up CPU is set apart, the stall it caused in call 1 is not.
+  const starting = summarizeGenerator([stalledCall(120), calm(T0 + 6000)]);
+  expect(starting.saturated).toBe(true);
+  expect(starting.reasons.join('; ')).toMatch(/away over 50 ms in 1 of 2 turn\(s\) while other calls.*120 ms/);
+  expect(starting.stalledTurns).toEqual({ turns: 1, duringStartup: 1, longestMs: 120 });
+  // The same stall with no call starting: one call of two, that page's own (a heavy client).
+  const alone = summarizeGenerator([stalledCall(120), calm(T0 + 30_000)]);
+  expect(alone.saturated).toBe(false);
+  expect(alone.heavyClientReasons!.join('; ')).toMatch(/away over 50 ms in 1 of 2 call/);
+  // A short absence (a timer a little late) is no sign.
+  const short = summarizeGenerator([stalledCall(30), calm(T0 + 6000)]);
+  expect([short.saturated, short.heavyClient, short.stalledTurns]).toEqual([false, false, undefined]);
+});
+
 test("the default concurrency follows the client profile's calls per core", () => {
   expect(callCapacity({ callsPerCore: 2 }, 2)).toBe(4);
   expect(callCapacity({}, 2)).toBe(2);

@@ -1,0 +1,90 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Browser, chromium, expect, test } from '@playwright/test';
+import { WebSocketServer } from 'ws';
+import { CHROMIUM_ARGS, resolveChromium } from '../../harness/browser/resolve';
+import { pageHarnessScript } from '../../harness/page/bundle';
+import type { PageEvent } from '../../harness/page/types';
+
+/**
+ * The page dates an agent's first audio when its main thread handles the message. A response-start says how long
+ * that thread had been away just before, so a stall that held the message back shows on the turn.
+ */
+
+const OPTIONS = {
+  socketUrlIncludes: '/conversation',
+  quietMs: 400,
+  protocol: 'auto' as const,
+  tokens: { response: [], end: ['completed'] },
+  matchers: [],
+  animationFps: null,
+  outputThreshold: 0.003,
+  outputSilenceHoldMs: 100,
+  recordOutput: false,
+};
+/** One 20 ms frame of silence at 16 kHz, as the browser transport sends audio. */
+const FRAME = JSON.stringify({ type: 'audio_data', data: Buffer.alloc(640).toString('base64'), frame_index: 0 });
+
+let browser: Browser;
+let server: http.Server;
+let wss: WebSocketServer;
+let port = 0;
+
+test.beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: resolveChromium().executablePath, args: CHROMIUM_ARGS });
+  server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<p>call</p>'));
+  wss = new WebSocketServer({ server });
+  // The agent answers "speak" with a first audio frame 100 ms later.
+  wss.on('connection', (ws) => ws.on('message', () => setTimeout(() => ws.send(FRAME), 100)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+test.afterAll(async () => {
+  await browser?.close();
+  wss?.close();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+/** Asks for a reply as turn 1; `blockMs` > 0 keeps the main thread busy over the moment the reply arrives. */
+async function firstAudio(blockMs: number): Promise<Extract<PageEvent, { type: 'response-start' }>> {
+  const events: PageEvent[] = [];
+  const context = await browser.newContext();
+  await context.exposeBinding('__harnessEmit', (_source, event: PageEvent) => void events.push(event));
+  await context.addInitScript({ content: pageHarnessScript(OPTIONS) });
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.evaluate(
+    ([url, blockMs]) =>
+      new Promise<void>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.onopen = () => {
+          window.__harness!.expectResponse(1);
+          ws.send('speak');
+          // Busy from 50 ms on, over the reply's arrival at 100 ms.
+          if (blockMs)
+            setTimeout(() => {
+              const endMs = performance.now() + blockMs;
+              while (performance.now() < endMs);
+            }, 50);
+          setTimeout(resolve, 150 + blockMs + 200);
+        };
+      }),
+    [`ws://127.0.0.1:${port}/conversation`, blockMs] as const,
+  );
+  await context.close();
+  const start = events.find((e) => e.type === 'response-start');
+  if (start?.type !== 'response-start') throw new Error('no response-start');
+  return start;
+}
+
+test('a first audio held back by a stalled main thread says how long the thread was away', async () => {
+  const idle = await firstAudio(0);
+  const stalled = await firstAudio(250);
+  // Away for the 250 ms block, less the heartbeat's own 25 ms and the part of the block before its last beat
+  // (a loaded machine can add its own lateness on top).
+  expect(stalled.silentBeforeMs).toBeGreaterThan(150);
+  expect(stalled.silentBeforeMs).toBeLessThan(400);
+  // With the thread free, the message is handled at once.
+  expect(idle.silentBeforeMs ?? 0).toBeLessThan(stalled.silentBeforeMs! - 100);
+});
