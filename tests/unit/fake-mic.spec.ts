@@ -10,6 +10,7 @@ import { DEFAULT_PCM_DIR } from '../../harness/audio/defaults';
 import { CHROMIUM_ARGS, resolveChromium } from '../../harness/browser/resolve';
 import { pageHarnessScript } from '../../harness/page/bundle';
 import type { PageEvent, SpeakTiming, TurnAudioInput } from '../../harness/page/types';
+import { TEST_PAGE_OPTIONS } from '../helpers/page-options';
 
 /**
  * The fake microphone's two paths: played in the client's own context when
@@ -36,18 +37,6 @@ function toneTurn(): TurnAudioInput {
   };
 }
 
-const OPTIONS = {
-  socketUrlIncludes: '/conversation',
-  quietMs: 400,
-  protocol: 'auto' as const,
-  tokens: { response: [], end: ['completed'] },
-  matchers: [],
-  animationFps: null,
-  outputThreshold: 0.003,
-  outputSilenceHoldMs: 100,
-  recordOutput: false,
-};
-
 let browser: Browser;
 let server: http.Server;
 let pageUrl: string;
@@ -68,7 +57,7 @@ test.afterAll(async () => {
 async function harnessPage(events: PageEvent[] = []): Promise<Page> {
   const context = await browser.newContext({ permissions: ['microphone'] });
   await context.exposeBinding('__harnessEmit', (_source, event: PageEvent) => void events.push(event));
-  await context.addInitScript({ content: pageHarnessScript(OPTIONS) });
+  await context.addInitScript({ content: pageHarnessScript(TEST_PAGE_OPTIONS) });
   return context.newPage();
 }
 

@@ -5,23 +5,13 @@ import { WebSocketServer } from 'ws';
 import { CHROMIUM_ARGS, resolveChromium } from '../../harness/browser/resolve';
 import { pageHarnessScript } from '../../harness/page/bundle';
 import type { PageEvent } from '../../harness/page/types';
+import { TEST_PAGE_OPTIONS } from '../helpers/page-options';
 
 /**
  * The page dates an agent's first audio when its main thread handles the message. A response-start says how long
  * that thread had been away just before, so a stall that held the message back shows on the turn.
  */
 
-const OPTIONS = {
-  socketUrlIncludes: '/conversation',
-  quietMs: 400,
-  protocol: 'auto' as const,
-  tokens: { response: [], end: ['completed'] },
-  matchers: [],
-  animationFps: null,
-  outputThreshold: 0.003,
-  outputSilenceHoldMs: 100,
-  recordOutput: false,
-};
 /** One 20 ms frame of silence at 16 kHz, as the browser transport sends audio. */
 const FRAME = JSON.stringify({ type: 'audio_data', data: Buffer.alloc(640).toString('base64'), frame_index: 0 });
 
@@ -51,7 +41,7 @@ async function firstAudio(blockMs: number): Promise<Extract<PageEvent, { type: '
   const events: PageEvent[] = [];
   const context = await browser.newContext();
   await context.exposeBinding('__harnessEmit', (_source, event: PageEvent) => void events.push(event));
-  await context.addInitScript({ content: pageHarnessScript(OPTIONS) });
+  await context.addInitScript({ content: pageHarnessScript(TEST_PAGE_OPTIONS) });
   const page = await context.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.evaluate(
