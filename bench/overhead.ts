@@ -11,6 +11,7 @@ import { pageHarnessScript } from '../harness/page/bundle';
 import { createAgentServer } from '../fixtures/agent/server';
 import { createClientServer } from '../fixtures/client/server';
 import { TreeSampler } from './lib/processes';
+import { CONVERSATION_PAGE_OPTIONS } from '../tests/helpers/page-options';
 
 /**
  * `npm run --silent bench:overhead -- [--calls N] [--seconds S]`: the same
@@ -57,17 +58,7 @@ async function variant(
       if (withHarness) {
         await context.exposeBinding('__harnessEmit', () => undefined);
         await context.addInitScript({
-          content: pageHarnessScript({
-            socketUrlIncludes: '/conversation',
-            quietMs: 400,
-            protocol: 'auto',
-            tokens: { response: [], end: ['completed'] },
-            matchers: [],
-            animationFps: null,
-            outputThreshold: 0.003,
-            outputSilenceHoldMs: 100,
-            recordOutput: true,
-          }),
+          content: pageHarnessScript({ ...CONVERSATION_PAGE_OPTIONS, recordOutput: true }),
         });
       }
       const page = await context.newPage();

@@ -53,8 +53,8 @@ export function overlaps(windows: readonly Window[], from: number, to: number): 
   return lo < windows.length && windows[lo]![0] < to;
 }
 
-export function splitCpuSamples(records: readonly CallRecord[]): CpuSplit {
-  const windows = startupWindows(records);
+/** `windows`: the calls' start-up windows, when the caller has them already. */
+export function splitCpuSamples(records: readonly CallRecord[], windows = startupWindows(records)): CpuSplit {
   const split: CpuSplit = { steady: [], startup: [] };
   for (const r of records) {
     const g = r.generator;

@@ -28,8 +28,7 @@ function acrossCalls(count: number, of: number): boolean {
  * while another call was starting up are the machine's (a page coming up takes the CPU from the pages in
  * progress: the start-up CPU samples set apart say nothing of them), the others are judged across calls.
  */
-function stalledTurns(records: readonly CallRecord[]) {
-  const windows = startupWindows(records);
+function stalledTurns(records: readonly CallRecord[], windows: ReturnType<typeof startupWindows>) {
   const out = { timed: 0, turns: 0, duringStartup: 0, longestMs: 0, callsTimed: 0, callsElsewhere: 0 };
   for (const r of records) {
     const timed = r.turns.filter((t) => t.ttfbMs !== undefined && t.speechEndAtMs !== undefined);
@@ -58,7 +57,8 @@ function stalledTurns(records: readonly CallRecord[]) {
  */
 export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSummary {
   const stats = records.flatMap((r) => (r.generator ? [r.generator] : []));
-  const cpu = splitCpuSamples(records);
+  const windows = startupWindows(records);
+  const cpu = splitCpuSamples(records, windows);
   const lateness = defined(stats, (g) => g.pacingLatenessP99Ms);
   const pageLag = defined(stats, (g) => g.pageEventLoopLagP99Ms);
   const longTasks = defined(stats, (g) => g.pageLongTaskPct);
@@ -67,7 +67,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
   const laggingPages = pageLag.filter((v) => v > SATURATION.pageEventLoopLagP99Ms).length;
   const busyPages = longTasks.filter((v) => v > SATURATION.pageLongTaskPct).length;
   const glitchingCalls = underruns.filter((v) => v > SATURATION.playbackUnderruns).length;
-  const stalls = stalledTurns(records);
+  const stalls = stalledTurns(records, windows);
   const s: GeneratorSummary = {
     cpuBusyPctP95: Math.round(percentile(cpu.steady, 95)),
     cpuSamples: { steady: cpu.steady.length, startup: cpu.startup.length },

@@ -1,7 +1,7 @@
 import type { PageHarnessOptions } from '../../harness/page/types';
 
-/** The in-page harness's options for a test page whose call socket's URL has `/conversation` in it. */
-export const TEST_PAGE_OPTIONS: PageHarnessOptions = {
+/** The in-page harness's options for a page of our own whose call socket's URL has `/conversation` in it. */
+export const CONVERSATION_PAGE_OPTIONS: PageHarnessOptions = {
   socketUrlIncludes: '/conversation',
   quietMs: 400,
   protocol: 'auto',

@@ -10,7 +10,7 @@ import { DEFAULT_PCM_DIR } from '../../harness/audio/defaults';
 import { CHROMIUM_ARGS, resolveChromium } from '../../harness/browser/resolve';
 import { pageHarnessScript } from '../../harness/page/bundle';
 import type { PageEvent, SpeakTiming, TurnAudioInput } from '../../harness/page/types';
-import { TEST_PAGE_OPTIONS } from '../helpers/page-options';
+import { CONVERSATION_PAGE_OPTIONS } from '../helpers/page-options';
 
 /**
  * The fake microphone's two paths: played in the client's own context when
@@ -57,7 +57,7 @@ test.afterAll(async () => {
 async function harnessPage(events: PageEvent[] = []): Promise<Page> {
   const context = await browser.newContext({ permissions: ['microphone'] });
   await context.exposeBinding('__harnessEmit', (_source, event: PageEvent) => void events.push(event));
-  await context.addInitScript({ content: pageHarnessScript(TEST_PAGE_OPTIONS) });
+  await context.addInitScript({ content: pageHarnessScript(CONVERSATION_PAGE_OPTIONS) });
   return context.newPage();
 }
 
