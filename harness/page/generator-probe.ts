@@ -47,6 +47,7 @@ export class GeneratorProbe {
   private firstSendAt = 0;
   private playback: (() => PlaybackGlitches | undefined) | null = null;
   private lastBeatAt: number | null = null;
+  private beatBeforeAt: number | null = null;
 
   constructor(private readonly statedBurstMs = 0) {}
 
@@ -61,6 +62,7 @@ export class GeneratorProbe {
       expected = now + TICK_MS;
     }, TICK_MS);
     setInterval(() => {
+      this.beatBeforeAt = this.lastBeatAt;
       this.lastBeatAt = performance.now();
     }, HEARTBEAT_MS);
     try {
@@ -77,10 +79,15 @@ export class GeneratorProbe {
 
   /**
    * How long before `at` the main thread had not run, beyond its heartbeat: a message dated at `at`, in the task
-   * that handled it, may have waited up to that long for the thread. 0 before the first beat.
+   * that handled it, may have waited up to that long for the thread. After a stall the overdue beat may run just
+   * before the message's task: then the gap that beat closed is the absence. 0 before the first beat.
    */
   silentBeforeMs(at: number): number {
-    return this.lastBeatAt === null ? 0 : Math.max(0, Math.round(at - this.lastBeatAt - HEARTBEAT_MS));
+    if (this.lastBeatAt === null) return 0;
+    const sinceBeatMs = at - this.lastBeatAt;
+    const closedMs =
+      sinceBeatMs <= HEARTBEAT_MS && this.beatBeforeAt !== null ? this.lastBeatAt - this.beatBeforeAt : 0;
+    return Math.max(0, Math.round(Math.max(sinceBeatMs, closedMs) - HEARTBEAT_MS));
   }
 
   /** Called for every binary frame the client sends on the call socket, with its audio length. */
