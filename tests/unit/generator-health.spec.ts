@@ -179,8 +179,9 @@ test('a saturated generator makes the run INCONCLUSIVE, exit code 3, also merged
   fs.writeFileSync(records, JSON.stringify([1, 2, 3].map((i) => record(i, T0 + i, saturated))));
   // The default, spelled out: the load tier's config sets SATURATED for its own runs, and a unit test may load it.
   const env = { CANNED_RECORDS: records, SATURATED: 'inconclusive' };
-  const reporterRun = (name: string, extra: Record<string, string> = {}, args: string[] = []) =>
-    run(process.execPath, [CLI, 'test', '-c', CONFIG, ...args], {
+  // Each run its own output folder: a run empties its folder as it starts, and these runs start together.
+  const reporterRun = (name: string, extra: Record<string, string> = {}) =>
+    run(process.execPath, [CLI, 'test', '-c', CONFIG, '--output', path.join(dir, `${name}-results`)], {
       cwd: ROOT,
       env: { ...env, REPORT_DIR: path.join(dir, name), ...extra },
     });
@@ -206,10 +207,14 @@ test('a saturated generator makes the run INCONCLUSIVE, exit code 3, also merged
 
   // Shards merged with merge-reports judge the same.
   const blob = path.join(dir, 'blob');
-  const shard = await run(process.execPath, [CLI, 'test', '-c', CONFIG, '--shard', '1/1'], {
-    cwd: ROOT,
-    env: { ...env, PLAYWRIGHT_BLOB_OUTPUT_DIR: blob },
-  });
+  const shard = await run(
+    process.execPath,
+    [CLI, 'test', '-c', CONFIG, '--shard', '1/1', '--output', `${blob}-results`],
+    {
+      cwd: ROOT,
+      env: { ...env, PLAYWRIGHT_BLOB_OUTPUT_DIR: blob },
+    },
+  );
   expect(shard.code, shard.output).toBe(0);
   const merged = await run(process.execPath, [CLI, 'merge-reports', '--reporter', REPORTER, blob], {
     cwd: ROOT,
