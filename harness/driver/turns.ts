@@ -12,7 +12,7 @@ import {
   turnMetric,
 } from '../metrics/names';
 import type { CallRecorder, TurnRecord } from '../metrics/record';
-import type { InterruptPlan, PageEvent, SpeakTiming } from '../page/types';
+import type { InterruptPlan, PageEvent, RenderedSpeech, SpeakTiming } from '../page/types';
 import { CallFailure } from './errors';
 import { WaitTimeout, type PageEventStream } from './page-events';
 
@@ -29,7 +29,7 @@ export interface CallSurface {
   /** Whether the client's audible output is observed (ttfa); null where there is no client output at all. */
   outputWatched(): Promise<boolean | null>;
   /** Turn audio `index`'s speech bounds as rendered, once they have been; absent where speak's timing is exact. */
-  speechRendered?(index: number): Promise<Pick<SpeakTiming, 'speechStartAt' | 'speechEndAt'> | null>;
+  speechRendered?(index: number): Promise<RenderedSpeech | null>;
 }
 
 export interface TurnContext {
@@ -94,6 +94,7 @@ export async function runTurn(
   }
   t.ttfbMs = start.at - speechEndAt;
   if (start.silentBeforeMs) t.firstAudioStallMs = start.silentBeforeMs;
+  if (rendered?.sendHoldMs) t.sendHoldMs = rendered.sendHoldMs;
   rec.latency(turnMetric('ttfb', turn), t.ttfbMs);
 
   if (!plan) {
@@ -141,6 +142,9 @@ export async function runTurn(
   if (!start2)
     return failTurn(rec, it, plan.turn, `no agent audio within ${firstByteMs} ms of the barge-in speech end`, true);
   it.ttfbMs = start2.at - spoken.timing.speechEndAt;
+  if (start2.silentBeforeMs) it.firstAudioStallMs = start2.silentBeforeMs;
+  const held = (await surface.speechRendered?.(plan.audioIndex).catch(() => null))?.sendHoldMs;
+  if (held) it.sendHoldMs = held;
   rec.latency(turnMetric('ttfb', plan.turn), it.ttfbMs);
   // Emitted by the page as the new answer starts: the interrupted audio is over by then.
   const barge = await waitFor(ctx, 'barge', plan.turn, Date.now() + 2000, `barge-in figures for turn ${plan.turn}`);

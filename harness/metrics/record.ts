@@ -20,6 +20,11 @@ export interface TurnRecord {
    * the ttfb can be late by up to this much. Set when above 0.
    */
   firstAudioStallMs?: number;
+  /**
+   * The longest hold in the client's audio sends (beyond its burst period) while the caller spoke: the speech end
+   * reached the agent at least this late, so the ttfb can be long by as much. Set when above 0 (browser calls).
+   */
+  sendHoldMs?: number;
   ttfaMs?: number;
   turnMs?: number;
   bargeMs?: number;

@@ -95,7 +95,10 @@ function throttleAnimationFrames(fps: number): void {
     timeOrigin: performance.timeOrigin,
     loadTurns: (turns) => mic.loadTurns(turns),
     speak: (index) => mic.speak(index),
-    speechRendered: (index) => mic.renderedTiming(index),
+    speechRendered(index) {
+      const r = mic.renderedTiming(index);
+      return r && { ...r, sendHoldMs: health.sendHoldMs(r.speechStartAt, r.speechEndAt) };
+    },
     expectResponse: (turn) => observer.expectResponse(turn),
     armInterrupt: (plan) => observer.armInterrupt(plan),
     outputWatched: () => output.watching,

@@ -1,4 +1,4 @@
-import { pacingFigures } from './pacing';
+import { burstPeriodMs, pacingFigures, sendHoldMs } from './pacing';
 import { watchPlayback, type PlaybackGlitches } from './playback-stats';
 
 /**
@@ -96,6 +96,16 @@ export class GeneratorProbe {
     if (!this.sent) this.firstSendAt = at;
     this.sends[this.sent] = at;
     this.sendMs[this.sent++] = audioMs;
+  }
+
+  /**
+   * The longest hold in the client's audio sends while the caller spoke from `fromAt` to `toAt` (see pacing.ts):
+   * a turn's speech end reached the agent at least that late, and its ttfb carries it.
+   */
+  sendHoldMs(fromAt: number, toAt: number): number {
+    const sends = this.sends.subarray(0, this.sent);
+    const allowance = Math.max(burstPeriodMs(sends), this.statedBurstMs);
+    return sendHoldMs(sends, allowance, fromAt, toAt, performance.now());
   }
 
   stats(): PageGeneratorStats {

@@ -93,6 +93,34 @@ export function latenessMs(
   return late;
 }
 
+/**
+ * The longest pause in a client's audio sends that began while the caller spoke (a send at or after `fromAt`, before
+ * `toAt`), beyond the client's burst allowance. Audio held that long reached the agent at least that late, whether the
+ * client caught up afterwards or went on from a later schedule (which the lateness above reads as a new start).
+ * A pause still open at `nowAt` counts up to it. 0 without a send in the span.
+ */
+export function sendHoldMs(
+  sendsAt: ArrayLike<number>,
+  allowanceMs: number,
+  fromAt: number,
+  toAt: number,
+  nowAt: number,
+): number {
+  let lo = 0;
+  let hi = sendsAt.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sendsAt[mid]! < fromAt) lo = mid + 1;
+    else hi = mid;
+  }
+  let longest = 0;
+  for (let i = lo; i < sendsAt.length && sendsAt[i]! < toAt; i++) {
+    const next = i + 1 < sendsAt.length ? sendsAt[i + 1]! : nowAt;
+    longest = Math.max(longest, next - sendsAt[i]! - allowanceMs);
+  }
+  return Math.round(longest);
+}
+
 /** Raw jitter: each offset against the running median of the previous `window` offsets. */
 function jitterMs(sendsAt: ArrayLike<number>, audioMs: ArrayLike<number>, window = 50): number[] {
   const offsets: number[] = [];

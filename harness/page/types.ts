@@ -100,12 +100,18 @@ export type PageEvent =
   | { type: 'server-error'; at: number; code: string | null; message: string; throttle: string | null }
   | { type: 'session-end'; at: number; reason: string };
 
+/** An utterance as the mic rendered it, and how long the client held its audio back meanwhile (ms, beyond its burst). */
+export type RenderedSpeech = Pick<SpeakTiming, 'speechStartAt' | 'speechEndAt'> & { sendHoldMs?: number };
+
 export interface PageHarnessApi {
   timeOrigin: number;
   loadTurns(turns: TurnAudioInput[]): Promise<number>;
   speak(index: number): Promise<SpeakTiming>;
-  /** Speech bounds of utterance `index` as rendered (after the fact), or null if it was never spoken. */
-  speechRendered(index: number): Pick<SpeakTiming, 'speechStartAt' | 'speechEndAt'> | null;
+  /**
+   * Speech bounds of utterance `index` as rendered (after the fact), or null if it was never spoken; with the longest
+   * hold in the client's audio sends while it was spoken.
+   */
+  speechRendered(index: number): RenderedSpeech | null;
   /** Frames of the next agent utterance belong to the response to `turn`. */
   expectResponse(turn: number): void;
   armInterrupt(plan: InterruptPlan): void;

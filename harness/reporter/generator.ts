@@ -1,6 +1,6 @@
 import { SATURATION } from '../generator/health';
 import { overlaps, splitCpuSamples, startupWindows } from '../generator/steady';
-import type { CallRecord, GeneratorStats } from '../metrics/record';
+import type { CallRecord, GeneratorStats, TurnRecord } from '../metrics/record';
 import type { GeneratorSummary } from './schema';
 
 function percentile(values: number[], p: number): number {
@@ -23,12 +23,20 @@ function acrossCalls(count: number, of: number): boolean {
   return count >= 2 && count >= SATURATION.callShare * of;
 }
 
+/** A timed turn's delay of the generator's own (ms, 0 if none) and the epoch span it fell in. */
+type TurnDelay = (t: TurnRecord & { ttfbMs: number; speechEndAtMs: number }) => [number, number, number];
+
 /**
- * Turns whose first audio was dated after the page's main thread had been away over the limit. Those that fell
- * while another call was starting up are the machine's (a page coming up takes the CPU from the pages in
- * progress: the start-up CPU samples set apart say nothing of them), the others are judged across calls.
+ * Turns timed across a delay of the generator's own over `limitMs`. Those whose delay fell while another call was
+ * starting up are the machine's (a page coming up takes the CPU from the pages in progress: the start-up CPU samples
+ * set apart say nothing of them), the others are judged across calls.
  */
-function stalledTurns(records: readonly CallRecord[], windows: ReturnType<typeof startupWindows>) {
+function lateTurns(
+  records: readonly CallRecord[],
+  windows: ReturnType<typeof startupWindows>,
+  limitMs: number,
+  delay: TurnDelay,
+) {
   const out = { timed: 0, turns: 0, duringStartup: 0, longestMs: 0, callsTimed: 0, callsElsewhere: 0 };
   for (const r of records) {
     const timed = r.turns.filter((t) => t.ttfbMs !== undefined && t.speechEndAtMs !== undefined);
@@ -36,18 +44,32 @@ function stalledTurns(records: readonly CallRecord[], windows: ReturnType<typeof
     out.timed += timed.length;
     let elsewhere = false;
     for (const t of timed) {
-      const stallMs = t.firstAudioStallMs ?? 0;
-      if (stallMs <= SATURATION.firstAudioStallMs) continue;
+      const [ms, from, to] = delay(t as Parameters<TurnDelay>[0]);
+      if (ms <= limitMs) continue;
       out.turns++;
-      out.longestMs = Math.max(out.longestMs, stallMs);
-      const at = t.speechEndAtMs! + t.ttfbMs!;
-      if (overlaps(windows, at - stallMs, at)) out.duringStartup++;
+      out.longestMs = Math.max(out.longestMs, ms);
+      if (overlaps(windows, from, to)) out.duringStartup++;
       else elsewhere = true;
     }
     if (elsewhere) out.callsElsewhere++;
   }
   return out;
 }
+
+/** The first audio dated after the page's main thread had been away: the absence ends at the dating. */
+const stallOf: TurnDelay = (t) => {
+  const ms = t.firstAudioStallMs ?? 0;
+  const at = t.speechEndAtMs + t.ttfbMs;
+  return [ms, at - ms, at];
+};
+/** The caller's audio held back: the hold began while the caller spoke and was over by the speech end plus its length. */
+const holdOf: TurnDelay = (t) => {
+  const ms = t.sendHoldMs ?? 0;
+  return [ms, t.speechStartAtMs ?? t.speechEndAtMs - ms, t.speechEndAtMs + ms];
+};
+
+const timedLate = (l: ReturnType<typeof lateTurns>) =>
+  l.turns ? { turns: l.turns, duringStartup: l.duringStartup, longestMs: l.longestMs } : undefined;
 
 /**
  * The run's generator figures, and two judgements apart: the machine was saturated (its CPU in the steady state,
@@ -67,7 +89,8 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
   const laggingPages = pageLag.filter((v) => v > SATURATION.pageEventLoopLagP99Ms).length;
   const busyPages = longTasks.filter((v) => v > SATURATION.pageLongTaskPct).length;
   const glitchingCalls = underruns.filter((v) => v > SATURATION.playbackUnderruns).length;
-  const stalls = stalledTurns(records, windows);
+  const stalls = lateTurns(records, windows, SATURATION.firstAudioStallMs, stallOf);
+  const holds = lateTurns(records, windows, SATURATION.sendHoldMs, holdOf);
   const s: GeneratorSummary = {
     cpuBusyPctP95: Math.round(percentile(cpu.steady, 95)),
     cpuSamples: { steady: cpu.steady.length, startup: cpu.startup.length },
@@ -85,9 +108,8 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
       99,
     ),
     ...(underruns.length ? { playbackUnderruns: underruns.reduce((a, b) => a + b, 0) } : {}),
-    ...(stalls.turns
-      ? { stalledTurns: { turns: stalls.turns, duringStartup: stalls.duringStartup, longestMs: stalls.longestMs } }
-      : {}),
+    ...(stalls.turns ? { stalledTurns: timedLate(stalls) } : {}),
+    ...(holds.turns ? { heldTurns: timedLate(holds) } : {}),
     saturated: false,
     reasons: [],
   };
@@ -102,6 +124,12 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
       `first audio dated after the page's main thread was away over ${SATURATION.firstAudioStallMs} ms in ` +
         `${stalls.duringStartup} of ${stalls.timed} turn(s) while other calls were starting up ` +
         `(longest ${stalls.longestMs} ms)`,
+    );
+  if (holds.duringStartup > SATURATION.stalledTurnShare * holds.timed)
+    machine(
+      `caller audio held back over ${SATURATION.sendHoldMs} ms while the caller spoke in ` +
+        `${holds.duringStartup} of ${holds.timed} turn(s) while other calls were starting up ` +
+        `(longest ${holds.longestMs} ms)`,
     );
   const cpuShort = s.cpuBusyPctP95 > SATURATION.cpuBusyPctP95;
   const machineWide = (count: number, of: number) => cpuShort || acrossCalls(count, of);
@@ -123,6 +151,12 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
       stalls.callsTimed,
       `first audio dated after the page's main thread was away over ${SATURATION.firstAudioStallMs} ms in ` +
         `${stalls.callsElsewhere} of ${stalls.callsTimed} call(s), longest ${stalls.longestMs} ms`,
+    ],
+    [
+      holds.callsElsewhere,
+      holds.callsTimed,
+      `caller audio held back over ${SATURATION.sendHoldMs} ms while the caller spoke in ` +
+        `${holds.callsElsewhere} of ${holds.callsTimed} call(s), longest ${holds.longestMs} ms`,
     ],
     [
       glitchingCalls,
@@ -160,7 +194,9 @@ export const HEAVY_CLIENT_ADVICE =
 export function generatorLine(g: GeneratorSummary): string {
   const startup = g.startupCpuBusyPctP95 === undefined ? '' : ` (start-up ${g.startupCpuBusyPctP95}%, apart)`;
   const underruns = g.playbackUnderruns === undefined ? '' : `, audio underruns ${g.playbackUnderruns}`;
-  const stalls = g.stalledTurns ? `, ${g.stalledTurns.turns} turn(s) timed after a page stall` : '';
+  const stalls =
+    (g.stalledTurns ? `, ${g.stalledTurns.turns} turn(s) timed after a page stall` : '') +
+    (g.heldTurns ? `, ${g.heldTurns.turns} turn(s) with the caller's audio held back` : '');
   return (
     `CPU p95 ${g.cpuBusyPctP95}% with calls in progress${startup}, ` +
     `worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms, page lag p99 ${g.pageEventLoopLagP99Ms} ms, ` +

@@ -119,13 +119,25 @@ export interface GeneratorSummary {
    * Turns whose first audio the page dated after its main thread had been away over the limit (their ttfb may be
    * that much late), how many of them while another call was starting up, and the longest absence.
    */
-  stalledTurns?: { turns: number; duringStartup: number; longestMs: number };
+  stalledTurns?: TurnsTimedLate;
+  /**
+   * Turns whose caller audio the client held back while the caller spoke, over SATURATION.sendHoldMs (the speech end
+   * reached the agent at least that much late): counted the same way.
+   */
+  heldTurns?: TurnsTimedLate;
   /** True when the machine running the calls was saturated: the run's latencies may be the generator's own. */
   saturated: boolean;
   reasons: string[];
   /** True when a call's own client held up its page or audio while the machine had headroom. */
   heavyClient?: boolean;
   heavyClientReasons?: string[];
+}
+
+/** Turns timed across a delay of the generator's own: how many, how many during other calls' start-up, the longest. */
+export interface TurnsTimedLate {
+  turns: number;
+  duringStartup: number;
+  longestMs: number;
 }
 
 export interface Comparison {

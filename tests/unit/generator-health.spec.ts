@@ -5,8 +5,8 @@ import { expect, test } from '@playwright/test';
 import { callCapacity } from '../../harness/clients/capacity';
 import { splitCpuSamples } from '../../harness/generator/steady';
 import { CallRecorder, type CallRecord, type GeneratorStats } from '../../harness/metrics/record';
-import { burstPeriodMs, latenessMs, pacingFigures } from '../../harness/page/pacing';
-import { summarizeGenerator } from '../../harness/reporter/generator';
+import { burstPeriodMs, latenessMs, pacingFigures, sendHoldMs } from '../../harness/page/pacing';
+import { generatorLine, summarizeGenerator } from '../../harness/reporter/generator';
 import type { Summary } from '../../harness/reporter/schema';
 import { ROOT } from '../helpers/run-load';
 import { run } from '../helpers/spawn';
@@ -54,6 +54,29 @@ test('pacing: a held thread makes its frames late by the stall, less the cadence
   let sendsAt = bursty(30, 20, 20).sendsAt;
   for (let s = 1000; s < 30_000; s += 1000) sendsAt = sendsAt.map((t) => (t >= s && t < s + 120 ? s + 120 : t));
   expect(pacingFigures(sendsAt, c.audioMs.concat(c.audioMs, c.audioMs)).latenessP99Ms).toBeGreaterThan(40);
+});
+
+test('send hold: audio held while the caller spoke reads its length, caught up or not; pauses around it do not', () => {
+  const c = bursty(10, 20, 32);
+  const allowance = burstPeriodMs(c.sendsAt);
+  // A steady client holds nothing beyond its own 32 ms bursts.
+  expect(sendHoldMs(c.sendsAt, allowance, 2000, 6000, 10_000)).toBeLessThanOrEqual(0);
+  // Held 450 ms at 4 s and then sent from a later schedule (nothing caught up): the pacing sees a new start,
+  // the hold reads it.
+  const shifted = c.sendsAt.map((t) => (t >= 4000 ? t + 450 : t));
+  expect(pacingFigures(shifted, c.audioMs).latenessP99Ms).toBe(0);
+  expect(sendHoldMs(shifted, allowance, 2000, 6000, 10_000)).toBeGreaterThan(400);
+  // Held and caught up in a burst reads the same.
+  const held = bursty(10, 20, 32, { atMs: 4000, forMs: 450 }).sendsAt;
+  expect(sendHoldMs(held, allowance, 2000, 6000, 10_000)).toBeGreaterThan(400);
+  // The same hold outside the caller's speech: before it began (a client that sends only once speech starts)
+  // or after it ended.
+  expect(sendHoldMs(shifted, allowance, 4500, 8000, 10_000)).toBeLessThanOrEqual(0);
+  expect(sendHoldMs(shifted, allowance, 1000, 3900, 10_000)).toBeLessThanOrEqual(0);
+  // A hold still open when asked counts up to then; a turn with no send in it reads 0.
+  const stopped = c.sendsAt.filter((t) => t < 5000);
+  expect(sendHoldMs(stopped, allowance, 4000, 6000, 5800)).toBeGreaterThan(700);
+  expect(sendHoldMs([], allowance, 4000, 6000, 5800)).toBe(0);
 });
 
 test('pacing: a client that pauses its sending starts a new schedule rather than reading late', () => {
@@ -159,6 +182,47 @@ test('a first audio dated after a page stall while another call started up is th
   // A short absence (a timer a little late) is no sign.
   const short = summarizeGenerator([stalledCall(30), calm(T0 + 6000)]);
   expect([short.saturated, short.heavyClient, short.stalledTurns]).toEqual([false, false, undefined]);
+});
+
+test('caller audio held back while another call started up is the machine saturated; elsewhere judged across calls', () => {
+  const cpu = (from: number) => ({ cpuBusyPct: [50, 50, 50], cpuFirstAtMs: from + 5000, cpuIntervalMs: 1000 });
+  /** Call 1 with one turn spoken from 4.5 s to 5.2 s, its audio held `holdMs` meanwhile. */
+  const heldCall = (holdMs: number) => {
+    const rec = record(1, T0, cpu(T0));
+    rec.turns = [
+      {
+        turn: 1,
+        kind: 'speech',
+        speechStartAtMs: T0 + 4500,
+        speechEndAtMs: T0 + 5200,
+        ttfbMs: 1250,
+        sendHoldMs: holdMs,
+      },
+    ];
+    return rec;
+  };
+  const calm = (startedAtMs: number) => {
+    const rec = record(2, startedAtMs, cpu(startedAtMs));
+    rec.turns = [{ turn: 1, kind: 'speech', speechEndAtMs: startedAtMs + 9000, ttfbMs: 800 }];
+    return rec;
+  };
+  // Call 2 comes up from 5 s to 8 s (its start-up window opens a second earlier), over call 1's turn.
+  const starting = summarizeGenerator([heldCall(450), calm(T0 + 6000)]);
+  expect(starting.saturated).toBe(true);
+  expect(starting.reasons.join('; ')).toMatch(/caller audio held back over 50 ms .* 1 of 2 turn\(s\) while other.*450/);
+  expect(starting.heldTurns).toEqual({ turns: 1, duringStartup: 1, longestMs: 450 });
+  expect(generatorLine(starting)).toMatch(/1 turn\(s\) with the caller's audio held back/);
+  // With no call starting: one call of two, that client's own.
+  const alone = summarizeGenerator([heldCall(450), calm(T0 + 30_000)]);
+  expect(alone.saturated).toBe(false);
+  expect(alone.heavyClientReasons!.join('; ')).toMatch(/caller audio held back over 50 ms .* 1 of 2 call/);
+  // In both calls, with no call starting: the machine's.
+  const both = heldCall(450);
+  const twice = summarizeGenerator([both, { ...heldCall(300), callId: 'call-2' }]);
+  expect([twice.saturated, twice.heldTurns]).toEqual([true, { turns: 2, duringStartup: 0, longestMs: 450 }]);
+  // A hold within the limit is no sign.
+  const short = summarizeGenerator([heldCall(40), calm(T0 + 6000)]);
+  expect([short.saturated, short.heavyClient, short.heldTurns]).toEqual([false, false, undefined]);
 });
 
 test("the default concurrency follows the client profile's calls per core", () => {
