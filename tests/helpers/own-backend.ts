@@ -1,8 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
+import express from 'express';
 import { createAgentServer, type AgentServer } from '../../fixtures/agent/server';
 import { createClientApp } from '../../fixtures/client/server';
+import { ROOT } from './run-load';
 
 /**
  * A backend of "your own" for load runs of a client profile: the reference
@@ -18,10 +22,18 @@ export interface OwnBackend {
   close(): Promise<void>;
 }
 
-export async function startOwnBackend(groundTruthDir: string): Promise<OwnBackend> {
+/** `pageScript`: run first in the client page, as a product's own page script would (after the harness's). */
+export async function startOwnBackend(groundTruthDir: string, opts: { pageScript?: string } = {}): Promise<OwnBackend> {
   const agent = await createAgentServer({ port: 0, groundTruthDir });
   const agentPort = Number(new URL(agent.url).port);
-  const server = http.createServer(createClientApp());
+  const app = express();
+  if (opts.pageScript) {
+    const page = fs.readFileSync(path.join(ROOT, 'fixtures', 'client', 'public', 'index.html'), 'utf8');
+    const html = page.replace('<head>', `<head><script>${opts.pageScript}</script>`);
+    app.get(['/', '/index.html'], (_req, res) => void res.type('html').send(html));
+  }
+  app.use(createClientApp());
+  const server = http.createServer(app);
   // Sockets: the handshake is replayed to the agent byte for byte, then both ways are piped.
   server.on('upgrade', (req, socket, head) => {
     const upstream = net.connect(agentPort, '127.0.0.1', () => {

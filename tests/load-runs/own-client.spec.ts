@@ -118,3 +118,59 @@ test('a batch of protocol callers whose calls failed is a failed test naming the
   expect(run.output).toContain('2 of 2 protocol calls failed');
   for (const c of proto) expect(run.output).toContain(c.callId);
 });
+
+/**
+ * Holds the page's audio from half a second into the caller's first turn: every frame leaves 400 ms late until a
+ * second of quiet after the turn, then 400 ms of audio is dropped and the sends are back on time (an audio path held
+ * once, that resynchronized in the next silence). Frames are PCM16, loud above a tenth of full scale.
+ */
+const HOLD_ONCE = `(() => {
+  const send = WebSocket.prototype.send;
+  const HOLD_MS = 400;
+  let loud = 0;
+  let quiet = 0;
+  let state = 'normal';
+  let dropped = 0;
+  WebSocket.prototype.send = function (data) {
+    if (typeof data === 'string' || state === 'done') return send.call(this, data);
+    const pcm = ArrayBuffer.isView(data)
+      ? new Int16Array(data.buffer, data.byteOffset, data.byteLength >> 1)
+      : new Int16Array(data, 0, data.byteLength >> 1);
+    let peak = 0;
+    for (const v of pcm) peak = Math.max(peak, Math.abs(v));
+    if (state === 'normal') {
+      if (peak > 3277 && ++loud === 25) state = 'held';
+      else return send.call(this, data);
+    }
+    if (state === 'held') {
+      quiet = peak < 300 ? quiet + 1 : 0;
+      if (quiet < 50) return void setTimeout(() => this.readyState === 1 && send.call(this, data), HOLD_MS);
+      state = 'resync';
+    }
+    dropped += (pcm.length / 16000) * 1000;
+    if (dropped >= HOLD_MS) state = 'done';
+  };
+})();`;
+
+test('a client that holds the caller audio mid-turn: the turn says how long, the run names the client', async () => {
+  const held = await startOwnBackend(truthDir, { pageScript: HOLD_ONCE });
+  try {
+    const run = await runLoad(generic(`${held.url}?transport=browser&scenario=quick_question`));
+    // A client's own delay, as a user's browser would have it: reported, not a saturated machine.
+    expect(run.code, run.output.slice(-2000)).toBe(0);
+    const [t1, t2] = run.calls[0]!.turns;
+    expect(t1!.sendHoldMs, JSON.stringify(run.calls[0]!.turns)).toBeGreaterThan(300);
+    expect(t1!.sendHoldMs).toBeLessThan(600);
+    expect(t2!.sendHoldMs ?? 0).toBeLessThan(50);
+    // The agent heard the first turn's end that much later: its ttfb carries the hold.
+    expect(t1!.ttfbMs! - t2!.ttfbMs!).toBeGreaterThan(250);
+    const g = run.summary.generator!;
+    // The pacing reads a schedule that moved once as a new start: only the hold shows it.
+    expect(g.pacingLatenessP99Ms).toBeLessThan(40);
+    expect(g.heldTurns).toMatchObject({ turns: 1, duringStartup: 0 });
+    expect([g.saturated, g.heavyClient]).toEqual([false, true]);
+    expect(g.heavyClientReasons!.join('; ')).toMatch(/caller audio held back over 50 ms .* 1 of 1 call/);
+  } finally {
+    await held.close();
+  }
+});
