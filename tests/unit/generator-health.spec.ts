@@ -184,7 +184,7 @@ test('a first audio dated after a page stall while another call started up is th
   expect([short.saturated, short.heavyClient, short.stalledTurns]).toEqual([false, false, undefined]);
 });
 
-test('caller audio held back while another call started up is the machine saturated; elsewhere judged across calls', () => {
+test('caller audio held back while another call started up is the machine saturated; else judged across calls', () => {
   const cpu = (from: number) => ({ cpuBusyPct: [50, 50, 50], cpuFirstAtMs: from + 5000, cpuIntervalMs: 1000 });
   /** Call 1 with one turn spoken from 4.5 s to 5.2 s, its audio held `holdMs` meanwhile. */
   const heldCall = (holdMs: number) => {
