@@ -15,7 +15,8 @@ import { FRAME_MS, openSession, Pacer } from './agent-pacer';
  * N real ws clients, spread over K client processes (`--client-procs K`,
  * bench/agent-load-client.ts) so that one client event loop is not the limit,
  * each send a 20 ms PCM16 frame every 20 ms and keep the agent talking back in
- * 20 ms frames (a typed message after each reply). Prints progress on stderr
+ * 20 ms frames (a typed message after each reply; `--agent-frame-ms` sets the
+ * agent's frames, 50 ms by default outside this bench). Prints progress on stderr
  * and, last, one JSON line on stdout. `--curve 100,250,...` runs each level
  * against a fresh agent and reports the most sessions per agent core whose
  * sends held their schedule. `--churn` instead connects and disconnects
@@ -48,6 +49,8 @@ interface Args {
   curve: number[];
   /** Extra node flags for the agent process (e.g. --cpu-prof). */
   agentNodeArgs: string[];
+  /** Audio per reply frame (AGENT_FRAME_MS): 20 ms, more writes than the agent's default 50, unless told. */
+  agentFrameMs: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -64,6 +67,7 @@ function parseArgs(argv: string[]): Args {
     clientProcs: Math.max(2, Math.min(8, os.cpus().length - 1)),
     curve: [],
     agentNodeArgs: [],
+    agentFrameMs: FRAME_MS,
   };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -107,6 +111,9 @@ function parseArgs(argv: string[]): Args {
       case '--curve':
         args.curve = (argv[++i] ?? '').split(',').map((v) => Math.round(num(flag, v, 1)));
         break;
+      case '--agent-frame-ms':
+        args.agentFrameMs = Math.round(num(flag, argv[++i], 10));
+        break;
       case '--agent-node-arg':
         args.agentNodeArgs.push(argv[++i] ?? '');
         break;
@@ -114,7 +121,7 @@ function parseArgs(argv: string[]): Args {
         throw new Error(
           `unknown flag ${flag}; flags: --sessions N --seconds S [--ramp-sec R] [--churn] [--hold-min-ms] ` +
             `[--hold-max-ms] [--sample-sec] [--truth-sessions] [--pin] [--client-procs K] [--curve N1,N2,...] ` +
-            `[--agent-node-arg FLAG]`,
+            `[--agent-frame-ms MS] [--agent-node-arg FLAG]`,
         );
     }
   }
@@ -141,7 +148,7 @@ async function startAgent(args: Args, pinCpu: number | undefined): Promise<Agent
     ...process.env,
     AGENT_PORT: '0',
     AGENT_HOST: '127.0.0.1',
-    AGENT_FRAME_MS: String(FRAME_MS),
+    AGENT_FRAME_MS: String(args.agentFrameMs),
     AGENT_PROFILE: 'fast',
     AGENT_IDLE_TIMEOUT_SEC: '0',
     AGENT_LOG_LEVEL: 'warn',
@@ -362,6 +369,7 @@ async function throughput(args: Args, agent: Agent): Promise<Record<string, unkn
       sendLatenessP99Ms: s.sendLateness.p99Ms,
       agentCores,
       clientProcs: procs,
+      agentFrameMs: args.agentFrameMs,
       clientSendLagMaxMs: Math.max(...results.map((r) => r.sendLagMaxMs)),
       framesSent: sum('framesSent'),
       clientLimited: clientLagP99Ms > CLIENT_LAG_LIMIT_MS,
@@ -425,6 +433,7 @@ async function curve(args: Args, pinCpu: number | undefined): Promise<Record<str
     largestPassingSessions: best?.sessions ?? 0,
     seconds: args.seconds,
     clientProcs: args.clientProcs,
+    agentFrameMs: args.agentFrameMs,
   };
 }
 
