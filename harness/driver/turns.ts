@@ -180,6 +180,7 @@ async function finishResponse(
       false,
     );
   t.endReason = end.reason;
+  if (end.firstFrameWaitMs) t.firstFrameWaitMs = end.firstFrameWaitMs;
   t.gaps = end.gaps;
   t.gapMs = Math.round(end.gapMs);
   if (end.gaps) {

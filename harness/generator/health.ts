@@ -105,6 +105,8 @@ export const SATURATION = {
   callShare: 0.5,
   /** A turn's first audio dated after the page's main thread had been away this long is not to be trusted. */
   firstAudioStallMs: 50,
+  /** A turn whose first agent audio frame waited this long on its way, beyond the frames after it and the usual. */
+  firstFrameWaitMs: 30,
   /** A turn whose caller audio the client held back this long beyond its burst period while the caller spoke. */
   sendHoldMs: 50,
   /** More than this share of the turns so dated (or so held) puts the run's p99 at risk. */

@@ -25,6 +25,12 @@ export interface TurnRecord {
    * reached the agent at least this late, so the ttfb can be long by as much. Set when above 0 (browser calls).
    */
   sendHoldMs?: number;
+  /**
+   * How long the agent's first audio frame waited on its way beyond the frames after it (a paced stream's later
+   * frames arriving bunched, then on time): the ttfb is long by that much if the wait was the machine's. Set when
+   * above 0.
+   */
+  firstFrameWaitMs?: number;
   ttfaMs?: number;
   turnMs?: number;
   bargeMs?: number;

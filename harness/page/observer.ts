@@ -2,7 +2,7 @@ import type { FrameClass } from '../protocol/frames';
 import { Audibility } from './audibility';
 import { Interrupts, type CallerVoice } from './interrupts';
 import type { OutputTransition } from './output-tap';
-import { ResponseTracker } from './responses';
+import { firstFrameWaitMs, ResponseTracker } from './responses';
 import type { InterruptPlan, PageEvent } from './types';
 
 /** Frame log bound for evidence: an hour of 50 ms frames would be 72,000. */
@@ -44,6 +44,7 @@ export class CallObserver {
           audioMs: r.audioMs,
           gaps: r.gaps,
           gapMs: r.gapMs,
+          firstFrameWaitMs: Math.round(firstFrameWaitMs(r) * 10) / 10,
         });
         interrupts?.onResponseEnd(r);
       },

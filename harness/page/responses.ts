@@ -21,7 +21,20 @@ export interface Response {
   stopAt: number | null;
   endAt: number | null;
   endReason: ResponseEndReason | null;
+  /**
+   * The earliest arrival less the audio before it, over the frames of the response's first second of audio: the
+   * time the first frame would have arrived had it come as early, relative to them, as the best of them. A paced
+   * stream whose first frame waited on the way (its later frames then arrive bunched, then on time) has it before
+   * `firstAt` by that wait (firstFrameWaitMs).
+   */
+  headFloorAt: number;
 }
+
+/** Audio at the head of a response over which the first frame's wait is read. */
+const HEAD_AUDIO_MS = 1000;
+
+/** How long the first frame of `r` waited beyond the frames after it (0 for a stream on its schedule). */
+export const firstFrameWaitMs = (r: Response): number => Math.max(0, r.firstAt - r.headFloorAt);
 
 export interface ResponseHooks {
   onStart(r: Response): void;
@@ -106,6 +119,7 @@ export class ResponseTracker {
       r.gapMs += playedMs - r.audioMs;
     }
     r.lastAt = at;
+    if (r.audioMs < HEAD_AUDIO_MS) r.headFloorAt = Math.min(r.headFloorAt, at - r.audioMs);
     r.frames++;
     r.audioMs += frame.audioMs;
     this.timers.clear(this.quietTimer);
@@ -135,6 +149,7 @@ export class ResponseTracker {
       stopAt: null,
       endAt: null,
       endReason: null,
+      headFloorAt: at,
     };
     this.current = r;
     this.pendingTurn = null;

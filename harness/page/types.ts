@@ -82,6 +82,8 @@ export type PageEvent =
       audioMs: number;
       gaps: number;
       gapMs: number;
+      /** How long the first frame waited on its way beyond the frames after it (see responses.ts). */
+      firstFrameWaitMs?: number;
     }
   | { type: 'response-audible'; at: number; turn: number }
   | { type: 'response-text'; at: number; turn: number; text: string }

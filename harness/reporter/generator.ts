@@ -68,6 +68,22 @@ const holdOf: TurnDelay = (t) => {
   return [ms, t.speechStartAtMs ?? t.speechEndAtMs - ms, t.speechEndAtMs + ms];
 };
 
+/**
+ * The agent's first frame that waited on its way beyond the run's usual (the median: an agent that sends its first
+ * audio in a burst reads that burst on every turn): the wait ends as the page dates the first audio.
+ */
+const waitOf =
+  (usualMs: number): TurnDelay =>
+  (t) => {
+    const ms = Math.max(0, (t.firstFrameWaitMs ?? 0) - usualMs);
+    const at = t.speechEndAtMs + t.ttfbMs;
+    return [Math.round(ms), at - ms, at];
+  };
+
+function median(values: number[]): number {
+  return values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]! : 0;
+}
+
 const timedLate = (l: ReturnType<typeof lateTurns>) =>
   l.turns ? { turns: l.turns, duringStartup: l.duringStartup, longestMs: l.longestMs } : undefined;
 
@@ -91,6 +107,8 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
   const glitchingCalls = underruns.filter((v) => v > SATURATION.playbackUnderruns).length;
   const stalls = lateTurns(records, windows, SATURATION.firstAudioStallMs, stallOf);
   const holds = lateTurns(records, windows, SATURATION.sendHoldMs, holdOf);
+  const usualWaitMs = median(records.flatMap((r) => r.turns.map((t) => t.firstFrameWaitMs ?? 0)));
+  const waits = lateTurns(records, windows, SATURATION.firstFrameWaitMs, waitOf(usualWaitMs));
   const s: GeneratorSummary = {
     cpuBusyPctP95: Math.round(percentile(cpu.steady, 95)),
     cpuSamples: { steady: cpu.steady.length, startup: cpu.startup.length },
@@ -110,6 +128,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
     ...(underruns.length ? { playbackUnderruns: underruns.reduce((a, b) => a + b, 0) } : {}),
     ...(stalls.turns ? { stalledTurns: timedLate(stalls) } : {}),
     ...(holds.turns ? { heldTurns: timedLate(holds) } : {}),
+    ...(waits.turns ? { waitedTurns: timedLate(waits) } : {}),
     saturated: false,
     reasons: [],
   };
@@ -124,6 +143,12 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
       `first audio dated after the page's main thread was away over ${SATURATION.firstAudioStallMs} ms in ` +
         `${stalls.duringStartup} of ${stalls.timed} turn(s) while other calls were starting up ` +
         `(longest ${stalls.longestMs} ms)`,
+    );
+  if (waits.duringStartup > SATURATION.stalledTurnShare * waits.timed)
+    machine(
+      `the agent's first audio frame reached the page over ${SATURATION.firstFrameWaitMs} ms after the frames ` +
+        `behind it allow in ${waits.duringStartup} of ${waits.timed} turn(s) while other calls were starting up ` +
+        `(longest ${waits.longestMs} ms)`,
     );
   if (holds.duringStartup > SATURATION.stalledTurnShare * holds.timed)
     machine(
@@ -196,7 +221,8 @@ export function generatorLine(g: GeneratorSummary): string {
   const underruns = g.playbackUnderruns === undefined ? '' : `, audio underruns ${g.playbackUnderruns}`;
   const stalls =
     (g.stalledTurns ? `, ${g.stalledTurns.turns} turn(s) timed after a page stall` : '') +
-    (g.heldTurns ? `, ${g.heldTurns.turns} turn(s) with the caller's audio held back` : '');
+    (g.heldTurns ? `, ${g.heldTurns.turns} turn(s) with the caller's audio held back` : '') +
+    (g.waitedTurns ? `, ${g.waitedTurns.turns} turn(s) whose first agent audio waited on its way` : '');
   return (
     `CPU p95 ${g.cpuBusyPctP95}% with calls in progress${startup}, ` +
     `worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms, page lag p99 ${g.pageEventLoopLagP99Ms} ms, ` +

@@ -125,6 +125,12 @@ export interface GeneratorSummary {
    * reached the agent at least that much late): counted the same way.
    */
   heldTurns?: TurnsTimedLate;
+  /**
+   * Turns whose first agent audio frame waited on its way to the page, beyond the run's usual, over
+   * SATURATION.firstFrameWaitMs (the browser delivering it late: the page's main thread was there): counted the same
+   * way.
+   */
+  waitedTurns?: TurnsTimedLate;
   /** True when the machine running the calls was saturated: the run's latencies may be the generator's own. */
   saturated: boolean;
   reasons: string[];

@@ -225,6 +225,33 @@ test('caller audio held back while another call started up is the machine satura
   expect([short.saturated, short.heavyClient, short.heldTurns]).toEqual([false, false, undefined]);
 });
 
+test('a first agent frame that waited on its way beyond the usual, during another start-up, is the machine', () => {
+  const cpu = (from: number) => ({ cpuBusyPct: [50, 50, 50], cpuFirstAtMs: from + 5000, cpuIntervalMs: 1000 });
+  /** A call whose turns' first frames waited `waits` ms; turn 1's first audio arrives 6 s in. */
+  const call = (i: number, startedAtMs: number, waits: number[]) => {
+    const rec = record(i, startedAtMs, cpu(startedAtMs));
+    rec.turns = waits.map((w, k) => ({
+      turn: k + 1,
+      kind: 'speech' as const,
+      speechEndAtMs: startedAtMs + 5200 + 10_000 * k,
+      ttfbMs: 800,
+      ...(w ? { firstFrameWaitMs: w } : {}),
+    }));
+    return rec;
+  };
+  // Call 2 comes up from 5 s to 8 s, over call 1's first turn.
+  const starting = summarizeGenerator([call(1, T0, [82, 2, 1]), call(2, T0 + 6000, [0, 1, 3])]);
+  expect(starting.saturated).toBe(true);
+  expect(starting.reasons.join('; ')).toMatch(/first audio frame reached the page over 30 ms .* 1 of 6 turn/);
+  expect(starting.waitedTurns).toEqual({ turns: 1, duringStartup: 1, longestMs: 80 });
+  // An agent that bursts its first audio reads that burst on every turn: only the excess over the usual counts.
+  const bursty = summarizeGenerator([call(1, T0, [160, 150, 155]), call(2, T0 + 6000, [150, 158, 152])]);
+  expect([bursty.saturated, bursty.waitedTurns]).toEqual([false, undefined]);
+  // With no call starting, it is counted, not judged.
+  const alone = summarizeGenerator([call(1, T0, [82, 2, 1]), call(2, T0 + 30_000, [0, 1, 3])]);
+  expect([alone.saturated, alone.heavyClient, alone.waitedTurns?.duringStartup]).toEqual([false, false, 0]);
+});
+
 test("the default concurrency follows the client profile's calls per core", () => {
   expect(callCapacity({ callsPerCore: 2 }, 2)).toBe(4);
   expect(callCapacity({}, 2)).toBe(2);

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { Audibility } from '../../harness/page/audibility';
-import { ResponseTracker, type Response } from '../../harness/page/responses';
+import { firstFrameWaitMs, ResponseTracker, type Response } from '../../harness/page/responses';
 
 /** Manual timers: the quiet-gap logic is tested without waiting. */
 function fakeTimers() {
@@ -63,6 +63,28 @@ test('a response starts at its first frame and ends at the final frame; unexpect
   tracker.onFrame(audio(2, true), 200);
   tracker.onFrame(audio(3), 250);
   expect(log).toEqual(['start 1@100', 'end 1@200 final-frame']);
+});
+
+test('a first frame that waited on its way reads the wait from the frames after it; a paced stream reads 0', () => {
+  /** A paced 50 ms stream sent from 1000 ms: frames before `heldUntil` arrive together at it. */
+  const stream = (heldUntil: number, frames = 30) => {
+    const { tracker, ended } = tracked();
+    tracker.expect(1);
+    for (let k = 0; k < frames; k++) tracker.onFrame(audio(k, k === frames - 1), Math.max(1000 + 50 * k, heldUntil));
+    return ended[0]!;
+  };
+  expect(firstFrameWaitMs(stream(0))).toBe(0);
+  // Delivered 82 ms late, with the next frame: the third frame, on time, shows the wait.
+  const held = stream(1082);
+  expect(held.firstAt).toBe(1082);
+  expect(firstFrameWaitMs(held)).toBe(82);
+  // A wait longer than the head's second of audio reads what that head shows: the audio before its last frame.
+  expect(firstFrameWaitMs(stream(2500))).toBe(950);
+  // Frames that come later than their schedule (a slow sender) never read as a wait of the first.
+  const { tracker, ended } = tracked();
+  tracker.expect(1);
+  for (let k = 0; k < 10; k++) tracker.onFrame(audio(k, k === 9), 1000 + 60 * k);
+  expect(firstFrameWaitMs(ended[0]!)).toBe(0);
 });
 
 test('without a final frame the response ends at its last frame once the quiet gap passes', () => {
