@@ -21,8 +21,9 @@ export interface TurnRecord {
    */
   firstAudioStallMs?: number;
   /**
-   * The longest hold in the client's audio sends (beyond its burst period) while the caller spoke: the speech end
-   * reached the agent at least this late, so the ttfb can be long by as much. Set when above 0 (browser calls).
+   * How late the client's audio left at the speech end, against the schedule it kept while the caller spoke
+   * (beyond its burst period): the agent heard the speech end this much later, so the ttfb is long by as much.
+   * Set when above 0 (browser calls).
    */
   sendHoldMs?: number;
   /**

@@ -99,13 +99,13 @@ export class GeneratorProbe {
   }
 
   /**
-   * The longest hold in the client's audio sends while the caller spoke from `fromAt` to `toAt` (see pacing.ts):
-   * a turn's speech end reached the agent at least that late, and its ttfb carries it.
+   * How late the client's audio left at the speech end `toAt`, against its schedule while the caller spoke from
+   * `fromAt` (see pacing.ts): the agent heard the speech end that much later, and the turn's ttfb carries it.
    */
   sendHoldMs(fromAt: number, toAt: number): number {
     const sends = this.sends.subarray(0, this.sent);
     const allowance = Math.max(burstPeriodMs(sends), this.statedBurstMs);
-    return sendHoldMs(sends, allowance, fromAt, toAt, performance.now());
+    return sendHoldMs(sends, this.sendMs.subarray(0, this.sent), allowance, fromAt, toAt, performance.now());
   }
 
   stats(): PageGeneratorStats {

@@ -94,31 +94,36 @@ export function latenessMs(
 }
 
 /**
- * The longest pause in a client's audio sends that began while the caller spoke (a send at or after `fromAt`, before
- * `toAt`), beyond the client's burst allowance. Audio held that long reached the agent at least that late, whether the
- * client caught up afterwards or went on from a later schedule (which the lateness above reads as a new start).
- * A pause still open at `nowAt` counts up to it. 0 without a send in the span.
+ * How late the client's audio left at the end of the caller's speech (`toAt`) against the best schedule it kept
+ * while the caller spoke (from `fromAt`), beyond its burst allowance: offsets as in latenessMs, the first send at or
+ * after `toAt` against the least offset of the sends in between. A hold the client made up before the speech end
+ * reads 0 (the end left on time); one it never made up (it went on from a later schedule, which the lateness reads
+ * as a new start), or one still open at the end, reads its length: the agent heard the speech end that much later.
+ * A pause before the caller began (a client that sends only once speech starts) is not counted. With no send after
+ * `toAt` yet, the client is behind by as long as it has not sent, until `nowAt`. 0 without a send while the caller
+ * spoke.
  */
 export function sendHoldMs(
   sendsAt: ArrayLike<number>,
+  audioMs: ArrayLike<number>,
   allowanceMs: number,
   fromAt: number,
   toAt: number,
   nowAt: number,
 ): number {
-  let lo = 0;
-  let hi = sendsAt.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sendsAt[mid]! < fromAt) lo = mid + 1;
-    else hi = mid;
+  let audio = 0;
+  let floor = Infinity;
+  for (let i = 0; i < sendsAt.length; i++) {
+    const offset = sendsAt[i]! - sendsAt[0]! - audio;
+    audio += audioMs[i]!;
+    if (sendsAt[i]! < fromAt) continue;
+    if (sendsAt[i]! < toAt) floor = Math.min(floor, offset);
+    else return floor === Infinity ? 0 : Math.round(Math.max(0, offset - floor - allowanceMs));
   }
-  let longest = 0;
-  for (let i = lo; i < sendsAt.length && sendsAt[i]! < toAt; i++) {
-    const next = i + 1 < sendsAt.length ? sendsAt[i + 1]! : nowAt;
-    longest = Math.max(longest, next - sendsAt[i]! - allowanceMs);
-  }
-  return Math.round(longest);
+  if (floor === Infinity) return 0;
+  // Nothing sent since the speech end: the next frame could leave no earlier than now.
+  const pendingOffset = nowAt - sendsAt[0]! - audio;
+  return Math.round(Math.max(0, pendingOffset - floor - allowanceMs));
 }
 
 /** Raw jitter: each offset against the running median of the previous `window` offsets. */

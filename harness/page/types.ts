@@ -102,7 +102,7 @@ export type PageEvent =
   | { type: 'server-error'; at: number; code: string | null; message: string; throttle: string | null }
   | { type: 'session-end'; at: number; reason: string };
 
-/** An utterance as the mic rendered it, and how long the client held its audio back meanwhile (ms, past its burst). */
+/** An utterance as the mic rendered it, and how late the client's audio left at its end (ms, past its burst). */
 export type RenderedSpeech = Pick<SpeakTiming, 'speechStartAt' | 'speechEndAt'> & { sendHoldMs?: number };
 
 export interface PageHarnessApi {

@@ -62,7 +62,7 @@ const stallOf: TurnDelay = (t) => {
   const at = t.speechEndAtMs + t.ttfbMs;
   return [ms, at - ms, at];
 };
-/** Caller audio held back: it began while the caller spoke, and was over by the speech end plus its length. */
+/** Caller audio late at the speech end: held while the caller spoke, and over by the speech end plus its length. */
 const holdOf: TurnDelay = (t) => {
   const ms = t.sendHoldMs ?? 0;
   return [ms, t.speechStartAtMs ?? t.speechEndAtMs - ms, t.speechEndAtMs + ms];

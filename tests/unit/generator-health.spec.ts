@@ -56,27 +56,30 @@ test('pacing: a held thread makes its frames late by the stall, less the cadence
   expect(pacingFigures(sendsAt, c.audioMs.concat(c.audioMs, c.audioMs)).latenessP99Ms).toBeGreaterThan(40);
 });
 
-test('send hold: audio held while the caller spoke reads its length, caught up or not; pauses around it do not', () => {
+test('send hold: audio late at the speech end against the turn schedule reads the delay; made-up holds do not', () => {
   const c = bursty(10, 20, 32);
   const allowance = burstPeriodMs(c.sendsAt);
-  // A steady client holds nothing beyond its own 32 ms bursts.
-  expect(sendHoldMs(c.sendsAt, allowance, 2000, 6000, 10_000)).toBeLessThanOrEqual(0);
-  // Held 450 ms at 4 s and then sent from a later schedule (nothing caught up): the pacing sees a new start,
-  // the hold reads it.
+  const hold = (sendsAt: number[], fromAt: number, toAt: number, nowAt = 10_000) =>
+    sendHoldMs(sendsAt, c.audioMs, allowance, fromAt, toAt, nowAt);
+  // A steady client is late by nothing beyond its own 32 ms bursts.
+  expect(hold(c.sendsAt, 2000, 6000)).toBe(0);
+  // Held 450 ms at 4 s and then sent from a later schedule (nothing made up): the pacing sees a new start, the
+  // hold reads it at the speech end.
   const shifted = c.sendsAt.map((t) => (t >= 4000 ? t + 450 : t));
   expect(pacingFigures(shifted, c.audioMs).latenessP99Ms).toBe(0);
-  expect(sendHoldMs(shifted, allowance, 2000, 6000, 10_000)).toBeGreaterThan(400);
-  // Held and caught up in a burst reads the same.
+  expect(hold(shifted, 2000, 6000)).toBeGreaterThan(400);
+  // Held and made up in a burst before the speech end: the end left on time.
   const held = bursty(10, 20, 32, { atMs: 4000, forMs: 450 }).sendsAt;
-  expect(sendHoldMs(held, allowance, 2000, 6000, 10_000)).toBeGreaterThan(400);
-  // The same hold outside the caller's speech: before it began (a client that sends only once speech starts)
-  // or after it ended.
-  expect(sendHoldMs(shifted, allowance, 4500, 8000, 10_000)).toBeLessThanOrEqual(0);
-  expect(sendHoldMs(shifted, allowance, 1000, 3900, 10_000)).toBeLessThanOrEqual(0);
-  // A hold still open when asked counts up to then; a turn with no send in it reads 0.
+  expect(hold(held, 2000, 6000)).toBe(0);
+  // Held over the speech end: late by what remained of the hold.
+  expect(hold(held, 2000, 4200)).toBeGreaterThan(200);
+  // A schedule that moved before the caller began (a client that sends only once speech starts) is not a hold.
+  expect(hold(shifted, 4500, 8000)).toBe(0);
+  // Nothing sent since before the speech end: behind by as long as it has not sent; no send while the caller
+  // spoke reads 0.
   const stopped = c.sendsAt.filter((t) => t < 5000);
-  expect(sendHoldMs(stopped, allowance, 4000, 6000, 5800)).toBeGreaterThan(700);
-  expect(sendHoldMs([], allowance, 4000, 6000, 5800)).toBe(0);
+  expect(hold(stopped, 4000, 5500, 5800)).toBeGreaterThan(700);
+  expect(hold([], 4000, 6000, 5800)).toBe(0);
 });
 
 test('pacing: a client that pauses its sending starts a new schedule rather than reading late', () => {
