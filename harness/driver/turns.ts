@@ -141,10 +141,16 @@ export async function runTurn(
   );
   if (!start2)
     return failTurn(rec, it, plan.turn, `no agent audio within ${firstByteMs} ms of the barge-in speech end`, true);
-  it.ttfbMs = start2.at - spoken.timing.speechEndAt;
+  // As for the first turn: dated from the clock as it ran when the speech end was rendered.
+  const rendered2 = await surface.speechRendered?.(plan.audioIndex).catch(() => null);
+  const speechEnd2At = rendered2?.speechEndAt ?? spoken.timing.speechEndAt;
+  if (rendered2) {
+    it.speechStartAtMs = ctx.toEpoch(rendered2.speechStartAt);
+    it.speechEndAtMs = ctx.toEpoch(rendered2.speechEndAt);
+  }
+  it.ttfbMs = start2.at - speechEnd2At;
   if (start2.silentBeforeMs) it.firstAudioStallMs = start2.silentBeforeMs;
-  const held = (await surface.speechRendered?.(plan.audioIndex).catch(() => null))?.sendHoldMs;
-  if (held) it.sendHoldMs = held;
+  if (rendered2?.sendHoldMs) it.sendHoldMs = rendered2.sendHoldMs;
   rec.latency(turnMetric('ttfb', plan.turn), it.ttfbMs);
   // Emitted by the page as the new answer starts: the interrupted audio is over by then.
   const barge = await waitFor(ctx, 'barge', plan.turn, Date.now() + 2000, `barge-in figures for turn ${plan.turn}`);
@@ -158,7 +164,7 @@ export async function runTurn(
       rec.latency(turnMetric('barge_ack', plan.turn), it.bargeAckMs);
     }
   }
-  await finishResponse(ctx, it, plan.turn, spoken.timing.speechEndAt, tSe2 + turnMs);
+  await finishResponse(ctx, it, plan.turn, speechEnd2At, tSe2 + turnMs);
 }
 
 /** Waits for the response to end and records turn time, audibility, gaps and stage timings. */
