@@ -85,17 +85,7 @@ export async function runTurn(
 
   const start = await waitFor(ctx, 'response-start', turn, tSe + firstByteMs, `first agent audio for turn ${turn}`);
   if (!start) return failTurn(rec, t, turn, `no agent audio within ${firstByteMs} ms of speech end`, true);
-  // By now the speech end has been rendered: dated from the clock as it ran, not as foretold when scheduled.
-  const rendered = await surface.speechRendered?.(audioIndex).catch(() => null);
-  const speechEndAt = rendered?.speechEndAt ?? speak.speechEndAt;
-  if (rendered) {
-    t.speechStartAtMs = ctx.toEpoch(rendered.speechStartAt);
-    t.speechEndAtMs = ctx.toEpoch(rendered.speechEndAt);
-  }
-  t.ttfbMs = start.at - speechEndAt;
-  if (start.silentBeforeMs) t.firstAudioStallMs = start.silentBeforeMs;
-  if (rendered?.sendHoldMs) t.sendHoldMs = rendered.sendHoldMs;
-  rec.latency(turnMetric('ttfb', turn), t.ttfbMs);
+  const speechEndAt = await recordFirstAudio(ctx, t, audioIndex, speak, start);
 
   if (!plan) {
     await finishResponse(ctx, t, turn, speechEndAt, tSe + turnMs);
@@ -141,17 +131,7 @@ export async function runTurn(
   );
   if (!start2)
     return failTurn(rec, it, plan.turn, `no agent audio within ${firstByteMs} ms of the barge-in speech end`, true);
-  // As for the first turn: dated from the clock as it ran when the speech end was rendered.
-  const rendered2 = await surface.speechRendered?.(plan.audioIndex).catch(() => null);
-  const speechEnd2At = rendered2?.speechEndAt ?? spoken.timing.speechEndAt;
-  if (rendered2) {
-    it.speechStartAtMs = ctx.toEpoch(rendered2.speechStartAt);
-    it.speechEndAtMs = ctx.toEpoch(rendered2.speechEndAt);
-  }
-  it.ttfbMs = start2.at - speechEnd2At;
-  if (start2.silentBeforeMs) it.firstAudioStallMs = start2.silentBeforeMs;
-  if (rendered2?.sendHoldMs) it.sendHoldMs = rendered2.sendHoldMs;
-  rec.latency(turnMetric('ttfb', plan.turn), it.ttfbMs);
+  const speechEnd2At = await recordFirstAudio(ctx, it, plan.audioIndex, spoken.timing, start2);
   // Emitted by the page as the new answer starts: the interrupted audio is over by then.
   const barge = await waitFor(ctx, 'barge', plan.turn, Date.now() + 2000, `barge-in figures for turn ${plan.turn}`);
   if (barge) {
@@ -165,6 +145,30 @@ export async function runTurn(
     }
   }
   await finishResponse(ctx, it, plan.turn, speechEnd2At, tSe2 + turnMs);
+}
+
+/**
+ * Records a turn's ttfb once its first agent audio arrived, and returns the speech end it is timed from. By now
+ * the speech end has been rendered: it is dated from the clock as it ran, not as foretold when scheduled.
+ */
+async function recordFirstAudio(
+  ctx: TurnContext,
+  t: TurnRecord,
+  audioIndex: number,
+  scheduled: SpeakTiming,
+  start: EventOf<'response-start'>,
+): Promise<number> {
+  const rendered = await ctx.surface.speechRendered?.(audioIndex).catch(() => null);
+  const speechEndAt = rendered?.speechEndAt ?? scheduled.speechEndAt;
+  if (rendered) {
+    t.speechStartAtMs = ctx.toEpoch(rendered.speechStartAt);
+    t.speechEndAtMs = ctx.toEpoch(rendered.speechEndAt);
+  }
+  t.ttfbMs = start.at - speechEndAt;
+  if (start.silentBeforeMs) t.firstAudioStallMs = start.silentBeforeMs;
+  if (rendered?.sendHoldMs) t.sendHoldMs = rendered.sendHoldMs;
+  ctx.rec.latency(turnMetric('ttfb', t.turn), t.ttfbMs);
+  return speechEndAt;
 }
 
 /** Waits for the response to end and records turn time, audibility, gaps and stage timings. */
