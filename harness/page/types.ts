@@ -110,8 +110,8 @@ export interface PageHarnessApi {
   loadTurns(turns: TurnAudioInput[]): Promise<number>;
   speak(index: number): Promise<SpeakTiming>;
   /**
-   * Speech bounds of utterance `index` as rendered (after the fact), or null if it was never spoken; with the longest
-   * hold in the client's audio sends while it was spoken.
+   * Speech bounds of utterance `index` as rendered (after the fact), or null if it was never spoken; with how late
+   * the client's audio left at its speech end.
    */
   speechRendered(index: number): RenderedSpeech | null;
   /** Frames of the next agent utterance belong to the response to `turn`. */
