@@ -160,17 +160,20 @@ test('a saturated machine and a heavy client are told apart', () => {
   expect([ok.saturated, ok.heavyClient, ok.lateCalls]).toEqual([false, false, 0]);
 });
 
+/** Half a machine busy from 5 s after `from` on: the CPU judges nothing in the late-turn cases below. */
+const cpu = (from: number) => ({ cpuBusyPct: [50, 50, 50], cpuFirstAtMs: from + 5000, cpuIntervalMs: 1000 });
+/** Call 2, started at `startedAtMs`, with one turn timed 9 s in and nothing late: its start-up is the point. */
+const calm = (startedAtMs: number) => {
+  const rec = record(2, startedAtMs, cpu(startedAtMs));
+  rec.turns = [{ turn: 1, kind: 'speech', speechEndAtMs: startedAtMs + 9000, ttfbMs: 800 }];
+  return rec;
+};
+
 test('a first audio dated after a page stall while another call started up is the machine saturated', () => {
-  const cpu = (from: number) => ({ cpuBusyPct: [50, 50, 50], cpuFirstAtMs: from + 5000, cpuIntervalMs: 1000 });
   /** Call 1 with one turn whose first audio the page dated 6 s in, its main thread away `stallMs` before. */
   const stalledCall = (stallMs: number) => {
     const rec = record(1, T0, cpu(T0));
     rec.turns = [{ turn: 1, kind: 'speech', speechEndAtMs: T0 + 5200, ttfbMs: 800, firstAudioStallMs: stallMs }];
-    return rec;
-  };
-  const calm = (startedAtMs: number) => {
-    const rec = record(2, startedAtMs, cpu(startedAtMs));
-    rec.turns = [{ turn: 1, kind: 'speech', speechEndAtMs: startedAtMs + 9000, ttfbMs: 800 }];
     return rec;
   };
   // Call 2 comes up from 5 s to 8 s: its start-up CPU is set apart, the stall it caused in call 1 is not.
@@ -188,7 +191,6 @@ test('a first audio dated after a page stall while another call started up is th
 });
 
 test('caller audio held back while another call started up is the machine saturated; else judged across calls', () => {
-  const cpu = (from: number) => ({ cpuBusyPct: [50, 50, 50], cpuFirstAtMs: from + 5000, cpuIntervalMs: 1000 });
   /** Call 1 with one turn spoken from 4.5 s to 5.2 s, its audio held `holdMs` meanwhile. */
   const heldCall = (holdMs: number) => {
     const rec = record(1, T0, cpu(T0));
@@ -202,11 +204,6 @@ test('caller audio held back while another call started up is the machine satura
         sendHoldMs: holdMs,
       },
     ];
-    return rec;
-  };
-  const calm = (startedAtMs: number) => {
-    const rec = record(2, startedAtMs, cpu(startedAtMs));
-    rec.turns = [{ turn: 1, kind: 'speech', speechEndAtMs: startedAtMs + 9000, ttfbMs: 800 }];
     return rec;
   };
   // Call 2 comes up from 5 s to 8 s (its start-up window opens a second earlier), over call 1's turn.
@@ -229,7 +226,6 @@ test('caller audio held back while another call started up is the machine satura
 });
 
 test('a first agent frame that waited on its way beyond the usual, during another start-up, is the machine', () => {
-  const cpu = (from: number) => ({ cpuBusyPct: [50, 50, 50], cpuFirstAtMs: from + 5000, cpuIntervalMs: 1000 });
   /** A call whose turns' first frames waited `waits` ms; turn 1's first audio arrives 6 s in. */
   const call = (i: number, startedAtMs: number, waits: number[]) => {
     const rec = record(i, startedAtMs, cpu(startedAtMs));
