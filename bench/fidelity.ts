@@ -18,7 +18,9 @@ import { calibrate, errors, level, pct } from './lib/fidelity';
  *   (calibrated per audio file on the 1-call runs); what is left, turn to turn
  *   within a call, is the error.
  * ttfb error = first-audio error + speech-end deviation. Barge error is built
- * the same way from the interrupted answer's last frame and the barge onset.
+ * the same way from the interrupted answer's last frame and the barge onset
+ * (the caller's first sound after quiet, at sample resolution, dated on the
+ * stream's clock as the speech end is).
  * Prints one JSON line per level; the last is the rated level.
  */
 const { values } = parseArgs({

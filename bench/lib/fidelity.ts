@@ -43,13 +43,29 @@ export function samplesOf(run: LoadRun, gt: string): Sample[] {
         );
         if (lastSent && onset) {
           s.bargeLastFrameErr = t.bargeLastFrameAtMs - lastSent.atMs;
-          s.onsetOffset = onset.atMs - t.speechStartAtMs;
+          s.onsetOffset = onsetOnClock(truth, onset) - t.speechStartAtMs;
         }
       }
       out.push(s);
     }
   }
   return out;
+}
+
+/**
+ * The barge-in onset on the caller stream's own clock, from the utterance's speech end: its first sound at sample
+ * resolution (firstLoudClockMs), else the VAD's onset position plus the stream's clock offset (arrival less
+ * position, its least over the frames that followed). The moment the agent decided the onset would also carry the
+ * agent's own delays: an agent on the harness's machine, not run while another call starts up, decided onsets
+ * 92-168 ms late. It is the last resort, for logs without either.
+ */
+function onsetOnClock(truth: readonly TruthEvent[], onset: TruthEvent): number {
+  const end = truth.find((e) => e.event === 'speech_end' && e.atMs >= onset.atMs && e.startStreamMs === onset.streamMs);
+  const { firstLoudClockMs, startStreamMs, lastLoudClockMs, lastLoudStreamMs } = (end ?? {}) as Record<string, unknown>;
+  if (typeof firstLoudClockMs === 'number') return firstLoudClockMs;
+  if (typeof startStreamMs !== 'number' || typeof lastLoudClockMs !== 'number' || typeof lastLoudStreamMs !== 'number')
+    return onset.atMs;
+  return startStreamMs + (lastLoudClockMs - lastLoudStreamMs);
 }
 
 function latestBefore(events: readonly TruthEvent[], name: string, atMs: number): TruthEvent | undefined {

@@ -57,3 +57,27 @@ test('a step just before the sound ends dates it by the frames after it, as the 
   expect(end.lastLoudStreamMs).toBe(2000);
   expect(end.lastLoudClockMs).toBeCloseTo(10_030 + 2000, 3);
 });
+
+test('a sound after 300 ms of quiet dates its first sample as an onset, on the same clock as its end', () => {
+  const detector = new LastLoudSample(RATE_HZ);
+  // Sound from 100 to 500 ms, a 200 ms pause (a breath: no new onset), sound again to 900 ms, quiet, then a new
+  // sound from sample 24_005 (1500.3125 ms) to 1800 ms. Frames arrive 50 ms after their end, the agent stamping
+  // them 150 ms late from 1500 ms on (its own process not run): the clock keeps the earlier, least offset.
+  const loud = (n: number) => (n >= 1600 && n < 8000) || (n >= 11_200 && n < 14_400) || (n >= 24_005 && n < 28_800);
+  for (let first = 0; first < 2 * RATE_HZ; first += FRAME) {
+    const frame = new Int16Array(FRAME);
+    for (let i = 0; i < FRAME; i++) if (loud(first + i)) frame[i] = 8000;
+    const endMs = ((first + FRAME) / RATE_HZ) * 1000;
+    detector.push(frame, 10_000 + endMs + 50 + (endMs > 1500 && endMs < 1700 ? 150 : 0));
+    if (first + FRAME === 16_000) {
+      // After the first sound and its breath: its onset is its first sample, not the breath's end.
+      expect(detector.latest!.firstLoudStreamMs).toBe(100);
+      expect(detector.latest!.firstLoudClockMs).toBeCloseTo(10_000 + 100 + 50, 3);
+    }
+  }
+  const l = detector.latest!;
+  expect(l.firstLoudStreamMs).toBe(1500.313);
+  expect(l.lastLoudStreamMs).toBe(1800);
+  expect(l.firstLoudClockMs).toBeCloseTo(10_000 + 1500.3125 + 50, 2);
+  expect(l.lastLoudClockMs! - l.firstLoudClockMs!).toBeCloseTo(1800 - 1500.3125, 2);
+});

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { samplesOf } from '../../bench/lib/fidelity';
+import type { LoadRun } from '../helpers/run-load';
+
+const T0 = 1_800_000_000_000;
+
+/**
+ * One barge-in turn as the agent logged it: the caller stream runs 40 ms behind its positions (arrival less
+ * position), the VAD found the onset at 5000 ms of stream, and the agent decided it `decidedLateMs` after it would
+ * have (its own process not run meanwhile).
+ */
+function truthFile(dir: string, decidedLateMs: number, onClock: 'first-loud' | 'vad' | false): void {
+  const clock = (streamMs: number) => T0 + 40 + streamMs;
+  const events = [
+    { event: 'first_frame_sent', kind: 'reply', atMs: T0 + 3000 },
+    { event: 'speech_start', streamMs: 5000, duringReply: true, atMs: clock(5000) + 30 + decidedLateMs },
+    { event: 'last_frame_sent', atMs: clock(5000) + 200 + decidedLateMs },
+    { event: 'first_frame_sent', kind: 'reply', atMs: clock(6500) + 800 },
+    {
+      event: 'speech_end',
+      atMs: clock(6500) + 500,
+      startStreamMs: 5000,
+      endStreamMs: 6500,
+      lastVoicedArrivalMs: clock(6480),
+      // An older log has the VAD's figures only.
+      ...(onClock ? { lastLoudStreamMs: 6480, lastLoudClockMs: clock(6480) } : {}),
+      // The first sound, at sample resolution: 4 ms after the VAD's 10 ms frame began.
+      ...(onClock === 'first-loud' ? { firstLoudStreamMs: 5004, firstLoudClockMs: clock(5004) } : {}),
+    },
+  ];
+  fs.writeFileSync(path.join(dir, 's1.jsonl'), events.map((e) => JSON.stringify({ session: 's1', ...e })).join('\n'));
+}
+
+/** The harness's record of that turn: the caller began the barge-in at 5000 ms of stream, the page dated it so. */
+function run(decidedLateMs: number): LoadRun {
+  const speechStartAtMs = T0 + 40 + 5000 - 10;
+  return {
+    calls: [
+      {
+        callId: 'call-1',
+        scenario: 'interruption',
+        voice: 'v',
+        group: 'browser',
+        sessionId: 's1',
+        turns: [
+          {
+            turn: 2,
+            kind: 'barge-in',
+            speechStartAtMs,
+            speechEndAtMs: T0 + 40 + 6480,
+            ttfbMs: 830,
+            bargeLastFrameAtMs: T0 + 40 + 5000 + 200 + decidedLateMs + 1,
+          },
+        ],
+      },
+    ],
+  } as unknown as LoadRun;
+}
+
+test('the barge-in onset of the ground truth is dated on the stream clock, not by the agent deciding it', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fidelity-truth-'));
+  try {
+    for (const lateMs of [0, 150]) {
+      truthFile(dir, lateMs, 'first-loud');
+      const [s] = samplesOf(run(lateMs), dir);
+      // The first sound on the stream's clock, against the page's date: the same 14 ms whatever the agent did.
+      expect(s!.onsetOffset, `agent late by ${lateMs} ms`).toBeCloseTo(14, 6);
+      expect(s!.bargeLastFrameErr).toBeCloseTo(1, 6);
+      // A log without the first sound: the VAD's onset position, on the same clock.
+      truthFile(dir, lateMs, 'vad');
+      expect(samplesOf(run(lateMs), dir)[0]!.onsetOffset).toBeCloseTo(10, 6);
+    }
+    // Without the stream's clock in the speech end, the decision's moment is all there is: it carries the delay.
+    truthFile(dir, 150, false);
+    expect(samplesOf(run(150), dir)[0]!.onsetOffset).toBeCloseTo(10 + 30 + 150, 6);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
