@@ -62,7 +62,7 @@ test('a sound after 300 ms of quiet dates its first sample as an onset, on the s
   const detector = new LastLoudSample(RATE_HZ);
   // Sound from 100 to 500 ms, a 200 ms pause (a breath: no new onset), sound again to 900 ms, quiet, then a new
   // sound from sample 24_005 (1500.3125 ms) to 1800 ms. Frames arrive 50 ms after their end, the agent stamping
-  // them 150 ms late from 1500 ms on (its own process not run): the clock keeps the earlier, least offset.
+  // those of 1500-1700 ms 150 ms late (its own process not run): the onset is dated by the frames' least offset.
   const loud = (n: number) => (n >= 1600 && n < 8000) || (n >= 11_200 && n < 14_400) || (n >= 24_005 && n < 28_800);
   for (let first = 0; first < 2 * RATE_HZ; first += FRAME) {
     const frame = new Int16Array(FRAME);
