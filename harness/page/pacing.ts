@@ -67,6 +67,17 @@ export function burstPeriodMs(sendsAt: ArrayLike<number>): number {
   return percentile(gaps, 0.5);
 }
 
+/** Each send's offset: its time against the first send's time plus the audio sent before it. */
+function sendOffsets(sendsAt: ArrayLike<number>, audioMs: ArrayLike<number>): Float64Array {
+  const offsets = new Float64Array(sendsAt.length);
+  let audio = 0;
+  for (let i = 0; i < sendsAt.length; i++) {
+    offsets[i] = sendsAt[i]! - sendsAt[0]! - audio;
+    audio += audioMs[i]!;
+  }
+  return offsets;
+}
+
 /**
  * Lateness of every frame: its offset above the schedule floor, less the allowance of the client's own cadence.
  * The floor is the larger of the earliest offsets in the trailing and in the leading window: a stall (frames held,
@@ -80,12 +91,7 @@ export function latenessMs(
   windowMs = FLOOR_WINDOW_MS,
 ): Float64Array {
   const n = sendsAt.length;
-  const offsets = new Float64Array(n);
-  let audio = 0;
-  for (let i = 0; i < n; i++) {
-    offsets[i] = sendsAt[i]! - sendsAt[0]! - audio;
-    audio += audioMs[i]!;
-  }
+  const offsets = sendOffsets(sendsAt, audioMs);
   const back = trailingMin(sendsAt, offsets, windowMs);
   const ahead = leadingMin(sendsAt, offsets, windowMs);
   const late = new Float64Array(n);
@@ -111,29 +117,23 @@ export function sendHoldMs(
   toAt: number,
   nowAt: number,
 ): number {
-  let audio = 0;
+  const offsets = sendOffsets(sendsAt, audioMs);
   let floor = Infinity;
   for (let i = 0; i < sendsAt.length; i++) {
-    const offset = sendsAt[i]! - sendsAt[0]! - audio;
-    audio += audioMs[i]!;
     if (sendsAt[i]! < fromAt) continue;
-    if (sendsAt[i]! < toAt) floor = Math.min(floor, offset);
-    else return floor === Infinity ? 0 : Math.round(Math.max(0, offset - floor - allowanceMs));
+    if (sendsAt[i]! < toAt) floor = Math.min(floor, offsets[i]!);
+    else return floor === Infinity ? 0 : Math.round(Math.max(0, offsets[i]! - floor - allowanceMs));
   }
   if (floor === Infinity) return 0;
-  // Nothing sent since the speech end: the next frame could leave no earlier than now.
-  const pendingOffset = nowAt - sendsAt[0]! - audio;
+  // Nothing sent since the speech end: the next frame, after all the audio sent, could leave no earlier than now.
+  const last = sendsAt.length - 1;
+  const pendingOffset = offsets[last]! + nowAt - sendsAt[last]! - audioMs[last]!;
   return Math.round(Math.max(0, pendingOffset - floor - allowanceMs));
 }
 
 /** Raw jitter: each offset against the running median of the previous `window` offsets. */
 function jitterMs(sendsAt: ArrayLike<number>, audioMs: ArrayLike<number>, window = 50): number[] {
-  const offsets: number[] = [];
-  let audio = 0;
-  for (let i = 0; i < sendsAt.length; i++) {
-    offsets.push(sendsAt[i]! - sendsAt[0]! - audio);
-    audio += audioMs[i]!;
-  }
+  const offsets = sendOffsets(sendsAt, audioMs);
   const out: number[] = [];
   for (let i = 1; i < offsets.length; i++) {
     const w = offsets.slice(Math.max(0, i - window), i).sort((a, b) => a - b);
