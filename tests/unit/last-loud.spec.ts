@@ -45,6 +45,22 @@ test('a lasting step in the stream clock (a client stalled and never caught up) 
   expect(end.lastLoudClockMs).toBeCloseTo(10_200 + 2500, 3);
 });
 
+test('chunks of a few ms (more than the record first holds) date the sound as 20 ms chunks do', () => {
+  // 5 ms chunks: 200 within the clock's window of 1 s, so the record of recent chunks grows and wraps round.
+  const chunk = 80;
+  const detector = new LastLoudSample(RATE_HZ);
+  // 1 s on time, then every chunk 200 ms later for good; the sound ends 1.5 s after the step, then 0.3 s of quiet.
+  for (let k = 0; k < 560; k++) {
+    const endMs = ((k + 1) * chunk * 1000) / RATE_HZ;
+    detector.push(new Int16Array(chunk).fill(k >= 200 && k < 500 ? 8000 : 0), 10_000 + endMs + (k >= 200 ? 200 : 0));
+  }
+  const end = detector.latest!;
+  expect(end.lastLoudStreamMs).toBe(2500);
+  expect(end.lastLoudClockMs).toBeCloseTo(10_200 + 2500, 3);
+  expect(end.firstLoudStreamMs).toBe(1000);
+  expect(end.firstLoudClockMs).toBeCloseTo(10_200 + 1000, 3);
+});
+
 test('a step just before the sound ends dates it by the frames after it, as the page dates its samples', () => {
   const detector = new LastLoudSample(RATE_HZ, 500);
   const frame = (loud: boolean) => new Int16Array(FRAME).fill(loud ? 8000 : 0);
