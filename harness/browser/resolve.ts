@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { chromium } from 'playwright';
+import { DISABLE_FEATURES_ARG } from './features';
 
 /** Debian's real binary (the /usr/bin/chromium wrapper adds flags and prints noise). */
 export const DEBIAN_CHROMIUM = '/usr/lib/chromium/chromium';
@@ -62,8 +63,9 @@ export function resolveChromium(env: Record<string, string | undefined> = proces
 }
 
 /**
- * Flags for calls: audio may start without a gesture, and no background
- * traffic leaves the machine (a closed network refuses it, many at a time).
+ * Flags for calls: audio may start without a gesture, no background traffic
+ * leaves the machine (a closed network refuses it, many at a time), and a new
+ * page starts without the browser UI's extra renderers (./features.ts).
  */
 export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
@@ -74,4 +76,5 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
   '--no-first-run',
   '--disable-gpu',
+  DISABLE_FEATURES_ARG,
 ];
