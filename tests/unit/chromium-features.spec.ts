@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, expect, test } from '@playwright/test';
+import { kindOf, tree } from '../../bench/lib/processes';
 import { HARNESS_DISABLED_FEATURES } from '../../harness/browser/features';
 import { CHROMIUM_ARGS, resolveChromium } from '../../harness/browser/resolve';
 
@@ -10,28 +11,17 @@ import { CHROMIUM_ARGS, resolveChromium } from '../../harness/browser/resolve';
  * as its own, and a new page must start without the browser UI's renderers.
  */
 
-/** Every process's command line whose own contains `marker`. */
-function commandLines(marker: string): string[] {
-  const out: string[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (cmd.some((a) => a.includes(marker))) out.push(cmd.join(' '));
-    } catch {
-      /* the process ended while being read */
-    }
-  }
-  return out;
-}
+/** A process's arguments (Chromium may rewrite its title into one space-joined string). */
+const argvOf = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
 
-const featureSwitches = (cmd: string[]) =>
-  cmd.filter((a) => a.startsWith('--disable-features=')).map((a) => a.slice('--disable-features='.length).split(','));
+const featureSwitches = (argv: string[]) =>
+  argv.filter((a) => a.startsWith('--disable-features=')).map((a) => a.slice('--disable-features='.length).split(','));
 
 test("the last --disable-features switch carries all of Playwright's names and the harness's", async () => {
   const server = await chromium.launchServer({ executablePath: resolveChromium().executablePath, args: CHROMIUM_ARGS });
   try {
     const pid = server.process().pid!;
-    const switches = featureSwitches(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+    const switches = featureSwitches(argvOf(pid));
     expect(switches.length).toBeGreaterThan(0);
     const last = new Set(switches.at(-1));
     // The earlier switches are Playwright's: a name it added in an update must be in the harness's list too.
@@ -48,15 +38,14 @@ test('a new context and page start one renderer, without the address bar popups'
   const server = await chromium.launchServer({ executablePath: resolveChromium().executablePath, args: CHROMIUM_ARGS });
   const browser = await chromium.connect(server.wsEndpoint());
   try {
-    const dataDir = /--user-data-dir=(\S+)/.exec(fs.readFileSync(`/proc/${server.process().pid}/cmdline`, 'utf8'));
-    const marker = dataDir ? `--user-data-dir=${dataDir[1]!.split('\0')[0]}` : '--type=renderer';
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
     await expect(page.locator('p')).toHaveText('call');
-    const renderers = commandLines(marker).filter((c) => c.includes('--type=renderer'));
-    expect(renderers.filter((c) => c.includes('--top-chrome-webui'))).toEqual([]);
+    // This browser's renderers: its descendants, the zygote's children.
+    const renderers = tree(server.process().pid!).filter((p) => kindOf(p.pid, p.cmd) === 'renderer');
     expect(renderers).toHaveLength(1);
+    expect(argvOf(renderers[0]!.pid)).not.toContain('--top-chrome-webui');
     await context.close();
   } finally {
     await browser.close();
