@@ -19,6 +19,10 @@ let browser: Browser;
 let server: http.Server;
 let wss: WebSocketServer;
 let port = 0;
+/** How long the page's main thread stays busy over the reply's arrival. */
+const BLOCK_MS = 600;
+/** How long before the block's end the reply must have left for the block to have held it back. */
+const ARRIVAL_MARGIN_MS = 250;
 /** Epoch ms the agent sent its last reply. */
 let repliedAtMs = 0;
 
@@ -80,15 +84,18 @@ async function firstAudio(
 test('a first audio held back by a stalled main thread says how long the thread was away', async () => {
   const { start: idle } = await firstAudio(0);
   // The premise is checked, not assumed: on a loaded machine the reply can leave after the block is over.
+  // The reply must leave well before the block ends: the browser's network process, on a loaded machine, can take
+  // tens of ms to pass it on, and a message that reaches the page after the block was not held by it (it rightly
+  // reads 0).
   let stalled: Awaited<ReturnType<typeof firstAudio>> | undefined;
   for (let attempt = 0; attempt < 3 && !stalled; attempt++) {
-    const trial = await firstAudio(400);
-    if (repliedAtMs < trial.blockEndAtMs - 20) stalled = trial;
+    const trial = await firstAudio(BLOCK_MS);
+    if (repliedAtMs < trial.blockEndAtMs - ARRIVAL_MARGIN_MS) stalled = trial;
   }
-  if (!stalled) throw new Error('in 3 attempts the reply never arrived while the page was busy');
+  if (!stalled) throw new Error('in 3 attempts the reply never left well before the page was free again');
   const { start, blockStartMs } = stalled;
-  // Away for the 400 ms block, less the heartbeat's own 25 ms (and some margin).
-  expect(start.silentBeforeMs).toBeGreaterThan(300);
+  // Away for the block, less the heartbeat's own 25 ms (and some margin).
+  expect(start.silentBeforeMs).toBeGreaterThan(BLOCK_MS - 100);
   // At most from the block's start to the message's handling (a loaded machine delays that past the block's end),
   // plus how late the last beat before the block may have run.
   expect(start.silentBeforeMs).toBeLessThan(start.at - blockStartMs + 100);
