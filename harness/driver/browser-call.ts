@@ -27,7 +27,12 @@ export interface CallDeps {
 /** Installs the in-page harness in a context before any of its pages runs a script. */
 export async function prepareContext(context: BrowserContext, events: PageEventStream, deps: CallDeps): Promise<void> {
   await context.exposeBinding('__harnessEmit', (_source, event: PageEvent) => events.push(event));
-  const options = pageHarnessOptions(deps.config, deps.profile, loadMatchers(deps.config.protocolMatchers));
+  const options = pageHarnessOptions(
+    deps.config,
+    deps.profile,
+    loadMatchers(deps.config.protocolMatchers),
+    process.env.HARNESS_SEND_PATH_URL,
+  );
   await context.addInitScript({ content: pageHarnessScript(options) });
 }
 

@@ -111,7 +111,10 @@ export function pageHarnessOptions(
   config: HarnessConfig,
   profile: ClientProfile,
   matchers: FieldMatcher[],
+  probeUrl?: string,
 ): PageHarnessOptions {
+  // A remote browser's loopback is not this machine's: its pages could not reach the probe.
+  const sendPathUrl = config.browserWsEndpoint ? undefined : probeUrl;
   return {
     socketUrlIncludes: profile.socketUrlIncludes,
     quietMs: config.bargeQuietMs,
@@ -123,5 +126,6 @@ export function pageHarnessOptions(
     outputSilenceHoldMs: OUTPUT_SILENCE_HOLD_MS,
     recordOutput: config.evidence !== 'off',
     ...(profile.sendBurstMs ? { sendBurstMs: profile.sendBurstMs } : {}),
+    ...(sendPathUrl ? { sendPathUrl } : {}),
   };
 }

@@ -167,6 +167,7 @@ async function recordFirstAudio(
   t.ttfbMs = start.at - speechEndAt;
   if (start.silentBeforeMs) t.firstAudioStallMs = start.silentBeforeMs;
   if (rendered?.sendHoldMs) t.sendHoldMs = rendered.sendHoldMs;
+  if (rendered?.sendPathMs !== undefined) t.sendPathMs = rendered.sendPathMs;
   ctx.rec.latency(turnMetric('ttfb', t.turn), t.ttfbMs);
   return speechEndAt;
 }

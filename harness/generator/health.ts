@@ -113,6 +113,11 @@ export const SATURATION = {
   firstFrameWaitMs: 10,
   /** A turn whose caller audio the client held back this long beyond its burst period while the caller spoke. */
   sendHoldMs: 50,
+  /**
+   * A turn whose send-path probes, around its speech end, arrived this much later than the run's usual: the
+   * caller's last audio reached the agent as late, and the ttfb is long by as much, as with a first frame's wait.
+   */
+  sendPathMs: 10,
   /** More than this share of the turns so dated (or so held) puts the run's p99 at risk. */
   stalledTurnShare: 0.01,
 } as const;

@@ -27,6 +27,13 @@ export interface TurnRecord {
    */
   sendHoldMs?: number;
   /**
+   * The largest delay the browser's send path showed around the speech end: probes the page sent on a socket of
+   * its own to the fixtures, through the same network process as the client's audio (harness/page/send-path.ts).
+   * Raw, clocks' offset included: the report judges it beyond the run's usual. Browser calls with the fixtures'
+   * probe only.
+   */
+  sendPathMs?: number;
+  /**
    * How long the agent's first audio frame waited on its way beyond the frames after it (a paced stream's later
    * frames arriving bunched, then on time): the ttfb is long by that much if the wait was the machine's. Set when
    * above 0.

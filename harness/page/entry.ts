@@ -1,9 +1,11 @@
 import { createClassifier, detectProtocol, sentAudioMs } from '../protocol/select';
 import { FakeMicrophone } from './fake-mic';
 import { GeneratorProbe } from './generator-probe';
+import type { CallerVoice } from './interrupts';
 import { OutputTap } from './output-tap';
 import { CallObserver } from './observer';
-import type { PageEvent } from './types';
+import { SendPathProbe } from './send-path';
+import type { PageEvent, SpeakTiming } from './types';
 import { installWebSocketProbe } from './ws-probe';
 
 /**
@@ -56,11 +58,17 @@ function throttleAnimationFrames(fps: number): void {
   const mic = new FakeMicrophone(window.AudioContext);
   const health = new GeneratorProbe(opts.sendBurstMs ?? 0);
   health.start();
+  // Opened before the client's socket is wrapped, on the browser's own WebSocket.
+  const sendPath = opts.sendPathUrl ? new SendPathProbe(opts.sendPathUrl, window.WebSocket) : null;
+  const spoken = (index: number, timing: SpeakTiming) => (sendPath ? sendPath.around(index, timing) : timing);
+  const voice: CallerVoice = { speakAt: (index, atMs) => spoken(index, mic.speakAt(index, atMs)) };
   // A response's first frame is dated when the main thread handles it: how long that thread had been away then
-  // bounds how late the date can be.
-  const observer = new CallObserver(opts.quietMs, mic, (event) =>
-    emit(event.type === 'response-start' ? { ...event, silentBeforeMs: health.silentBeforeMs(event.at) } : event),
-  );
+  // bounds how late the date can be. It also ends the send path's probing of the turn it answers.
+  const observer = new CallObserver(opts.quietMs, voice, (event) => {
+    if (event.type !== 'response-start') return emit(event);
+    sendPath?.firstAudio(event.at);
+    emit({ ...event, silentBeforeMs: health.silentBeforeMs(event.at) });
+  });
   const output = new OutputTap(
     { threshold: opts.outputThreshold, silenceHoldMs: opts.outputSilenceHoldMs, record: opts.recordOutput },
     (t) => observer.onOutput(t),
@@ -94,10 +102,17 @@ function throttleAnimationFrames(fps: number): void {
   window.__harness = {
     timeOrigin: performance.timeOrigin,
     loadTurns: (turns) => mic.loadTurns(turns),
-    speak: (index) => mic.speak(index),
+    speak: async (index) => spoken(index, await mic.speak(index)),
     speechRendered(index) {
       const r = mic.renderedTiming(index);
-      return r && { ...r, sendHoldMs: health.sendHoldMs(r.speechStartAt, r.speechEndAt) };
+      const sendPathMs = sendPath?.delayMs(index);
+      return (
+        r && {
+          ...r,
+          sendHoldMs: health.sendHoldMs(r.speechStartAt, r.speechEndAt),
+          ...(sendPathMs === undefined ? {} : { sendPathMs }),
+        }
+      );
     },
     expectResponse: (turn) => observer.expectResponse(turn),
     armInterrupt: (plan) => observer.armInterrupt(plan),

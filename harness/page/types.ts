@@ -23,6 +23,8 @@ export interface PageHarnessOptions {
   recordOutput: boolean;
   /** The client profile's stated send burst period (ms), the least allowance its pacing lateness gets. */
   sendBurstMs?: number;
+  /** The fixtures' send-path probe (ws://…/send-path, send-path.ts); absent = no probe (a remote browser). */
+  sendPathUrl?: string;
 }
 
 /** Material for a call's evidence: what the caller said when, what the client played, every audio frame. */
@@ -102,8 +104,14 @@ export type PageEvent =
   | { type: 'server-error'; at: number; code: string | null; message: string; throttle: string | null }
   | { type: 'session-end'; at: number; reason: string };
 
-/** An utterance as the mic rendered it, and how late the client's audio left at its end (ms, past its burst). */
-export type RenderedSpeech = Pick<SpeakTiming, 'speechStartAt' | 'speechEndAt'> & { sendHoldMs?: number };
+/**
+ * An utterance as the mic rendered it, how late the client's audio left at its end (ms, past its burst), and the
+ * largest delay the browser's send path showed around it (ms, send-path.ts).
+ */
+export type RenderedSpeech = Pick<SpeakTiming, 'speechStartAt' | 'speechEndAt'> & {
+  sendHoldMs?: number;
+  sendPathMs?: number;
+};
 
 export interface PageHarnessApi {
   timeOrigin: number;

@@ -70,6 +70,17 @@ const holdOf: TurnDelay = (t) => {
 };
 
 /**
+ * The caller's audio carried late by the browser after the page sent it, beyond the run's usual (the two clocks'
+ * offset and the probe's own trip): late from the speech end on, by as much.
+ */
+const sendPathOf =
+  (usualMs: number): TurnDelay =>
+  (t) => {
+    const ms = t.sendPathMs === undefined ? 0 : Math.max(0, Math.round(t.sendPathMs - usualMs));
+    return [ms, t.speechEndAtMs, t.speechEndAtMs + ms];
+  };
+
+/**
  * The agent's first frame that waited on its way beyond the run's usual (the median: an agent that sends its first
  * audio in a burst reads that burst on every turn): the wait ends as the page dates the first audio.
  */
@@ -138,6 +149,14 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
     `the agent's first audio frame reached the page over ${SATURATION.firstFrameWaitMs} ms after the frames ` +
       'behind it allow',
   );
+  const probed = records.flatMap((r) => r.turns.flatMap((t) => (t.sendPathMs === undefined ? [] : [t.sendPathMs])));
+  const sends = lateTurns(
+    records,
+    windows,
+    SATURATION.sendPathMs,
+    sendPathOf(median(probed)),
+    `the caller's audio carried over ${SATURATION.sendPathMs} ms late by the browser after the page sent it`,
+  );
   const s: GeneratorSummary = {
     cpuBusyPctP95: Math.round(percentile(cpu.steady, 95)),
     cpuSamples: { steady: cpu.steady.length, startup: cpu.startup.length },
@@ -158,6 +177,8 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
     ...(stalls.turns ? { stalledTurns: timedLate(stalls) } : {}),
     ...(holds.turns ? { heldTurns: timedLate(holds) } : {}),
     ...(waits.turns ? { waitedTurns: timedLate(waits) } : {}),
+    ...(sends.turns ? { delayedSendTurns: timedLate(sends) } : {}),
+    ...(probed.length ? { sendPathProbedTurns: probed.length } : {}),
     saturated: false,
     reasons: [],
   };
@@ -167,7 +188,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
     machine(`CPU busy p95 ${s.cpuBusyPctP95}% above ${SATURATION.cpuBusyPctP95}% with calls in progress`);
   if (s.eventLoopLagP99Ms > SATURATION.eventLoopLagP99Ms)
     machine(`worker event-loop lag p99 ${s.eventLoopLagP99Ms} ms above ${SATURATION.eventLoopLagP99Ms} ms`);
-  for (const late of [stalls, waits, holds])
+  for (const late of [stalls, waits, holds, sends])
     if (late.duringStartup > SATURATION.stalledTurnShare * late.timed) machine(duringStartupReason(late));
   const cpuShort = s.cpuBusyPctP95 > SATURATION.cpuBusyPctP95;
   const machineWide = (count: number, of: number) => cpuShort || acrossCalls(count, of);
@@ -227,7 +248,8 @@ export function generatorLine(g: GeneratorSummary): string {
   const stalls =
     (g.stalledTurns ? `, ${g.stalledTurns.turns} turn(s) timed after a page stall` : '') +
     (g.heldTurns ? `, ${g.heldTurns.turns} turn(s) with the caller's audio held back` : '') +
-    (g.waitedTurns ? `, ${g.waitedTurns.turns} turn(s) whose first agent audio waited on its way` : '');
+    (g.waitedTurns ? `, ${g.waitedTurns.turns} turn(s) whose first agent audio waited on its way` : '') +
+    (g.delayedSendTurns ? `, ${g.delayedSendTurns.turns} turn(s) whose caller audio the browser sent late` : '');
   return (
     `CPU p95 ${g.cpuBusyPctP95}% with calls in progress${startup}, ` +
     `worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms, page lag p99 ${g.pageEventLoopLagP99Ms} ms, ` +

@@ -131,6 +131,13 @@ export interface GeneratorSummary {
    * way.
    */
   waitedTurns?: TurnsTimedLate;
+  /**
+   * Turns whose caller audio the browser may have carried late to the wire after the page sent it: a send-path
+   * probe around the speech end, beyond the run's usual, over SATURATION.sendPathMs. Counted the same way.
+   */
+  delayedSendTurns?: TurnsTimedLate;
+  /** Timed turns with a send-path figure (browser calls whose page reached the fixtures' probe). */
+  sendPathProbedTurns?: number;
   /** True when the machine running the calls was saturated: the run's latencies may be the generator's own. */
   saturated: boolean;
   reasons: string[];

@@ -290,6 +290,11 @@ test('the page harness options follow the config and the client profile', () => 
   });
   expect(options.outputThreshold).toBeCloseTo(0.01, 6);
   expect(pageHarnessOptions(loadHarnessConfig({}), BUILTIN_PROFILES.reference!, []).animationFps).toBeNull();
+  // The fixtures' send-path probe, unless the browser runs elsewhere (its loopback is not this machine's).
+  const probe = 'ws://127.0.0.1:4000/send-path';
+  expect(pageHarnessOptions(loadHarnessConfig({}), BUILTIN_PROFILES.reference!, [], probe).sendPathUrl).toBe(probe);
+  const remote = loadHarnessConfig({ BROWSER_WS_ENDPOINT: 'ws://10.0.0.5:3000/' });
+  expect(pageHarnessOptions(remote, BUILTIN_PROFILES.reference!, [], probe).sendPathUrl).toBeUndefined();
 });
 
 test('lateness: measured only for planned calls; late past 50 ms counts a late start', () => {

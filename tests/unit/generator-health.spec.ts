@@ -256,6 +256,38 @@ test('a first agent frame that waited on its way beyond the usual, during anothe
   expect([alone.saturated, alone.heavyClient, alone.waitedTurns?.duringStartup]).toEqual([false, false, 0]);
 });
 
+test('caller audio the browser sent late, beyond the usual, during another start-up, is the machine', () => {
+  /** A call whose turns' send-path probes read `delays` ms around their speech ends, 5.2 s in and every 10 s. */
+  const call = (i: number, startedAtMs: number, delays: number[]) => {
+    const rec = record(i, startedAtMs, cpu(startedAtMs));
+    rec.turns = delays.map((d, k) => ({
+      turn: k + 1,
+      kind: 'speech' as const,
+      speechEndAtMs: startedAtMs + 5200 + 10_000 * k,
+      ttfbMs: 800,
+      sendPathMs: d,
+    }));
+    return rec;
+  };
+  // Call 2 comes up from 5 s to 8 s, over call 1's first speech end; the usual is 1 ms.
+  const starting = summarizeGenerator([call(1, T0, [171, 1.2, 0.9]), call(2, T0 + 6000, [0.8, 1, 1.1])]);
+  expect(starting.saturated).toBe(true);
+  expect(starting.reasons.join('; ')).toMatch(/carried over 10 ms late by the browser .* 1 of 6 turn.*170 ms/);
+  expect(starting.delayedSendTurns).toEqual({ turns: 1, duringStartup: 1, longestMs: 170 });
+  expect(starting.sendPathProbedTurns).toBe(6);
+  expect(generatorLine(starting)).toMatch(/1 turn\(s\) whose caller audio the browser sent late/);
+  // Within 10 ms of the usual is no sign, and a clock offset moves the usual, not the judgement.
+  const near = summarizeGenerator([call(1, T0, [9, 1.2, 0.9]), call(2, T0 + 6000, [0.8, 1, 1.1])]);
+  expect([near.saturated, near.delayedSendTurns]).toEqual([false, undefined]);
+  const offset = summarizeGenerator([call(1, T0, [-2, -3, -2.5]), call(2, T0 + 6000, [-2.2, -2.9, 12])]);
+  expect([offset.saturated, offset.delayedSendTurns]).toEqual([false, { turns: 1, duringStartup: 0, longestMs: 14 }]);
+  // With no call starting, it is counted, not judged.
+  const alone = summarizeGenerator([call(1, T0, [171, 1.2, 0.9]), call(2, T0 + 30_000, [0.8, 1, 1.1])]);
+  expect([alone.saturated, alone.delayedSendTurns?.duringStartup]).toEqual([false, 0]);
+  // Calls without the probe (a remote browser) have no figure, and no count.
+  expect(summarizeGenerator([calm(T0)]).sendPathProbedTurns).toBeUndefined();
+});
+
 test("the default concurrency follows the client profile's calls per core", () => {
   expect(callCapacity({ callsPerCore: 2 }, 2)).toBe(4);
   expect(callCapacity({}, 2)).toBe(2);
