@@ -175,8 +175,13 @@ test('one call is not flagged saturated; three times the capacity is, and is INC
   expect(g.reasons, JSON.stringify(g)).toEqual([]);
   expect(g.saturated).toBe(false);
   expect(g.pacingLatenessP99Ms).toBeLessThanOrEqual(SATURATION.pacingLatenessP99Ms);
+  // The fixtures' send-path probe reached the page: every timed turn has its figure.
+  const timed = light.calls.flatMap((c) => c.turns).filter((t) => t.ttfbMs !== undefined);
+  expect(timed.length).toBeGreaterThan(0);
+  expect(timed.every((t) => typeof t.sendPathMs === 'number')).toBe(true);
+  expect(g.sendPathProbedTurns).toBe(timed.length);
   expect(light.code, light.output.slice(-2000)).toBe(0);
-  // Three times the reference client's measured capacity (its callsPerCore times the cores): 24 on 2 cores.
+  // Three times the reference client's measured capacity (its callsPerCore times the cores): 18 on 2 cores.
   const calls = 3 * callCapacity(BUILTIN_PROFILES.reference!, os.cpus().length);
   // Gates wide enough that the overload's slow or failed calls do not fail them: the verdict is the generator's.
   const gates = 'ttfb:p95<600000|600000,success/connection:pct>1|1,success/turn:pct>1|1';
