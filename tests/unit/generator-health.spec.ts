@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { callCapacity } from '../../harness/clients/capacity';
 import { splitCpuSamples } from '../../harness/generator/steady';
-import { CallRecorder, type CallRecord, type GeneratorStats } from '../../harness/metrics/record';
+import { CallRecorder, type CallRecord, type GeneratorStats, type TurnRecord } from '../../harness/metrics/record';
 import { burstPeriodMs, latenessMs, pacingFigures, sendHoldMs } from '../../harness/page/pacing';
 import { generatorLine, summarizeGenerator } from '../../harness/reporter/generator';
 import type { Summary } from '../../harness/reporter/schema';
@@ -225,19 +225,23 @@ test('caller audio held back while another call started up is the machine satura
   expect([short.saturated, short.heavyClient, short.heldTurns]).toEqual([false, false, undefined]);
 });
 
-test('a first agent frame that waited on its way beyond the usual, during another start-up, is the machine', () => {
-  /** A call whose turns' first frames waited `waits` ms; turn 1's first audio arrives 6 s in. */
-  const call = (i: number, startedAtMs: number, waits: number[]) => {
+/** A call with a timed turn per value, speech ends 5.2 s in and every 10 s, each turn given `fields(value)`. */
+const callOfTurns =
+  (fields: (value: number) => Partial<TurnRecord>) => (i: number, startedAtMs: number, values: number[]) => {
     const rec = record(i, startedAtMs, cpu(startedAtMs));
-    rec.turns = waits.map((w, k) => ({
+    rec.turns = values.map((v, k) => ({
       turn: k + 1,
       kind: 'speech' as const,
       speechEndAtMs: startedAtMs + 5200 + 10_000 * k,
       ttfbMs: 800,
-      ...(w ? { firstFrameWaitMs: w } : {}),
+      ...fields(v),
     }));
     return rec;
   };
+
+test('a first agent frame that waited on its way beyond the usual, during another start-up, is the machine', () => {
+  /** A call whose turns' first frames waited `waits` ms; turn 1's first audio arrives 6 s in. */
+  const call = callOfTurns((w) => (w ? { firstFrameWaitMs: w } : {}));
   // Call 2 comes up from 5 s to 8 s, over call 1's first turn.
   const starting = summarizeGenerator([call(1, T0, [82, 2, 1]), call(2, T0 + 6000, [0, 1, 3])]);
   expect(starting.saturated).toBe(true);
@@ -257,18 +261,8 @@ test('a first agent frame that waited on its way beyond the usual, during anothe
 });
 
 test('caller audio the browser sent late, beyond the usual, during another start-up, is the machine', () => {
-  /** A call whose turns' send-path probes read `delays` ms around their speech ends, 5.2 s in and every 10 s. */
-  const call = (i: number, startedAtMs: number, delays: number[]) => {
-    const rec = record(i, startedAtMs, cpu(startedAtMs));
-    rec.turns = delays.map((d, k) => ({
-      turn: k + 1,
-      kind: 'speech' as const,
-      speechEndAtMs: startedAtMs + 5200 + 10_000 * k,
-      ttfbMs: 800,
-      sendPathMs: d,
-    }));
-    return rec;
-  };
+  /** A call whose turns' send-path probes read at most these delays from their speech ends to the reply. */
+  const call = callOfTurns((d) => ({ sendPathMs: d }));
   // Call 2 comes up from 5 s to 8 s, over call 1's first speech end; the usual is 1 ms.
   const starting = summarizeGenerator([call(1, T0, [171, 1.2, 0.9]), call(2, T0 + 6000, [0.8, 1, 1.1])]);
   expect(starting.saturated).toBe(true);
