@@ -10,7 +10,7 @@ export const SEND_PATH = '/send-path';
  */
 const PROBE_EVERY_MS = 25;
 const PROBE_FROM_MS = -25;
-/** A window no first audio closes (no reply) ends after this long. */
+/** A span no first audio closes (no reply) ends after this long. */
 const MAX_WINDOW_MS = 5000;
 /** Probes awaiting their answer at most: a far end that never answers costs no more than this. */
 const MAX_OUTSTANDING = 256;
@@ -22,7 +22,7 @@ interface Sent {
 }
 
 /** An utterance's probing: from just before its speech end until the agent's next first audio. */
-interface Window {
+interface ProbeSpan {
   /** Page ms the probing starts (a first audio before it answers an earlier turn, not this one). */
   fromAt: number;
   stop(): void;
@@ -43,7 +43,7 @@ export class SendPathProbe {
   /** Per utterance: which speaking of it is current (an utterance may be spoken again), and its worst delay. */
   private readonly generations = new Map<number, number>();
   private readonly worstMs = new Map<number, number>();
-  private readonly windows = new Map<number, Window>();
+  private readonly spans = new Map<number, ProbeSpan>();
 
   /** `Native`: the browser's own WebSocket, so the probe is never taken for the client's socket. */
   constructor(url: string, Native: typeof WebSocket) {
@@ -65,32 +65,32 @@ export class SendPathProbe {
     const generation = (this.generations.get(index) ?? 0) + 1;
     this.generations.set(index, generation);
     this.worstMs.delete(index);
-    this.windows.get(index)?.stop();
+    this.spans.get(index)?.stop();
     const fromAt = timing.speechEndAt + PROBE_FROM_MS;
     let interval: ReturnType<typeof setInterval> | undefined;
-    const window: Window = {
+    const span: ProbeSpan = {
       fromAt,
       stop: () => {
         clearTimeout(start);
         clearInterval(interval);
-        if (this.windows.get(index) === window) this.windows.delete(index);
+        if (this.spans.get(index) === span) this.spans.delete(index);
       },
     };
     const start = setTimeout(() => {
       const endAt = performance.now() + MAX_WINDOW_MS;
       this.send(index, generation);
       interval = setInterval(
-        () => (performance.now() > endAt ? window.stop() : this.send(index, generation)),
+        () => (performance.now() > endAt ? span.stop() : this.send(index, generation)),
         PROBE_EVERY_MS,
       );
     }, fromAt - performance.now());
-    this.windows.set(index, window);
+    this.spans.set(index, span);
     return timing;
   }
 
-  /** The agent's first audio of a response arrived at page ms `at`: the windows open by then close. */
+  /** The agent's first audio of a response arrived at page ms `at`: the spans probing by then close. */
   firstAudio(at: number): void {
-    for (const window of [...this.windows.values()]) if (window.fromAt <= at) window.stop();
+    for (const span of [...this.spans.values()]) if (span.fromAt <= at) span.stop();
   }
 
   /**
@@ -108,7 +108,7 @@ export class SendPathProbe {
 
   private send(index: number, generation: number): void {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN || this.outstanding.size >= MAX_OUTSTANDING) return;
+    if (!ws || ws.readyState !== ws.OPEN || this.outstanding.size >= MAX_OUTSTANDING) return;
     const seq = ++this.seq;
     this.outstanding.set(seq, { index, generation, atMs: performance.timeOrigin + performance.now() });
     ws.send(String(seq));

@@ -150,6 +150,11 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
       'behind it allow',
   );
   const probed = records.flatMap((r) => r.turns.flatMap((t) => (t.sendPathMs === undefined ? [] : [t.sendPathMs])));
+  // Browser turns timed without a figure: the page never reached the probe (a remote browser, a page's policy).
+  const unprobed = records
+    .filter((r) => r.group === 'browser')
+    .flatMap((r) => r.turns)
+    .filter((t) => t.ttfbMs !== undefined && t.sendPathMs === undefined).length;
   const sends = lateTurns(
     records,
     windows,
@@ -179,6 +184,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
     ...(waits.turns ? { waitedTurns: timedLate(waits) } : {}),
     ...(sends.turns ? { delayedSendTurns: timedLate(sends) } : {}),
     ...(probed.length ? { sendPathProbedTurns: probed.length } : {}),
+    ...(unprobed ? { sendPathUnprobedTurns: unprobed } : {}),
     saturated: false,
     reasons: [],
   };
@@ -249,7 +255,8 @@ export function generatorLine(g: GeneratorSummary): string {
     (g.stalledTurns ? `, ${g.stalledTurns.turns} turn(s) timed after a page stall` : '') +
     (g.heldTurns ? `, ${g.heldTurns.turns} turn(s) with the caller's audio held back` : '') +
     (g.waitedTurns ? `, ${g.waitedTurns.turns} turn(s) whose first agent audio waited on its way` : '') +
-    (g.delayedSendTurns ? `, ${g.delayedSendTurns.turns} turn(s) whose caller audio the browser sent late` : '');
+    (g.delayedSendTurns ? `, ${g.delayedSendTurns.turns} turn(s) whose caller audio the browser sent late` : '') +
+    (g.sendPathUnprobedTurns ? `, send path not probed in ${g.sendPathUnprobedTurns} browser turn(s)` : '');
   return (
     `CPU p95 ${g.cpuBusyPctP95}% with calls in progress${startup}, ` +
     `worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms, page lag p99 ${g.pageEventLoopLagP99Ms} ms, ` +

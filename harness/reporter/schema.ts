@@ -138,6 +138,8 @@ export interface GeneratorSummary {
   delayedSendTurns?: TurnsTimedLate;
   /** Timed turns with a send-path figure (browser calls whose page reached the fixtures' probe). */
   sendPathProbedTurns?: number;
+  /** Timed browser turns without one: their caller audio's way to the wire was not checked. */
+  sendPathUnprobedTurns?: number;
   /** True when the machine running the calls was saturated: the run's latencies may be the generator's own. */
   saturated: boolean;
   reasons: string[];

@@ -278,8 +278,13 @@ test('caller audio the browser sent late, beyond the usual, during another start
   // With no call starting, it is counted, not judged.
   const alone = summarizeGenerator([call(1, T0, [171, 1.2, 0.9]), call(2, T0 + 30_000, [0.8, 1, 1.1])]);
   expect([alone.saturated, alone.delayedSendTurns?.duringStartup]).toEqual([false, 0]);
-  // Calls without the probe (a remote browser) have no figure, and no count.
-  expect(summarizeGenerator([calm(T0)]).sendPathProbedTurns).toBeUndefined();
+  // A browser call whose page never reached the probe (a remote browser) is counted, and the line says so; a
+  // protocol call has no browser send path to probe.
+  const unprobed = summarizeGenerator([calm(T0)]);
+  expect([unprobed.sendPathProbedTurns, unprobed.sendPathUnprobedTurns]).toEqual([undefined, 1]);
+  expect(generatorLine(unprobed)).toMatch(/send path not probed in 1 browser turn/);
+  expect(summarizeGenerator([{ ...calm(T0), group: 'protocol' }]).sendPathUnprobedTurns).toBeUndefined();
+  expect(starting.sendPathUnprobedTurns).toBeUndefined();
 });
 
 test("the default concurrency follows the client profile's calls per core", () => {
