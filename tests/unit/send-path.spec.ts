@@ -66,7 +66,7 @@ async function speakTurn(page: Page, atSpeechEnd?: () => Promise<void>): Promise
   const untilEndMs = origin + timing.speechEndAt - Date.now();
   await new Promise((resolve) => setTimeout(resolve, untilEndMs - STOP_BEFORE_END_MS));
   await atSpeechEnd?.();
-  // Past the last probe (100 ms after the speech end) and its answer.
+  // With no agent here, no reply closes the probing: the figure so far is read, the stop's probes answered by now.
   await new Promise((resolve) => setTimeout(resolve, 300));
   const rendered = await page.evaluate(() => window.__harness!.speechRendered(0));
   return rendered?.sendPathMs;
@@ -80,7 +80,8 @@ test('a send path stopped over the speech end reads its delay on the turn; a fre
 
   const free = await speakTurn(page);
   expect(free, 'every probe answered').toBeDefined();
-  expect(free!).toBeLessThan(30);
+  // Generous: on a loaded machine the network process can be a few tens of ms late on its own.
+  expect(free!).toBeLessThan(150);
 
   let stoppedMs = 0;
   const stopped = await speakTurn(page, async () => {
@@ -93,8 +94,10 @@ test('a send path stopped over the speech end reads its delay on the turn; a fre
       stoppedMs = Date.now() - from;
     }
   });
-  // The probe sent at the speech end waited from there to the stop's end; one sent before the stop did not.
-  expect(stopped!).toBeGreaterThan(STOP_MS - STOP_BEFORE_END_MS - 30);
-  expect(stopped!).toBeLessThan(stoppedMs + 50);
+  // The first probe sent while the process was stopped (they leave every 25 ms from 25 ms before the speech end)
+  // waited from there to the stop's end, and none can have waited longer than the stop.
+  expect(stopped!).toBeGreaterThan(STOP_MS - 25 - 30);
+  expect(stopped!).toBeLessThan(stoppedMs + 100);
+  expect(stopped! - free!).toBeGreaterThan(100);
   await page.context().close();
 });
