@@ -1,3 +1,4 @@
+import { expect } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -30,4 +31,19 @@ export function replySentBefore(events: readonly TruthEvent[], receivedAtMs: num
     .filter((e) => e.event === 'first_frame_sent' && e.kind === 'reply' && e.atMs <= receivedAtMs + slackMs)
     .map((e) => e.atMs);
   return sent.length ? Math.max(...sent) : undefined;
+}
+
+/** How long after the agent's send an in-process client may handle the message on a loaded machine. */
+const IN_PROCESS_HANDLING_MS = 25;
+
+/**
+ * A logged send against the in-process client's receive of that message, on the same clock: the log is dated at
+ * the send, so never after the receive, and the receive follows within the event loop's turn (a loaded machine
+ * can hold it several ms, so the bound is loose; the order is the point).
+ */
+export function expectLoggedAtSend(loggedAtMs: number, receivedAtMs: number, what: string): void {
+  expect(loggedAtMs, `${what}: logged after the client received it`).toBeLessThanOrEqual(receivedAtMs);
+  expect(receivedAtMs - loggedAtMs, `${what}: received long after its logged send`).toBeLessThan(
+    IN_PROCESS_HANDLING_MS,
+  );
 }
