@@ -1,3 +1,4 @@
+import { epochMs } from '../clock';
 import type { SpeakTiming } from './types';
 
 /** Where the fixtures answer the probes (fixtures/conductor/send-path.ts). */
@@ -10,7 +11,7 @@ export const SEND_PATH = '/send-path';
  */
 const PROBE_EVERY_MS = 25;
 const PROBE_FROM_MS = -25;
-/** A span no first audio closes (no reply) ends after this long. */
+/** Probing no first audio stops (no reply) ends after this long. */
 const MAX_WINDOW_MS = 5000;
 /** Probes awaiting their answer at most: a far end that never answers costs no more than this. */
 const MAX_OUTSTANDING = 256;
@@ -21,11 +22,15 @@ interface Sent {
   atMs: number;
 }
 
-/** An utterance's probing: from just before its speech end until the agent's next first audio. */
-interface ProbeSpan {
+/** One utterance's probing, as last spoken (an utterance may be spoken again: a new generation starts afresh). */
+interface Utterance {
+  generation: number;
+  /** The largest answered delay so far. */
+  worstMs?: number;
   /** Page ms the probing starts (a first audio before it answers an earlier turn, not this one). */
   fromAt: number;
-  stop(): void;
+  /** Ends the probing; undefined once ended. */
+  stop?: () => void;
 }
 
 /**
@@ -40,10 +45,7 @@ export class SendPathProbe {
   private ws: WebSocket | null = null;
   private seq = 0;
   private readonly outstanding = new Map<number, Sent>();
-  /** Per utterance: which speaking of it is current (an utterance may be spoken again), and its worst delay. */
-  private readonly generations = new Map<number, number>();
-  private readonly worstMs = new Map<number, number>();
-  private readonly spans = new Map<number, ProbeSpan>();
+  private readonly utterances = new Map<number, Utterance>();
 
   /** `Native`: the browser's own WebSocket, so the probe is never taken for the client's socket. */
   constructor(url: string, Native: typeof WebSocket) {
@@ -62,35 +64,31 @@ export class SendPathProbe {
   /** Probes from utterance `index`'s speech end, as just scheduled, to the next first audio; returns the timing. */
   around(index: number, timing: SpeakTiming): SpeakTiming {
     if (!this.ws) return timing;
-    const generation = (this.generations.get(index) ?? 0) + 1;
-    this.generations.set(index, generation);
-    this.worstMs.delete(index);
-    this.spans.get(index)?.stop();
-    const fromAt = timing.speechEndAt + PROBE_FROM_MS;
+    const before = this.utterances.get(index);
+    before?.stop?.();
+    const generation = (before?.generation ?? 0) + 1;
+    const u: Utterance = { generation, fromAt: timing.speechEndAt + PROBE_FROM_MS };
     let interval: ReturnType<typeof setInterval> | undefined;
-    const span: ProbeSpan = {
-      fromAt,
-      stop: () => {
-        clearTimeout(start);
-        clearInterval(interval);
-        if (this.spans.get(index) === span) this.spans.delete(index);
-      },
-    };
     const start = setTimeout(() => {
       const endAt = performance.now() + MAX_WINDOW_MS;
       this.send(index, generation);
       interval = setInterval(
-        () => (performance.now() > endAt ? span.stop() : this.send(index, generation)),
+        () => (performance.now() > endAt ? u.stop?.() : this.send(index, generation)),
         PROBE_EVERY_MS,
       );
-    }, fromAt - performance.now());
-    this.spans.set(index, span);
+    }, u.fromAt - performance.now());
+    u.stop = () => {
+      clearTimeout(start);
+      clearInterval(interval);
+      u.stop = undefined;
+    };
+    this.utterances.set(index, u);
     return timing;
   }
 
-  /** The agent's first audio of a response arrived at page ms `at`: the spans probing by then close. */
+  /** The agent's first audio of a response arrived at page ms `at`: the utterances probing by then stop. */
   firstAudio(at: number): void {
-    for (const span of [...this.spans.values()]) if (span.fromAt <= at) span.stop();
+    for (const u of this.utterances.values()) if (u.fromAt <= at) u.stop?.();
   }
 
   /**
@@ -98,10 +96,12 @@ export class SendPathProbe {
    * still on their way by their age. Undefined when none was sent.
    */
   delayMs(index: number): number | undefined {
-    let worst = this.worstMs.get(index);
-    const nowMs = performance.timeOrigin + performance.now();
+    const u = this.utterances.get(index);
+    if (!u) return undefined;
+    let worst = u.worstMs;
+    const nowMs = epochMs();
     for (const sent of this.outstanding.values())
-      if (sent.index === index && sent.generation === this.generations.get(index))
+      if (sent.index === index && sent.generation === u.generation)
         worst = Math.max(worst ?? -Infinity, nowMs - sent.atMs);
     return worst === undefined ? undefined : Math.round(worst * 10) / 10;
   }
@@ -110,7 +110,7 @@ export class SendPathProbe {
     const ws = this.ws;
     if (!ws || ws.readyState !== ws.OPEN || this.outstanding.size >= MAX_OUTSTANDING) return;
     const seq = ++this.seq;
-    this.outstanding.set(seq, { index, generation, atMs: performance.timeOrigin + performance.now() });
+    this.outstanding.set(seq, { index, generation, atMs: epochMs() });
     ws.send(String(seq));
   }
 
@@ -120,10 +120,10 @@ export class SendPathProbe {
     const sent = this.outstanding.get(seq);
     if (!sent) return;
     this.outstanding.delete(seq);
-    if (sent.generation !== this.generations.get(sent.index)) return;
+    const u = this.utterances.get(sent.index);
+    if (sent.generation !== u?.generation) return;
     // Not floored at 0: the two clocks may differ by a ms or two, and the report judges delays beyond the usual.
     const delayMs = Number(arrivedText) - sent.atMs;
-    if (Number.isFinite(delayMs))
-      this.worstMs.set(sent.index, Math.max(this.worstMs.get(sent.index) ?? -Infinity, delayMs));
+    if (Number.isFinite(delayMs)) u.worstMs = Math.max(u.worstMs ?? -Infinity, delayMs);
   }
 }

@@ -83,10 +83,9 @@ async function firstAudio(
 
 test('a first audio held back by a stalled main thread says how long the thread was away', async () => {
   const { start: idle } = await firstAudio(0);
-  // The premise is checked, not assumed: on a loaded machine the reply can leave after the block is over.
-  // The reply must leave well before the block ends: the browser's network process, on a loaded machine, can take
-  // tens of ms to pass it on, and a message that reaches the page after the block was not held by it (it rightly
-  // reads 0).
+  // The premise is checked, not assumed: the reply must leave well before the block ends, since on a loaded machine
+  // the browser's network process can take tens of ms to pass it on, and a message that reaches the page after the
+  // block was not held by it (it rightly reads 0).
   let stalled: Awaited<ReturnType<typeof firstAudio>> | undefined;
   for (let attempt = 0; attempt < 3 && !stalled; attempt++) {
     const trial = await firstAudio(BLOCK_MS);
