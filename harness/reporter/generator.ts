@@ -26,18 +26,20 @@ function acrossCalls(count: number, of: number): boolean {
 /** A timed turn's delay of the generator's own (ms, 0 if none) and the epoch span it fell in. */
 type TurnDelay = (t: TurnRecord & { ttfbMs: number; speechEndAtMs: number }) => [number, number, number];
 
+/** A delay a timed turn is checked for: how it is read, its limit, and its name in the reasons. */
+interface TurnCheck {
+  limitMs: number;
+  delay: TurnDelay;
+  what: string;
+}
+
 /**
  * Turns timed across a delay of the generator's own over `limitMs`. Those whose delay fell while another call was
  * starting up are the machine's (a page coming up takes the CPU from the pages in progress: the start-up CPU samples
  * set apart say nothing of them), the others are judged across calls. `what` names the delay in the reasons.
  */
-function lateTurns(
-  records: readonly CallRecord[],
-  windows: ReturnType<typeof startupWindows>,
-  limitMs: number,
-  delay: TurnDelay,
-  what: string,
-) {
+function lateTurns(records: readonly CallRecord[], windows: ReturnType<typeof startupWindows>, check: TurnCheck) {
+  const { limitMs, delay, what } = check;
   const out = { what, timed: 0, turns: 0, duringStartup: 0, longestMs: 0, callsTimed: 0, callsElsewhere: 0 };
   for (const r of records) {
     const timed = r.turns.filter((t) => t.ttfbMs !== undefined && t.speechEndAtMs !== undefined);
@@ -108,6 +110,54 @@ const elsewhereSign = (l: LateTurns): [number, number, string] => [
   `${l.what} in ${l.callsElsewhere} of ${l.callsTimed} call(s), longest ${l.longestMs} ms`,
 ];
 
+/** The send-path probes' figures of the run's turns (a turn without one is not in it). */
+const sendPathFigures = (records: readonly Pick<CallRecord, 'turns'>[]) =>
+  records.flatMap((r) => r.turns.flatMap((t) => (t.sendPathMs === undefined ? [] : [t.sendPathMs])));
+
+/** The delays of the generator's own that a timed turn is checked for, each with its limit and its name. */
+function turnChecks(records: readonly Pick<CallRecord, 'turns'>[]): TurnCheck[] {
+  const usualWaitMs = median(records.flatMap((r) => r.turns.map((t) => t.firstFrameWaitMs ?? 0)));
+  return [
+    {
+      limitMs: SATURATION.firstAudioStallMs,
+      delay: stallOf,
+      what: `first audio dated after the page's main thread was away over ${SATURATION.firstAudioStallMs} ms`,
+    },
+    {
+      limitMs: SATURATION.sendHoldMs,
+      delay: holdOf,
+      what: `caller audio held back over ${SATURATION.sendHoldMs} ms while the caller spoke`,
+    },
+    {
+      limitMs: SATURATION.firstFrameWaitMs,
+      delay: waitOf(usualWaitMs),
+      what:
+        `the agent's first audio frame reached the page over ${SATURATION.firstFrameWaitMs} ms after the frames ` +
+        'behind it allow',
+    },
+    {
+      limitMs: SATURATION.sendPathMs,
+      delay: sendPathOf(median(sendPathFigures(records))),
+      what: `the caller's audio carried over ${SATURATION.sendPathMs} ms late by the browser after the page sent it`,
+    },
+  ];
+}
+
+/**
+ * The timed turns (`callId#turn`) that carry a delay of the generator's own over its limit, wherever it fell:
+ * the turns whose figures the run does not vouch for. Benchmarks check the figures of the others apart.
+ */
+export function delayedTurns(records: readonly Pick<CallRecord, 'callId' | 'turns'>[]): Set<string> {
+  const out = new Set<string>();
+  for (const c of turnChecks(records))
+    for (const r of records)
+      for (const t of r.turns) {
+        if (t.ttfbMs === undefined || t.speechEndAtMs === undefined) continue;
+        if (c.delay(t as Parameters<TurnDelay>[0])[0] > c.limitMs) out.add(`${r.callId}#${t.turn}`);
+      }
+  return out;
+}
+
 /**
  * The run's generator figures, and two judgements apart: the machine was saturated (its CPU in the steady state,
  * its workers' event loops, or the calls' audio late or glitching across calls), or the client is heavy (a call's
@@ -126,42 +176,18 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
   const laggingPages = pageLag.filter((v) => v > SATURATION.pageEventLoopLagP99Ms).length;
   const busyPages = longTasks.filter((v) => v > SATURATION.pageLongTaskPct).length;
   const glitchingCalls = underruns.filter((v) => v > SATURATION.playbackUnderruns).length;
-  const stalls = lateTurns(
-    records,
-    windows,
-    SATURATION.firstAudioStallMs,
-    stallOf,
-    `first audio dated after the page's main thread was away over ${SATURATION.firstAudioStallMs} ms`,
-  );
-  const holds = lateTurns(
-    records,
-    windows,
-    SATURATION.sendHoldMs,
-    holdOf,
-    `caller audio held back over ${SATURATION.sendHoldMs} ms while the caller spoke`,
-  );
-  const usualWaitMs = median(records.flatMap((r) => r.turns.map((t) => t.firstFrameWaitMs ?? 0)));
-  const waits = lateTurns(
-    records,
-    windows,
-    SATURATION.firstFrameWaitMs,
-    waitOf(usualWaitMs),
-    `the agent's first audio frame reached the page over ${SATURATION.firstFrameWaitMs} ms after the frames ` +
-      'behind it allow',
-  );
-  const probed = records.flatMap((r) => r.turns.flatMap((t) => (t.sendPathMs === undefined ? [] : [t.sendPathMs])));
+  const probed = sendPathFigures(records);
   // Browser turns timed without a figure: the page never reached the probe (a remote browser, a page's policy).
   const unprobed = records
     .filter((r) => r.group === 'browser')
     .flatMap((r) => r.turns)
     .filter((t) => t.ttfbMs !== undefined && t.sendPathMs === undefined).length;
-  const sends = lateTurns(
-    records,
-    windows,
-    SATURATION.sendPathMs,
-    sendPathOf(median(probed)),
-    `the caller's audio carried over ${SATURATION.sendPathMs} ms late by the browser after the page sent it`,
-  );
+  const [stalls, holds, waits, sends] = turnChecks(records).map((c) => lateTurns(records, windows, c)) as [
+    LateTurns,
+    LateTurns,
+    LateTurns,
+    LateTurns,
+  ];
   const s: GeneratorSummary = {
     cpuBusyPctP95: Math.round(percentile(cpu.steady, 95)),
     cpuSamples: { steady: cpu.steady.length, startup: cpu.startup.length },

@@ -6,7 +6,7 @@ import { callCapacity } from '../../harness/clients/capacity';
 import { splitCpuSamples } from '../../harness/generator/steady';
 import { CallRecorder, type CallRecord, type GeneratorStats, type TurnRecord } from '../../harness/metrics/record';
 import { burstPeriodMs, latenessMs, pacingFigures, sendHoldMs } from '../../harness/page/pacing';
-import { generatorLine, summarizeGenerator } from '../../harness/reporter/generator';
+import { delayedTurns, generatorLine, summarizeGenerator } from '../../harness/reporter/generator';
 import type { Summary } from '../../harness/reporter/schema';
 import { ROOT } from '../helpers/run-load';
 import { run } from '../helpers/spawn';
@@ -285,6 +285,17 @@ test('caller audio the browser sent late, beyond the usual, during another start
   expect(generatorLine(unprobed)).toMatch(/send path not probed in 1 browser turn/);
   expect(summarizeGenerator([{ ...calm(T0), group: 'protocol' }]).sendPathUnprobedTurns).toBeUndefined();
   expect(starting.sendPathUnprobedTurns).toBeUndefined();
+});
+
+test('the turns a run does not vouch for: each delay over its limit, in a start-up or not', () => {
+  const sent = callOfTurns((d) => ({ sendPathMs: d }));
+  const waited = callOfTurns((w) => ({ firstFrameWaitMs: w, sendPathMs: 1 }));
+  // Call 2 comes up over call 1's first turn; call 3's second turn is late with no call starting.
+  const calls = [sent(1, T0, [171, 1.2, 0.9]), sent(2, T0 + 6000, [0.8, 1, 1.1]), waited(3, T0 + 60_000, [1, 40, 2])];
+  const flagged = delayedTurns(calls);
+  expect([...flagged].sort()).toEqual([`${calls[0]!.callId}#1`, `${calls[2]!.callId}#2`]);
+  // The same delays within their limits flag nothing.
+  expect(delayedTurns([sent(1, T0, [9, 1.2, 0.9]), waited(3, T0 + 60_000, [1, 9, 2])]).size).toBe(0);
 });
 
 test("the default concurrency follows the client profile's calls per core", () => {
