@@ -379,5 +379,8 @@ test('speech end at sample resolution: the last sample above -50 dBFS, its posit
     const k = Math.floor(last / frameSamples);
     const alone = sentAt[k]! - ((k + 1) * frameSamples - (last + 1)) / 16;
     expect(Math.abs(Number(end.lastLoudArrivalMs) - alone), `${frameSamples}-sample frames`).toBeLessThanOrEqual(5);
+    // The audio that decided it came paced, nothing held on its way: on the stream's clock, within a timer's slack.
+    expect(end.decidedLateMs).toBeGreaterThanOrEqual(0);
+    expect(end.decidedLateMs).toBeLessThan(25);
   }
 });

@@ -97,3 +97,19 @@ test('a sound after 300 ms of quiet dates its first sample as an onset, on the s
   expect(l.firstLoudClockMs).toBeCloseTo(10_000 + 1500.3125 + 50, 2);
   expect(l.lastLoudClockMs! - l.firstLoudClockMs!).toBeCloseTo(1800 - 1500.3125, 2);
 });
+
+test('the audio that decides a speech end reads how late it arrived on the stream clock', () => {
+  const detector = new LastLoudSample(RATE_HZ);
+  const frame = (loud: boolean) => new Int16Array(FRAME).fill(loud ? 8000 : 0);
+  expect(detector.newestLateMs).toBeUndefined();
+  // 1 s of sound, then quiet, every frame on time (3 ms transit) but for the last, held 35 ms on its way.
+  for (let k = 0; k < 50; k++) detector.push(frame(true), 10_003 + (k + 1) * 20);
+  for (let k = 50; k < 74; k++) detector.push(frame(false), 10_003 + (k + 1) * 20);
+  expect(detector.newestLateMs).toBe(0);
+  detector.push(frame(false), 10_003 + 75 * 20 + 35);
+  expect(detector.newestLateMs).toBe(35);
+  // Sent in 60 ms bursts, nothing held: late by no more than the wait for its burst.
+  const bursty = feed(16_000, (endMs) => 10_000 + Math.ceil(endMs / 60) * 60 + 3);
+  expect(bursty.newestLateMs).toBeGreaterThanOrEqual(0);
+  expect(bursty.newestLateMs).toBeLessThanOrEqual(40);
+});
