@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { delayedTurns } from '../harness/reporter/generator';
+import type { LoadRun } from '../tests/helpers/run-load';
 import { calibrate, errors, level, pct } from './lib/fidelity';
 
 /**
@@ -21,7 +23,13 @@ import { calibrate, errors, level, pct } from './lib/fidelity';
  * the same way from the interrupted answer's last frame and the barge onset
  * (the caller's first sound after quiet, at sample resolution, dated on the
  * stream's clock as the speech end is).
- * Prints one JSON line per level; the last is the rated level.
+ * Prints one JSON line per level; the last is the rated level. Each level also splits its turns: those the
+ * run flags as carrying a delay of the generator's own (what makes a run INCONCLUSIVE when it falls in enough
+ * turns) and the others, the turns whose figures the run vouches for. A vouched turn far off is a silent error;
+ * a flagged turn near the truth is the checks' caution. The dating errors above cannot see a delay that held the
+ * caller's audio at the agent's decision (it moves the reply and the page's first audio alike), so each turn also
+ * reads from the agent's log how late the audio that decided its speech end arrived, on the stream's clock: the
+ * generator's own delay in that turn's ttfb, which the checks are there to flag.
  */
 const { values } = parseArgs({
   options: { concurrency: { type: 'string', default: '4' }, 'calls-per-level': { type: 'string', default: '' } },
@@ -32,7 +40,17 @@ if (!Number.isInteger(rated) || rated < 1)
 const perLevel = Number(values['calls-per-level'] || 0);
 
 const round = (x: number) => Math.round(x * 10) / 10;
-function figures(concurrency: number, e: ReturnType<typeof errors>, generator: unknown) {
+/** A vouched turn whose deciding audio arrived later than this holds a delay past the harness's goal of 10 ms. */
+const DECIDED_LATE_LIMIT_MS = 10;
+function figures(concurrency: number, e: ReturnType<typeof errors>, run: LoadRun) {
+  const flagged = delayedTurns(run.calls);
+  const isFlagged = (_: unknown, i: number) => flagged.has(e.turnIds[i]!);
+  const vouched = e.ttfb.filter((v, i) => !isFlagged(v, i));
+  const doubted = e.ttfb.filter(isFlagged);
+  const lateness = (keep: (v: unknown, i: number) => boolean) =>
+    e.decidedLate.filter((v, i): v is number => v !== undefined && keep(v, i));
+  const vouchedLate = lateness((v, i) => !isFlagged(v, i));
+  const flaggedLate = lateness(isFlagged);
   return {
     concurrency,
     turns: e.ttfb.length,
@@ -42,15 +60,23 @@ function figures(concurrency: number, e: ReturnType<typeof errors>, generator: u
     bargeErrorP99Ms: round(pct(e.barge, 99)),
     firstAudioErrorP99Ms: round(pct(e.firstAudio, 99)),
     bargeTurns: e.barge.length,
-    generator,
+    vouchedTurns: vouched.length,
+    vouchedTtfbErrorP99Ms: round(pct(vouched, 99)),
+    flaggedTurns: doubted.length,
+    ...(doubted.length ? { flaggedTtfbErrorMaxMs: round(Math.max(...doubted)) } : {}),
+    // The generator's delay each turn's ttfb holds: how late the audio that decided the speech end reached the agent.
+    vouchedDecidedLateMaxMs: round(Math.max(0, ...vouchedLate)),
+    vouchedTurnsDecidedOver10Ms: vouchedLate.filter((v) => v > DECIDED_LATE_LIMIT_MS).length,
+    ...(flaggedLate.length ? { flaggedDecidedLateMaxMs: round(Math.max(...flaggedLate)) } : {}),
+    generator: run.summary.generator,
   };
 }
 
 // Two calls per audio file at 1 call, so the calibration is a median and the 1-call error is not zero by construction.
 const one = await level(1, perLevel || 8);
 const calib = calibrate(one.samples);
-console.log(JSON.stringify(figures(1, errors(one.samples, calib), one.run.summary.generator)));
+console.log(JSON.stringify(figures(1, errors(one.samples, calib), one.run)));
 if (rated > 1) {
   const r = await level(rated, perLevel || rated * 2);
-  console.log(JSON.stringify(figures(rated, errors(r.samples, calib), r.run.summary.generator)));
+  console.log(JSON.stringify(figures(rated, errors(r.samples, calib), r.run)));
 }

@@ -10,9 +10,13 @@ import { runLoad, type LoadRun } from '../../tests/helpers/run-load';
  */
 export interface Sample {
   call: string;
+  /** `callId#turn`: the turn's name in the generator's list of delayed turns. */
+  turnId: string;
   key: string;
   firstAudioErr: number;
   speechEndOffset: number;
+  /** How late the audio that decided the speech end reached the agent, on the stream's clock (agent's log). */
+  decidedLateMs?: number;
   bargeLastFrameErr?: number;
   onsetOffset?: number;
 }
@@ -32,9 +36,11 @@ export function samplesOf(run: LoadRun, gt: string): Sample[] {
       if (sent === undefined || typeof endArrivalMs !== 'number') continue;
       const s: Sample = {
         call: c.callId,
+        turnId: `${c.callId}#${t.turn}`,
         key: `${c.scenario}|${c.voice}|${t.turn}`,
         firstAudioErr: received - sent,
         speechEndOffset: endArrivalMs - t.speechEndAtMs,
+        ...(typeof speechEnd?.decidedLateMs === 'number' ? { decidedLateMs: speechEnd.decidedLateMs } : {}),
       };
       if (t.kind === 'barge-in' && t.bargeLastFrameAtMs !== undefined && t.speechStartAtMs !== undefined) {
         const lastSent = latestBefore(truth, 'last_frame_sent', t.bargeLastFrameAtMs + 2);
@@ -154,7 +160,7 @@ export function calibrate(samples: readonly Sample[]): Calibration {
 export function errors(
   samples: readonly Sample[],
   calib: Calibration,
-): { ttfb: number[]; barge: number[]; firstAudio: number[] } {
+): { ttfb: number[]; barge: number[]; firstAudio: number[]; turnIds: string[]; decidedLate: (number | undefined)[] } {
   const known = samples.filter((s) => calib.has(s.key));
   const calls = callOffsets(known, (s) => calib.get(s.key)!.end);
   const speechEndNoise = (s: Sample) => s.speechEndOffset - calib.get(s.key)!.end - calls.get(s.call)!;
@@ -167,5 +173,7 @@ export function errors(
         : [Math.abs(s.bargeLastFrameErr + (s.onsetOffset - c - calls.get(s.call)!))];
     }),
     firstAudio: known.map((s) => s.firstAudioErr),
+    turnIds: known.map((s) => s.turnId),
+    decidedLate: known.map((s) => s.decidedLateMs),
   };
 }
