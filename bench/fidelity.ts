@@ -43,14 +43,15 @@ const round = (x: number) => Math.round(x * 10) / 10;
 /** A vouched turn whose deciding audio arrived later than this holds a delay past the harness's goal of 10 ms. */
 const DECIDED_LATE_LIMIT_MS = 10;
 function figures(concurrency: number, e: ReturnType<typeof errors>, run: LoadRun) {
-  const flagged = delayedTurns(run.calls);
-  const isFlagged = (_: unknown, i: number) => flagged.has(e.turnIds[i]!);
-  const vouched = e.ttfb.filter((v, i) => !isFlagged(v, i));
-  const doubted = e.ttfb.filter(isFlagged);
-  const lateness = (keep: (v: unknown, i: number) => boolean) =>
-    e.decidedLate.filter((v, i): v is number => v !== undefined && keep(v, i));
-  const vouchedLate = lateness((v, i) => !isFlagged(v, i));
-  const flaggedLate = lateness(isFlagged);
+  const delayed = delayedTurns(run.calls);
+  const flaggedAt = e.turnIds.map((id) => delayed.has(id));
+  /** The values of the flagged turns (`flagged`), or of the vouched ones, known ones only. */
+  const of = <T>(values: readonly (T | undefined)[], flagged: boolean) =>
+    values.filter((v, i): v is T => v !== undefined && flaggedAt[i] === flagged);
+  const vouched = of(e.ttfb, false);
+  const doubted = of(e.ttfb, true);
+  const vouchedLate = of(e.decidedLate, false);
+  const flaggedLate = of(e.decidedLate, true);
   return {
     concurrency,
     turns: e.ttfb.length,

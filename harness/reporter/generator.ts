@@ -23,8 +23,13 @@ function acrossCalls(count: number, of: number): boolean {
   return count >= 2 && count >= SATURATION.callShare * of;
 }
 
+/** A turn that was timed: its ttfb, and the speech end it runs from. */
+type TimedTurn = TurnRecord & { ttfbMs: number; speechEndAtMs: number };
+const timedTurns = (r: Pick<CallRecord, 'turns'>): TimedTurn[] =>
+  r.turns.filter((t): t is TimedTurn => t.ttfbMs !== undefined && t.speechEndAtMs !== undefined);
+
 /** A timed turn's delay of the generator's own (ms, 0 if none) and the epoch span it fell in. */
-type TurnDelay = (t: TurnRecord & { ttfbMs: number; speechEndAtMs: number }) => [number, number, number];
+type TurnDelay = (t: TimedTurn) => [number, number, number];
 
 /** A delay a timed turn is checked for: how it is read, its limit, and its name in the reasons. */
 interface TurnCheck {
@@ -42,12 +47,12 @@ function lateTurns(records: readonly CallRecord[], windows: ReturnType<typeof st
   const { limitMs, delay, what } = check;
   const out = { what, timed: 0, turns: 0, duringStartup: 0, longestMs: 0, callsTimed: 0, callsElsewhere: 0 };
   for (const r of records) {
-    const timed = r.turns.filter((t) => t.ttfbMs !== undefined && t.speechEndAtMs !== undefined);
+    const timed = timedTurns(r);
     if (timed.length) out.callsTimed++;
     out.timed += timed.length;
     let elsewhere = false;
     for (const t of timed) {
-      const [ms, from, to] = delay(t as Parameters<TurnDelay>[0]);
+      const [ms, from, to] = delay(t);
       if (ms <= limitMs) continue;
       out.turns++;
       out.longestMs = Math.max(out.longestMs, ms);
@@ -115,32 +120,34 @@ const sendPathFigures = (records: readonly Pick<CallRecord, 'turns'>[]) =>
   records.flatMap((r) => r.turns.flatMap((t) => (t.sendPathMs === undefined ? [] : [t.sendPathMs])));
 
 /** The delays of the generator's own that a timed turn is checked for, each with its limit and its name. */
-function turnChecks(records: readonly Pick<CallRecord, 'turns'>[]): TurnCheck[] {
+function turnChecks(
+  records: readonly Pick<CallRecord, 'turns'>[],
+): Record<'stalls' | 'holds' | 'waits' | 'sends', TurnCheck> {
   const usualWaitMs = median(records.flatMap((r) => r.turns.map((t) => t.firstFrameWaitMs ?? 0)));
-  return [
-    {
+  return {
+    stalls: {
       limitMs: SATURATION.firstAudioStallMs,
       delay: stallOf,
       what: `first audio dated after the page's main thread was away over ${SATURATION.firstAudioStallMs} ms`,
     },
-    {
+    holds: {
       limitMs: SATURATION.sendHoldMs,
       delay: holdOf,
       what: `caller audio held back over ${SATURATION.sendHoldMs} ms while the caller spoke`,
     },
-    {
+    waits: {
       limitMs: SATURATION.firstFrameWaitMs,
       delay: waitOf(usualWaitMs),
       what:
         `the agent's first audio frame reached the page over ${SATURATION.firstFrameWaitMs} ms after the frames ` +
         'behind it allow',
     },
-    {
+    sends: {
       limitMs: SATURATION.sendPathMs,
       delay: sendPathOf(median(sendPathFigures(records))),
       what: `the caller's audio carried over ${SATURATION.sendPathMs} ms late by the browser after the page sent it`,
     },
-  ];
+  };
 }
 
 /**
@@ -149,12 +156,9 @@ function turnChecks(records: readonly Pick<CallRecord, 'turns'>[]): TurnCheck[] 
  */
 export function delayedTurns(records: readonly Pick<CallRecord, 'callId' | 'turns'>[]): Set<string> {
   const out = new Set<string>();
-  for (const c of turnChecks(records))
+  for (const c of Object.values(turnChecks(records)))
     for (const r of records)
-      for (const t of r.turns) {
-        if (t.ttfbMs === undefined || t.speechEndAtMs === undefined) continue;
-        if (c.delay(t as Parameters<TurnDelay>[0])[0] > c.limitMs) out.add(`${r.callId}#${t.turn}`);
-      }
+      for (const t of timedTurns(r)) if (c.delay(t)[0] > c.limitMs) out.add(`${r.callId}#${t.turn}`);
   return out;
 }
 
@@ -182,12 +186,11 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
     .filter((r) => r.group === 'browser')
     .flatMap((r) => r.turns)
     .filter((t) => t.ttfbMs !== undefined && t.sendPathMs === undefined).length;
-  const [stalls, holds, waits, sends] = turnChecks(records).map((c) => lateTurns(records, windows, c)) as [
-    LateTurns,
-    LateTurns,
-    LateTurns,
-    LateTurns,
-  ];
+  const checks = turnChecks(records);
+  const stalls = lateTurns(records, windows, checks.stalls);
+  const holds = lateTurns(records, windows, checks.holds);
+  const waits = lateTurns(records, windows, checks.waits);
+  const sends = lateTurns(records, windows, checks.sends);
   const s: GeneratorSummary = {
     cpuBusyPctP95: Math.round(percentile(cpu.steady, 95)),
     cpuSamples: { steady: cpu.steady.length, startup: cpu.startup.length },
