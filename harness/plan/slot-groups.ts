@@ -45,10 +45,27 @@ export function callsTitle(slots: readonly (readonly number[])[]): string {
   return `calls ${ranges.join(', ')}`;
 }
 
-/** Under a plan: CALLS_PER_WORKER slots per test, each a user identified by one index, enough to cover `calls`. */
-export function plannedSlotGroups(calls: number, perWorker: number): number[][][] {
+/**
+ * Under a plan: slots of one index each (a user the conductor gives tickets), `calls` of them across the shards, in
+ * tests of at most CALLS_PER_WORKER. Each shard gets the same number of tests and its even share of the slots, so
+ * Playwright's --shard split gives every machine the slots its share of the plan needs: grouped across shards
+ * instead (9 slots in tests of 4), the last shard held one slot where the others held four.
+ */
+export function plannedSlotGroups(calls: number, perWorker: number, shardCount = 1): number[][][] {
+  const least = Math.floor(calls / shardCount);
+  const extra = calls % shardCount;
+  const testsPerShard = Math.ceil((least + (extra ? 1 : 0)) / perWorker);
   const tests: number[][][] = [];
-  for (let first = 0; first < calls; first += perWorker)
-    tests.push(Array.from({ length: Math.min(perWorker, calls - first) }, (_, k) => [first + k]));
+  for (let s = 0, first = 0; s < shardCount; s++) {
+    const share = least + (s < extra ? 1 : 0);
+    // Full tests first (a worker carries CALLS_PER_WORKER at once), leaving a slot for each test still to come.
+    for (let t = 0, left = share; t < testsPerShard && left > 0; t++) {
+      const size = Math.min(perWorker, left - (testsPerShard - 1 - t));
+      const at = first + share - left;
+      tests.push(Array.from({ length: Math.max(1, size) }, (_, k) => [at + k]));
+      left -= Math.max(1, size);
+    }
+    first += share;
+  }
   return tests;
 }

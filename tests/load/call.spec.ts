@@ -56,7 +56,7 @@ if (perWorker === 1) {
   // in turn, and there are only as many slots as calls at a time (set by --workers, see playwright.config.ts).
   const concurrency = Number(process.env.HARNESS_CALL_CONCURRENCY) || shape.slots;
   const tests = shape.plan
-    ? plannedSlotGroups(calls, perWorker)
+    ? plannedSlotGroups(calls, perWorker, shard.count)
     : unplannedSlotGroups(calls, concurrency, perWorker, shard.count);
   for (const slots of tests) {
     test.describe(() => {

@@ -54,3 +54,28 @@ test('under a plan: slots of one index each, the conductor deciding what each ca
   expect(plannedSlotGroups(6, 4).map(callsTitle)).toEqual(['calls 0001-0004', 'calls 0005-0006']);
   expect(callsTitle([[2], [0, 4]])).toBe('calls 0001, 0003, 0005');
 });
+
+test('under a plan, sharded: every shard gets the same tests and its share of the slots', () => {
+  // 9 slots over 3 shards, 4 per worker: one test of 3 slots each, not tests of 4, 4 and 1.
+  expect(plannedSlotGroups(9, 4, 3)).toEqual([
+    [[0], [1], [2]],
+    [[3], [4], [5]],
+    [[6], [7], [8]],
+  ]);
+  for (const [calls, perWorker, shards] of [
+    [16, 4, 2],
+    [10, 4, 2],
+    [10, 4, 3],
+    [17, 3, 4],
+    [8, 4, 4],
+  ] as const) {
+    const tests = plannedSlotGroups(calls, perWorker, shards);
+    expect(tests.flat(2), `${calls} slots`).toEqual(Array.from({ length: calls }, (_, i) => i));
+    for (const t of tests) expect(t.length).toBeLessThanOrEqual(perWorker);
+    // Playwright's --shard takes equal runs of consecutive tests: each run holds a share within one slot of the rest.
+    expect(tests.length % shards).toBe(0);
+    const per = tests.length / shards;
+    const shares = Array.from({ length: shards }, (_, k) => tests.slice(k * per, (k + 1) * per).flat().length);
+    expect(Math.max(...shares) - Math.min(...shares), `${calls} slots: ${shares}`).toBeLessThanOrEqual(1);
+  }
+});
