@@ -4,6 +4,7 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
+import type { AgentOverrides } from '../../fixtures/agent/options';
 import { createAgentServer, type AgentServer } from '../../fixtures/agent/server';
 import { createClientApp } from '../../fixtures/client/server';
 import { ROOT } from './run-load';
@@ -22,9 +23,15 @@ export interface OwnBackend {
   close(): Promise<void>;
 }
 
-/** `pageScript`: run first in the client page, as a product's own page script would (after the harness's). */
-export async function startOwnBackend(groundTruthDir: string, opts: { pageScript?: string } = {}): Promise<OwnBackend> {
-  const agent = await createAgentServer({ port: 0, groundTruthDir });
+/**
+ * `pageScript`: run first in the client page, as a product's own page script would (after the harness's); `agent`:
+ * the agent's options beyond its port and ground truth.
+ */
+export async function startOwnBackend(
+  groundTruthDir: string,
+  opts: { pageScript?: string; agent?: AgentOverrides } = {},
+): Promise<OwnBackend> {
+  const agent = await createAgentServer({ ...opts.agent, port: 0, groundTruthDir });
   const agentPort = Number(new URL(agent.url).port);
   const app = express();
   if (opts.pageScript) {

@@ -153,7 +153,9 @@ const HOLD_ONCE = `(() => {
 })();`;
 
 test('a client that holds the caller audio mid-turn: the turn says how long, the run names the client', async () => {
-  const held = await startOwnBackend(truthDir, { pageScript: HOLD_ONCE });
+  // A fixed reply delay: drawn stages (median 300 ms, p95 near 600) can differ between two turns by more than
+  // the margin this test leaves under the 400 ms hold.
+  const held = await startOwnBackend(truthDir, { pageScript: HOLD_ONCE, agent: { replyDelayMs: 300 } });
   try {
     const run = await runLoad(generic(`${held.url}?transport=browser&scenario=quick_question`));
     // A client's own delay, as a user's browser would have it: reported, not a saturated machine.
