@@ -316,8 +316,8 @@ export const harnessOptions = defineOptions({
     values: SATURATED_POLICIES,
     default: 'inconclusive',
     doc:
-      'verdict of a run whose load generator was saturated and no gate failed: inconclusive (exit code 3), fail, ' +
-      'or ignore (the gates alone decide)',
+      'verdict of a run whose load generator was saturated, or missed planned arrivals, and no gate failed: ' +
+      'inconclusive (exit code 3), fail, or ignore (the gates alone decide)',
   },
   reportDir: { env: 'REPORT_DIR', kind: 'string', default: 'reports', doc: 'where the reporter writes its files' },
   chromiumPath: {

@@ -96,8 +96,9 @@ export function formatGates(summary: Summary): string {
       : []),
     ...(summary.run.missedArrivals
       ? [
-          `WARNING: ${summary.run.missedArrivals} planned arrival(s) found no free worker and never started: the ` +
-            `plan's load was not applied in full (raise WORKERS or --workers)`,
+          `${summary.verdict === 'inconclusive' ? 'INCONCLUSIVE' : 'WARNING'}: ${summary.run.missedArrivals} ` +
+            `planned arrival(s) found no free worker and never started: the plan's load was not applied in full ` +
+            '(raise WORKERS or --workers)',
         ]
       : []),
     ...(summary.run.missingShards

@@ -1,6 +1,6 @@
 import { compare, relativeGates } from './baseline';
 import { evaluateGates, overallVerdict, type GateSpec } from './gates';
-import type { GeneratorSummary, RunInfo, Summary, SummaryFigures, Verdict } from './schema';
+import type { RunInfo, Summary, SummaryFigures, Verdict } from './schema';
 
 /** What a run whose load generator was saturated gets (SATURATED): its gates alone decide under `ignore`. */
 export const SATURATED_POLICIES = ['inconclusive', 'fail', 'ignore'] as const;
@@ -8,8 +8,9 @@ export type SaturatedPolicy = (typeof SATURATED_POLICIES)[number];
 
 /**
  * The run's figures judged: absolute gates, relative gates against a stored baseline, and the verdict. A failing
- * gate or a forced failure is `fail`; otherwise a saturated generator makes the run `inconclusive` (its latencies
- * may be the generator's own), or `fail` under SATURATED=fail.
+ * gate or a forced failure is `fail`; otherwise a saturated generator, or planned arrivals it never started, make
+ * the run `inconclusive` (its latencies may be the generator's own, or its load less than planned), or `fail` under
+ * SATURATED=fail.
  */
 export function judgeSummary(
   figures: SummaryFigures,
@@ -22,7 +23,7 @@ export function judgeSummary(
   const gateResults = [...evaluateGates(gates, metrics), ...(comparison ? relativeGates(comparison) : [])];
   const gated = overallVerdict(gateResults);
   const forced = forcedFailure(run);
-  const generator = gated === 'fail' || forced ? undefined : saturation(figures.generator, saturated);
+  const generator = gated === 'fail' || forced ? undefined : saturation(figures, saturated);
   const reason = forced ?? generator?.reason;
   const verdict: Verdict = forced ? 'fail' : (generator?.verdict ?? gated);
   // Spelled out, not spread: the verdict stays near the top of summary.json, above the optional blocks.
@@ -41,16 +42,23 @@ export function judgeSummary(
   };
 }
 
-/** The verdict a saturated generator imposes, or undefined when the gates decide. */
+/**
+ * The verdict a generator short of the load imposes, or undefined when the gates decide: saturated, or planned
+ * arrivals that found no free worker and never started (the gates then judged less load than the plan asked for).
+ */
 function saturation(
-  g: GeneratorSummary | undefined,
+  figures: SummaryFigures,
   policy: SaturatedPolicy,
 ): { verdict: Verdict; reason: string } | undefined {
-  if (!g?.saturated || policy === 'ignore') return undefined;
-  return {
-    verdict: policy === 'fail' ? 'fail' : 'inconclusive',
-    reason: `load generator saturated: ${g.reasons.join('; ')}`,
-  };
+  if (policy === 'ignore') return undefined;
+  const g = figures.generator;
+  const missed = figures.run.missedArrivals ?? 0;
+  const reasons = [
+    ...(g?.saturated ? [`load generator saturated: ${g.reasons.join('; ')}`] : []),
+    ...(missed > 0 ? [`${missed} planned arrival(s) never started (no free worker): the plan's load not applied`] : []),
+  ];
+  if (!reasons.length) return undefined;
+  return { verdict: policy === 'fail' ? 'fail' : 'inconclusive', reason: reasons.join('; ') };
 }
 
 /** Why the run fails whatever its gates say, or undefined when the gates decide. */

@@ -121,3 +121,25 @@ test('an interrupted run whose calls all pass the gates is still a failure, not 
   const timedOut = judgeSummary(buildFigures(aggregate(ok), { ...RUN, incomplete: true }), DEFAULT_GATES);
   expect([timedOut.verdict, timedOut.verdictReason]).toEqual(['fail', 'incomplete run']);
 });
+
+test('planned arrivals that never started make a run INCONCLUSIVE whatever its calls read (SATURATED decides)', () => {
+  const ok = Array.from({ length: 10 }, (_, i) => {
+    const { interrupted: _cut, turns, ...rest } = cutCall(`ok-${i}`);
+    return { ...rest, ok: true, turns: turns.filter((t) => !t.interrupted) };
+  });
+  const judged = (missedArrivals: number | undefined, policy?: 'inconclusive' | 'fail' | 'ignore') =>
+    judgeSummary(buildFigures(aggregate(ok), { ...RUN, missedArrivals }), DEFAULT_GATES, undefined, policy);
+  const full = judged(undefined);
+  expect(['pass', 'warn']).toContain(full.verdict);
+  const short = judged(2);
+  expect([short.verdict, short.verdictReason]).toEqual([
+    'inconclusive',
+    "2 planned arrival(s) never started (no free worker): the plan's load not applied",
+  ]);
+  expect(formatGates(short)).toContain('INCONCLUSIVE: 2 planned arrival(s) found no free worker and never started');
+  expect(judged(2, 'fail').verdict).toBe('fail');
+  // Under SATURATED=ignore the gates alone decide, and the table still warns.
+  const ignored = judged(2, 'ignore');
+  expect(ignored.verdict).toBe(full.verdict);
+  expect(formatGates(ignored)).toContain('WARNING: 2 planned arrival(s) found no free worker and never started');
+});
