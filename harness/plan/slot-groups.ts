@@ -60,10 +60,10 @@ export function plannedSlotGroups(calls: number, perWorker: number, shardCount =
     const share = least + (s < extra ? 1 : 0);
     // Full tests first (a worker carries CALLS_PER_WORKER at once), leaving a slot for each test still to come.
     for (let t = 0, left = share; t < testsPerShard && left > 0; t++) {
-      const size = Math.min(perWorker, left - (testsPerShard - 1 - t));
+      const size = Math.max(1, Math.min(perWorker, left - (testsPerShard - 1 - t)));
       const at = first + share - left;
-      tests.push(Array.from({ length: Math.max(1, size) }, (_, k) => [at + k]));
-      left -= Math.max(1, size);
+      tests.push(Array.from({ length: size }, (_, k) => [at + k]));
+      left -= size;
     }
     first += share;
   }
