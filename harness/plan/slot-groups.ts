@@ -21,8 +21,7 @@ export function unplannedSlotGroups(
   shardCount = 1,
 ): number[][][] {
   const slotsPerShard = Math.max(1, Math.min(concurrency, Math.ceil(calls / shardCount)));
-  const perShard: number[] = [];
-  for (let left = slotsPerShard; left > 0; left -= perWorker) perShard.push(Math.min(perWorker, left));
+  const perShard = testSizes(slotsPerShard, perWorker, Math.ceil(slotsPerShard / perWorker));
   const tests: number[][][] = [];
   for (let s = 0; s < shardCount; s++) for (const size of perShard) tests.push(Array.from({ length: size }, () => []));
   const slots = tests.flat();
@@ -58,14 +57,25 @@ export function plannedSlotGroups(calls: number, perWorker: number, shardCount =
   const tests: number[][][] = [];
   for (let s = 0, first = 0; s < shardCount; s++) {
     const share = least + (s < extra ? 1 : 0);
-    // Full tests first (a worker carries CALLS_PER_WORKER at once), leaving a slot for each test still to come.
-    for (let t = 0, left = share; t < testsPerShard && left > 0; t++) {
-      const size = Math.max(1, Math.min(perWorker, left - (testsPerShard - 1 - t)));
-      const at = first + share - left;
+    for (const size of testSizes(share, perWorker, testsPerShard)) {
+      const at = first;
       tests.push(Array.from({ length: size }, (_, k) => [at + k]));
-      left -= size;
+      first += size;
     }
-    first += share;
   }
   return tests;
+}
+
+/**
+ * One shard's slots in at most `tests` tests: full tests first (a worker carries CALLS_PER_WORKER at once), leaving a
+ * slot for each test still to come, so a shard one slot short of the others still has as many tests.
+ */
+function testSizes(slots: number, perWorker: number, tests: number): number[] {
+  const sizes: number[] = [];
+  for (let t = 0, left = slots; t < tests && left > 0; t++) {
+    const size = Math.max(1, Math.min(perWorker, left - (tests - 1 - t)));
+    sizes.push(size);
+    left -= size;
+  }
+  return sizes;
 }

@@ -23,7 +23,7 @@ export function judgeSummary(
   const gateResults = [...evaluateGates(gates, metrics), ...(comparison ? relativeGates(comparison) : [])];
   const gated = overallVerdict(gateResults);
   const forced = forcedFailure(run);
-  const generator = gated === 'fail' || forced ? undefined : saturation(figures, saturated);
+  const generator = gated === 'fail' || forced ? undefined : shortfall(figures, saturated);
   const reason = forced ?? generator?.reason;
   const verdict: Verdict = forced ? 'fail' : (generator?.verdict ?? gated);
   // Spelled out, not spread: the verdict stays near the top of summary.json, above the optional blocks.
@@ -46,10 +46,7 @@ export function judgeSummary(
  * The verdict a generator short of the load imposes, or undefined when the gates decide: saturated, or planned
  * arrivals that found no free worker and never started (the gates then judged less load than the plan asked for).
  */
-function saturation(
-  figures: SummaryFigures,
-  policy: SaturatedPolicy,
-): { verdict: Verdict; reason: string } | undefined {
+function shortfall(figures: SummaryFigures, policy: SaturatedPolicy): { verdict: Verdict; reason: string } | undefined {
   if (policy === 'ignore') return undefined;
   const g = figures.generator;
   const missed = figures.run.missedArrivals ?? 0;

@@ -48,6 +48,14 @@ function cutCall(id: string, connected = true): CallRecord {
   return { ...record, interrupted: { atMs: T0_MS + 30_000, reason: 'run interrupted (SIGINT)' } };
 }
 
+/** Calls that passed: a cut call's two answered turns, without the cut. */
+function passedCalls(count: number): CallRecord[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { interrupted: _cut, turns, ...rest } = cutCall(`ok-${i}`);
+    return { ...rest, ok: true, turns: turns.filter((t) => !t.interrupted) };
+  });
+}
+
 function aggregate(records: CallRecord[]): RunAggregate {
   const agg = new RunAggregate();
   for (const r of records) agg.add(r);
@@ -104,10 +112,7 @@ test('interrupted calls are counted apart: out of the success ratios, their fini
 });
 
 test('an interrupted run whose calls all pass the gates is still a failure, not a pass', () => {
-  const ok = Array.from({ length: 10 }, (_, i) => {
-    const { interrupted: _cut, turns, ...rest } = cutCall(`ok-${i}`);
-    return { ...rest, ok: true, turns: turns.filter((t) => !t.interrupted) };
-  });
+  const ok = passedCalls(10);
   const complete = judgeSummary(buildFigures(aggregate(ok), RUN), DEFAULT_GATES);
   expect(complete.verdict).not.toBe('fail');
   const cut = judgeSummary(
@@ -123,10 +128,7 @@ test('an interrupted run whose calls all pass the gates is still a failure, not 
 });
 
 test('planned arrivals that never started make a run INCONCLUSIVE whatever its calls read (SATURATED decides)', () => {
-  const ok = Array.from({ length: 10 }, (_, i) => {
-    const { interrupted: _cut, turns, ...rest } = cutCall(`ok-${i}`);
-    return { ...rest, ok: true, turns: turns.filter((t) => !t.interrupted) };
-  });
+  const ok = passedCalls(10);
   const judged = (missedArrivals: number | undefined, policy?: 'inconclusive' | 'fail' | 'ignore') =>
     judgeSummary(buildFigures(aggregate(ok), { ...RUN, missedArrivals }), DEFAULT_GATES, undefined, policy);
   const full = judged(undefined);
