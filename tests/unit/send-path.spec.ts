@@ -72,7 +72,9 @@ async function speakTurn(page: Page, atSpeechEnd?: () => Promise<void>): Promise
   return rendered?.sendPathMs;
 }
 
-test('a send path stopped over the speech end reads its delay on the turn; a free one reads almost none', async () => {
+test('a send path stopped over the speech end reads its delay on the turn; a free one reads almost none', {
+  tag: '@timing',
+}, async () => {
   const page = await harnessPage();
   const network = tree(server.process().pid!).filter((p) => kindOf(p.pid, p.cmd) === 'network');
   expect(network, 'the browser runs its network service in a process of its own').toHaveLength(1);
