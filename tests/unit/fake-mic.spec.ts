@@ -84,16 +84,26 @@ async function takeAndSpeak(mode: string) {
   return { page, node, timing, heard, path };
 }
 
-test('a 48 kHz context as the only consumer: the turn plays in it, where its schedule put it', async () => {
+test('a 48 kHz context as the only consumer: the turn plays in it, not through the track', async () => {
   for (const mode of ['context', 'constructor']) {
-    const { page, node, timing, heard, path } = await takeAndSpeak(mode);
+    const { page, node, heard, path } = await takeAndSpeak(mode);
     // The node answers as the real one would; the mic's own context rests.
     expect(node, mode).toEqual({ isSourceNode: true, sameStream: true });
     expect(path, mode).toEqual({ adopted: true, realUse: null, micContext: 'suspended' });
     expect(heard).toHaveLength(1);
     expect(heard[0]!.peak, mode).toBeGreaterThan(0.4);
-    // Scheduled on this context's clock: the onset is where the schedule put it, up to how well two readers
-    // of the same clock (the harness's and the page's, a few ms apart on a busy machine) agree.
+    await page.context().close();
+  }
+});
+
+test('a 48 kHz context as the only consumer: the turn starts where its schedule put it', {
+  tag: '@timing',
+}, async () => {
+  // Compares two readers of one clock to 5 ms (@timing): a loaded machine skips render callbacks and moves them apart.
+  for (const mode of ['context', 'constructor']) {
+    const { page, timing, heard } = await takeAndSpeak(mode);
+    // Scheduled on this context's clock: the onset is where the schedule put it, up to how well the harness's and
+    // the page's readings of that clock agree.
     expect(Math.abs(heard[0]!.onsetAt! - timing.speechStartAt), mode).toBeLessThan(5);
     await page.context().close();
   }
