@@ -168,6 +168,7 @@ async function recordFirstAudio(
   if (start.silentBeforeMs) t.firstAudioStallMs = start.silentBeforeMs;
   if (rendered?.sendHoldMs) t.sendHoldMs = rendered.sendHoldMs;
   if (rendered?.sendPathMs !== undefined) t.sendPathMs = rendered.sendPathMs;
+  if (rendered?.receivePathMs !== undefined) t.receivePathMs = rendered.receivePathMs;
   ctx.rec.latency(turnMetric('ttfb', t.turn), t.ttfbMs);
   return speechEndAt;
 }

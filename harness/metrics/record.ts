@@ -34,6 +34,12 @@ export interface TurnRecord {
    */
   sendPathMs?: number;
   /**
+   * How long the browser took to bring the send-path probes' answers handled around the turn's first audio from the
+   * fixtures to the page, outside the page's own thread (the largest): the agent's first frame, on the same way in,
+   * was held as long. Raw, clocks' offset included. Browser calls with the fixtures' probe, when an answer fell there.
+   */
+  receivePathMs?: number;
+  /**
    * How long the agent's first audio frame waited on its way beyond the frames after it (a paced stream's later
    * frames arriving bunched, then on time): the ttfb is long by that much if the wait was the machine's. Set when
    * above 0.

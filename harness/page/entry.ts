@@ -59,7 +59,9 @@ function throttleAnimationFrames(fps: number): void {
   const health = new GeneratorProbe(opts.sendBurstMs ?? 0);
   health.start();
   // Opened before the client's socket is wrapped, on the browser's own WebSocket.
-  const sendPath = opts.sendPathUrl ? new SendPathProbe(opts.sendPathUrl, window.WebSocket) : null;
+  const sendPath = opts.sendPathUrl
+    ? new SendPathProbe(opts.sendPathUrl, window.WebSocket, (at) => health.silentBeforeMs(at))
+    : null;
   const spoken = (index: number, timing: SpeakTiming) => (sendPath ? sendPath.around(index, timing) : timing);
   const voice: CallerVoice = { speakAt: (index, atMs) => spoken(index, mic.speakAt(index, atMs)) };
   // A response's first frame is dated when the main thread handles it: how long that thread had been away then
@@ -106,11 +108,13 @@ function throttleAnimationFrames(fps: number): void {
     speechRendered(index) {
       const r = mic.renderedTiming(index);
       const sendPathMs = sendPath?.delayMs(index);
+      const receivePathMs = sendPath?.receiveMs(index);
       return (
         r && {
           ...r,
           sendHoldMs: health.sendHoldMs(r.speechStartAt, r.speechEndAt),
           ...(sendPathMs === undefined ? {} : { sendPathMs }),
+          ...(receivePathMs === undefined ? {} : { receivePathMs }),
         }
       );
     },

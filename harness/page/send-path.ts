@@ -15,6 +15,15 @@ const PROBE_FROM_MS = -25;
 const MAX_WINDOW_MS = 5000;
 /** Probes awaiting their answer at most: a far end that never answers costs no more than this. */
 const MAX_OUTSTANDING = 256;
+/**
+ * Messages from the fixtures (answers, and the ticks they send every 10 ms while probed) handled this long before
+ * a first audio to this long after it are read as that first audio's receive path: one held with the agent's first
+ * frame is released with it, just before or just after it.
+ */
+const RECEIVE_FROM_MS = -10;
+const RECEIVE_TO_MS = 20;
+/** Messages from the fixtures remembered, for the first audio that comes next (16 ticks: 160 ms). */
+const RECENT_RECEIVES = 16;
 
 interface Sent {
   index: number;
@@ -29,6 +38,10 @@ interface Utterance {
   worstMs?: number;
   /** Page ms the probing starts (a first audio before it answers an earlier turn, not this one). */
   fromAt: number;
+  /** Page ms of the first audio that ended the probing. */
+  firstAudioAt?: number;
+  /** The largest receive-path delay around that first audio so far. */
+  receiveWorstMs?: number;
   /** Ends the probing; undefined once ended. */
   stop?: () => void;
 }
@@ -46,12 +59,21 @@ export class SendPathProbe {
   private seq = 0;
   private readonly outstanding = new Map<number, Sent>();
   private readonly utterances = new Map<number, Utterance>();
+  /** The last messages from the fixtures: page ms handled, and the way from the fixtures to the page (ms). */
+  private readonly recent: Array<{ at: number; receiveMs: number }> = [];
 
-  /** `Native`: the browser's own WebSocket, so the probe is never taken for the client's socket. */
-  constructor(url: string, Native: typeof WebSocket) {
+  /**
+   * `Native`: the browser's own WebSocket, so the probe is never taken for the client's socket. `threadAwayMs(at)`:
+   * how long the page's main thread had been away when it handled a message at page ms `at` (the client's own).
+   */
+  constructor(
+    url: string,
+    Native: typeof WebSocket,
+    private readonly threadAwayMs: (at: number) => number = () => 0,
+  ) {
     try {
       const ws = new Native(url);
-      ws.onmessage = (e) => this.answered(String(e.data));
+      ws.onmessage = (e) => this.received(String(e.data));
       ws.onclose = () => {
         this.ws = null;
       };
@@ -88,7 +110,29 @@ export class SendPathProbe {
 
   /** The agent's first audio of a response arrived at page ms `at`: the utterances probing by then stop. */
   firstAudio(at: number): void {
-    for (const u of this.utterances.values()) if (u.fromAt <= at) u.stop?.();
+    for (const u of this.utterances.values()) {
+      if (u.fromAt > at || !u.stop) continue;
+      u.stop();
+      u.firstAudioAt = at;
+      for (const r of this.recent) this.receivedAround(u, r.at, r.receiveMs);
+    }
+  }
+
+  /**
+   * How long the browser took to bring messages from the fixtures to the page around the first audio that ended
+   * utterance `index`'s probing, beyond the time the page's own thread was away (ms, the largest): the agent's first
+   * frame came in the same way, and a hold there held it as long. Raw, the clocks' offset included. Undefined
+   * before that first audio, or when no message fell around it.
+   */
+  receiveMs(index: number): number | undefined {
+    const worst = this.utterances.get(index)?.receiveWorstMs;
+    return worst === undefined ? undefined : Math.round(worst * 10) / 10;
+  }
+
+  private receivedAround(u: Utterance, at: number, receiveMs: number): void {
+    if (u.firstAudioAt === undefined) return;
+    if (at < u.firstAudioAt + RECEIVE_FROM_MS || at > u.firstAudioAt + RECEIVE_TO_MS) return;
+    u.receiveWorstMs = Math.max(u.receiveWorstMs ?? -Infinity, receiveMs);
   }
 
   /**
@@ -114,16 +158,27 @@ export class SendPathProbe {
     ws.send(String(seq));
   }
 
-  private answered(text: string): void {
-    const [seqText, arrivedText] = text.split(' ');
-    const seq = Number(seqText);
+  /** An answer (`<seq> <epoch ms the probe arrived>`) or a tick (`t <epoch ms sent>`), each sent at once. */
+  private received(text: string): void {
+    const at = performance.now();
+    const [head, stampText] = text.split(' ');
+    const receiveMs = epochMs() - Number(stampText) - this.threadAwayMs(at);
+    if (Number.isFinite(receiveMs)) {
+      if (this.recent.length >= RECENT_RECEIVES) this.recent.shift();
+      this.recent.push({ at, receiveMs });
+      for (const u of this.utterances.values()) this.receivedAround(u, at, receiveMs);
+    }
+    if (head !== 't') this.answered(Number(head), Number(stampText));
+  }
+
+  private answered(seq: number, arrivedMs: number): void {
     const sent = this.outstanding.get(seq);
     if (!sent) return;
     this.outstanding.delete(seq);
     const u = this.utterances.get(sent.index);
     if (sent.generation !== u?.generation) return;
     // Not floored at 0: the two clocks may differ by a ms or two, and the report judges delays beyond the usual.
-    const delayMs = Number(arrivedText) - sent.atMs;
+    const delayMs = arrivedMs - sent.atMs;
     if (Number.isFinite(delayMs)) u.worstMs = Math.max(u.worstMs ?? -Infinity, delayMs);
   }
 }

@@ -105,12 +105,14 @@ export type PageEvent =
   | { type: 'session-end'; at: number; reason: string };
 
 /**
- * An utterance as the mic rendered it, how late the client's audio left at its end (ms, past its burst), and the
- * largest delay the browser's send path showed around it (ms, send-path.ts).
+ * An utterance as the mic rendered it, how late the client's audio left at its end (ms, past its burst), the
+ * largest delay the browser's send path showed around it and its receive path around the reply's first audio (ms,
+ * send-path.ts).
  */
 export type RenderedSpeech = Pick<SpeakTiming, 'speechStartAt' | 'speechEndAt'> & {
   sendHoldMs?: number;
   sendPathMs?: number;
+  receivePathMs?: number;
 };
 
 export interface PageHarnessApi {

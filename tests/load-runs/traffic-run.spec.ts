@@ -180,6 +180,11 @@ test('one call is not flagged saturated; three times the capacity is, and is INC
   expect(timed.length).toBeGreaterThan(0);
   expect(timed.every((t) => typeof t.sendPathMs === 'number')).toBe(true);
   expect(g.sendPathProbedTurns).toBe(timed.length);
+  // Its ticks reached the page around the first audio: the receive path was read (on a light load, within 10 ms
+  // of its usual).
+  const received = timed.flatMap((t) => (t.receivePathMs === undefined ? [] : [t.receivePathMs]));
+  expect(received.length).toBeGreaterThanOrEqual(0.9 * timed.length);
+  expect(g.heldInTurns).toBeUndefined();
   expect(light.code, light.output.slice(-2000)).toBe(0);
   // Three times the reference client's measured capacity (its callsPerCore times the cores): 18 on 2 cores.
   const calls = 3 * callCapacity(BUILTIN_PROFILES.reference!, os.cpus().length);
