@@ -99,6 +99,20 @@ const waitOf =
     return [Math.round(ms), at - ms, at];
   };
 
+/**
+ * The agent's first frame held in the browser on its way in: it waited beyond the usual, and the fixtures' own
+ * messages, handled around it, were held beyond theirs (send-path.ts, the page's thread time taken out). The
+ * smaller of the two is how much of the wait the browser is known to have made.
+ */
+const heldInOf =
+  (usualWaitMs: number, usualReceiveMs: number): TurnDelay =>
+  (t) => {
+    const [waitMs, , at] = waitOf(usualWaitMs)(t);
+    const receivedMs = t.receivePathMs === undefined ? 0 : Math.max(0, t.receivePathMs - usualReceiveMs);
+    const ms = Math.round(Math.min(waitMs, receivedMs));
+    return [ms, at - ms, at];
+  };
+
 function median(values: number[]): number {
   return values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]! : 0;
 }
@@ -122,8 +136,11 @@ const sendPathFigures = (records: readonly Pick<CallRecord, 'turns'>[]) =>
 /** The delays of the generator's own that a timed turn is checked for, each with its limit and its name. */
 function turnChecks(
   records: readonly Pick<CallRecord, 'turns'>[],
-): Record<'stalls' | 'holds' | 'waits' | 'sends', TurnCheck> {
+): Record<'stalls' | 'holds' | 'waits' | 'heldIn' | 'sends', TurnCheck> {
   const usualWaitMs = median(records.flatMap((r) => r.turns.map((t) => t.firstFrameWaitMs ?? 0)));
+  const usualReceiveMs = median(
+    records.flatMap((r) => r.turns.flatMap((t) => (t.receivePathMs === undefined ? [] : [t.receivePathMs]))),
+  );
   return {
     stalls: {
       limitMs: SATURATION.firstAudioStallMs,
@@ -141,6 +158,13 @@ function turnChecks(
       what:
         `the agent's first audio frame reached the page over ${SATURATION.firstFrameWaitMs} ms after the frames ` +
         'behind it allow',
+    },
+    heldIn: {
+      limitMs: SATURATION.firstFrameWaitMs,
+      delay: heldInOf(usualWaitMs, usualReceiveMs),
+      what:
+        `the agent's first audio frame held over ${SATURATION.firstFrameWaitMs} ms by the browser on its way to the ` +
+        "page (the harness's own messages held as long)",
     },
     sends: {
       limitMs: SATURATION.sendPathMs,
@@ -190,6 +214,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
   const stalls = lateTurns(records, windows, checks.stalls);
   const holds = lateTurns(records, windows, checks.holds);
   const waits = lateTurns(records, windows, checks.waits);
+  const heldIn = lateTurns(records, windows, checks.heldIn);
   const sends = lateTurns(records, windows, checks.sends);
   const s: GeneratorSummary = {
     cpuBusyPctP95: Math.round(percentile(cpu.steady, 95)),
@@ -211,6 +236,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
     ...(stalls.turns ? { stalledTurns: timedLate(stalls) } : {}),
     ...(holds.turns ? { heldTurns: timedLate(holds) } : {}),
     ...(waits.turns ? { waitedTurns: timedLate(waits) } : {}),
+    ...(heldIn.turns ? { heldInTurns: timedLate(heldIn) } : {}),
     ...(sends.turns ? { delayedSendTurns: timedLate(sends) } : {}),
     ...(probed.length ? { sendPathProbedTurns: probed.length } : {}),
     ...(unprobed ? { sendPathUnprobedTurns: unprobed } : {}),
@@ -225,6 +251,9 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
     machine(`worker event-loop lag p99 ${s.eventLoopLagP99Ms} ms above ${SATURATION.eventLoopLagP99Ms} ms`);
   for (const late of [stalls, waits, holds, sends])
     if (late.duringStartup > SATURATION.stalledTurnShare * late.timed) machine(duringStartupReason(late));
+  // Known to be the browser's wherever it fell: the client's page and the agent are not on that way.
+  if (heldIn.turns > SATURATION.stalledTurnShare * heldIn.timed)
+    machine(`${heldIn.what} in ${heldIn.turns} of ${heldIn.timed} turn(s) (longest ${heldIn.longestMs} ms)`);
   const cpuShort = s.cpuBusyPctP95 > SATURATION.cpuBusyPctP95;
   const machineWide = (count: number, of: number) => cpuShort || acrossCalls(count, of);
   const signs: Array<[number, number, string]> = [
@@ -284,6 +313,7 @@ export function generatorLine(g: GeneratorSummary): string {
     (g.stalledTurns ? `, ${g.stalledTurns.turns} turn(s) timed after a page stall` : '') +
     (g.heldTurns ? `, ${g.heldTurns.turns} turn(s) with the caller's audio held back` : '') +
     (g.waitedTurns ? `, ${g.waitedTurns.turns} turn(s) whose first agent audio waited on its way` : '') +
+    (g.heldInTurns ? ` (${g.heldInTurns.turns} held by the browser)` : '') +
     (g.delayedSendTurns ? `, ${g.delayedSendTurns.turns} turn(s) whose caller audio the browser sent late` : '') +
     (g.sendPathUnprobedTurns ? `, send path not probed in ${g.sendPathUnprobedTurns} browser turn(s)` : '');
   return (

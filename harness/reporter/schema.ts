@@ -132,6 +132,11 @@ export interface GeneratorSummary {
    */
   waitedTurns?: TurnsTimedLate;
   /**
+   * Of those, the turns whose wait the browser is known to have made: the fixtures' own messages, handled around the
+   * first audio, were held as long beyond their usual (the turn's receivePathMs). Counted by the smaller of the two.
+   */
+  heldInTurns?: TurnsTimedLate;
+  /**
    * Turns whose caller audio the browser may have carried late to the wire after the page sent it: a send-path
    * probe around the speech end, beyond the run's usual, over SATURATION.sendPathMs. Counted the same way.
    */

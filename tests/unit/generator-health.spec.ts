@@ -227,7 +227,8 @@ test('caller audio held back while another call started up is the machine satura
 
 /** A call with a timed turn per value, speech ends 5.2 s in and every 10 s, each turn given `fields(value)`. */
 const callOfTurns =
-  (fields: (value: number) => Partial<TurnRecord>) => (i: number, startedAtMs: number, values: number[]) => {
+  <V = number>(fields: (value: V) => Partial<TurnRecord>) =>
+  (i: number, startedAtMs: number, values: V[]) => {
     const rec = record(i, startedAtMs, cpu(startedAtMs));
     rec.turns = values.map((v, k) => ({
       turn: k + 1,
@@ -258,6 +259,66 @@ test('a first agent frame that waited on its way beyond the usual, during anothe
   // With no call starting, it is counted, not judged.
   const alone = summarizeGenerator([call(1, T0, [82, 2, 1]), call(2, T0 + 30_000, [0, 1, 3])]);
   expect([alone.saturated, alone.heavyClient, alone.waitedTurns?.duringStartup]).toEqual([false, false, 0]);
+});
+
+test("a first frame's wait the browser made (its receive path held as long) is the machine, start-up or not", () => {
+  /** Turns' first-frame waits, with the receive path around each first audio: `[wait, receive]` pairs. */
+  const call = callOfTurns(([w, r]: [number, number]) => ({ firstFrameWaitMs: w, receivePathMs: r }));
+  // No call starts near another's turns; the receive path's usual is 1 ms (the clocks' offset, say).
+  const apart = (a: Array<[number, number]>, b: Array<[number, number]>) => [call(1, T0, a), call(2, T0 + 30_000, b)];
+  const held = summarizeGenerator(
+    apart(
+      [
+        [2, 1],
+        [42, 35],
+        [1, 1.2],
+      ],
+      [
+        [0, 0.8],
+        [2, 1],
+        [3, 1.1],
+      ],
+    ),
+  );
+  expect(held.saturated).toBe(true);
+  expect(held.reasons.join('; ')).toMatch(/held over 10 ms by the browser .* in 1 of 6 turn\(s\) \(longest 34 ms\)/);
+  expect(held.heldInTurns).toEqual({ turns: 1, duringStartup: 0, longestMs: 34 });
+  expect(held.waitedTurns).toEqual({ turns: 1, duringStartup: 0, longestMs: 40 });
+  expect(generatorLine(held)).toMatch(
+    /1 turn\(s\) whose first agent audio waited on its way \(1 held by the browser\)/,
+  );
+  // The same wait with the harness's own messages on time: the agent's or the network's unevenness, counted only.
+  const agents = summarizeGenerator(
+    apart(
+      [
+        [2, 1],
+        [42, 1.3],
+        [1, 1.2],
+      ],
+      [
+        [0, 0.8],
+        [2, 1],
+        [3, 1.1],
+      ],
+    ),
+  );
+  expect([agents.saturated, agents.heldInTurns, agents.waitedTurns?.turns]).toEqual([false, undefined, 1]);
+  // A receive path held while the first frame came on time moved nothing.
+  const onTime = summarizeGenerator(
+    apart(
+      [
+        [2, 40],
+        [3, 1],
+        [1, 1.2],
+      ],
+      [
+        [0, 0.8],
+        [2, 1],
+        [3, 1.1],
+      ],
+    ),
+  );
+  expect([onTime.saturated, onTime.heldInTurns]).toEqual([false, undefined]);
 });
 
 test('caller audio the browser sent late, beyond the usual, during another start-up, is the machine', () => {
