@@ -34,9 +34,10 @@ export interface TurnRecord {
    */
   sendPathMs?: number;
   /**
-   * How long the browser took to bring the send-path probes' answers handled around the turn's first audio from the
-   * fixtures to the page, outside the page's own thread (the largest): the agent's first frame, on the same way in,
-   * was held as long. Raw, clocks' offset included. Browser calls with the fixtures' probe, when an answer fell there.
+   * How long the browser took to bring the fixtures' messages (the send-path probes' answers and ticks) handled
+   * around the turn's first audio to the page, outside the page's own thread (the largest): a hold on that way in
+   * held the agent's first frame too. Raw, clocks' offset included. Browser calls with the fixtures' probe, when a
+   * message fell there.
    */
   receivePathMs?: number;
   /**

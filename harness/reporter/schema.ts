@@ -127,8 +127,8 @@ export interface GeneratorSummary {
   heldTurns?: TurnsTimedLate;
   /**
    * Turns whose first agent audio frame waited on its way to the page, beyond the run's usual, over
-   * SATURATION.firstFrameWaitMs (the browser delivering it late: the page's main thread was there): counted the same
-   * way.
+   * SATURATION.firstFrameWaitMs (the agent, the network, the browser or the page's thread away for less than a
+   * stall delivering it late): counted the same way.
    */
   waitedTurns?: TurnsTimedLate;
   /**
