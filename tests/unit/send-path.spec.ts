@@ -66,6 +66,13 @@ async function harnessPage(): Promise<Page> {
   return page;
 }
 
+/** The browser's network process: both directions of every page's sockets pass through it. */
+function networkPid(): number {
+  const network = tree(server.process().pid!).filter((p) => kindOf(p.pid, p.cmd) === 'network');
+  expect(network, 'the browser runs its network service in a process of its own').toHaveLength(1);
+  return network[0]!.pid;
+}
+
 /** Stops process `pid` for `ms` (as a starved process is held); returns how long it was stopped. */
 async function stopFor(pid: number, ms: number): Promise<number> {
   const from = Date.now();
@@ -95,9 +102,7 @@ test('a send path stopped over the speech end reads its delay on the turn; a fre
   tag: '@timing',
 }, async () => {
   const page = await harnessPage();
-  const network = tree(server.process().pid!).filter((p) => kindOf(p.pid, p.cmd) === 'network');
-  expect(network, 'the browser runs its network service in a process of its own').toHaveLength(1);
-  const pid = network[0]!.pid;
+  const pid = networkPid();
 
   const free = await speakTurn(page);
   expect(free, 'every probe answered').toBeDefined();
@@ -180,7 +185,7 @@ test("a receive path stopped over the agent's first frame reads the hold on the 
   tag: '@timing',
 }, async () => {
   const page = await harnessPage();
-  const pid = tree(server.process().pid!).find((p) => kindOf(p.pid, p.cmd) === 'network')!.pid;
+  const pid = networkPid();
 
   const free = await replyTurn(page);
   expect(free, 'messages from the fixtures handled around the first audio').toBeDefined();
