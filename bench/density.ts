@@ -209,6 +209,7 @@ try {
         bareMbPerCall: Math.round(b.mb / c),
         cpuBusyPctP95: g?.cpuBusyPctP95,
         startupCpuBusyPctP95: g?.startupCpuBusyPctP95,
+        cpuWaitingPctP95: g?.cpuWaitingPctP95,
         firstAudioSamples: firstAudio.length,
         firstAudioLimitMs: FIRST_AUDIO_LIMIT_MS,
         cpuCoresPerCallByProcess: byProcess,

@@ -12,8 +12,8 @@ export interface PageHealth {
 }
 
 export interface GeneratorStatsInput {
-  /** The machine's CPU samples (busy %) and their epoch ms, from the call's start on. */
-  cpu: { samplesPct: readonly number[]; sampledAtMs: readonly number[] };
+  /** The machine's CPU samples (busy %, and waiting % where told) and their epoch ms, from the call's start on. */
+  cpu: { samplesPct: readonly number[]; waitingPct?: readonly number[]; sampledAtMs: readonly number[] };
   eventLoopLagP99Ms: number;
   page: PageHealth;
   events: readonly PageEvent[];
@@ -31,6 +31,7 @@ export function generatorStats(o: GeneratorStatsInput): GeneratorStats {
   const times = o.cpu.sampledAtMs;
   const stats: GeneratorStats = {
     cpuBusyPct: o.cpu.samplesPct.map((v) => Math.round(v)),
+    ...(o.cpu.waitingPct?.length ? { cpuWaitingPct: o.cpu.waitingPct.map((v) => Math.round(v)) } : {}),
     ...(times.length
       ? {
           cpuFirstAtMs: Math.round(times[0]!),

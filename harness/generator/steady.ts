@@ -53,18 +53,26 @@ export function overlaps(windows: readonly Window[], from: number, to: number): 
   return lo < windows.length && windows[lo]![0] < to;
 }
 
-/** `windows`: the calls' start-up windows, when the caller has them already. */
-export function splitCpuSamples(records: readonly CallRecord[], windows = startupWindows(records)): CpuSplit {
+/**
+ * The calls' CPU samples split as above: busy % by default, or another series aligned with them (`series`).
+ * `windows`: the calls' start-up windows, when the caller has them already.
+ */
+export function splitCpuSamples(
+  records: readonly CallRecord[],
+  windows = startupWindows(records),
+  series: (g: NonNullable<CallRecord['generator']>) => readonly number[] | undefined = (g) => g.cpuBusyPct,
+): CpuSplit {
   const split: CpuSplit = { steady: [], startup: [] };
   for (const r of records) {
     const g = r.generator;
-    if (!g) continue;
+    const values = g && series(g);
+    if (!g || !values) continue;
     if (g.cpuFirstAtMs === undefined) {
-      split.steady.push(...g.cpuBusyPct);
+      split.steady.push(...values);
       continue;
     }
     const interval = g.cpuIntervalMs ?? 1000;
-    g.cpuBusyPct.forEach((pct, i) => {
+    values.forEach((pct, i) => {
       const at = g.cpuFirstAtMs! + i * interval;
       (overlaps(windows, at - interval, at) ? split.startup : split.steady).push(pct);
     });

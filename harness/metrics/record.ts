@@ -72,6 +72,11 @@ export interface TurnRecord {
 export interface GeneratorStats {
   /** Machine CPU busy %, one sample a second from the call's start (from its socket's opening in older records). */
   cpuBusyPct: number[];
+  /**
+   * The share of each CPU sample's interval in which some task was ready to run and waited for a CPU (Linux's
+   * pressure stall information), aligned with cpuBusyPct; absent where the kernel does not tell.
+   */
+  cpuWaitingPct?: number[];
   /** Epoch ms of the first CPU sample and the samples' mean spacing: places each on the wall clock. */
   cpuFirstAtMs?: number;
   cpuIntervalMs?: number;

@@ -107,6 +107,7 @@ export async function runProtocolBatch(o: BatchOptions): Promise<CallRecord[]> {
       ...(failure ? { failure } : {}),
       generator: {
         cpuBusyPct: cpu.samplesPct.map((v) => Math.round(v)),
+        ...(cpu.waitingPct.length ? { cpuWaitingPct: cpu.waitingPct.map((v) => Math.round(v)) } : {}),
         eventLoopLagP99Ms: Math.round(lag.p99Ms() * 10) / 10,
       },
     });

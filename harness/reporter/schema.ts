@@ -102,6 +102,11 @@ export interface GeneratorSummary {
   startupCpuBusyPctP95?: number;
   /** How many one-second CPU samples (summed over calls) fell in each. */
   cpuSamples?: { steady: number; startup: number };
+  /**
+   * p95 of the share of time some task was ready to run and waited for a CPU, with calls in progress and none
+   * starting (Linux's pressure stall information; absent where the kernel does not tell).
+   */
+  cpuWaitingPctP95?: number;
   /** p99 across calls of each call's worker event-loop lag p99. */
   eventLoopLagP99Ms: number;
   /** The same for the page main thread, and the largest share of a page's life in long tasks. */

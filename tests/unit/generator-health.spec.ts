@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { callCapacity } from '../../harness/clients/capacity';
+import { CpuSampler } from '../../harness/generator/health';
 import { splitCpuSamples } from '../../harness/generator/steady';
 import { CallRecorder, type CallRecord, type GeneratorStats, type TurnRecord } from '../../harness/metrics/record';
 import { burstPeriodMs, latenessMs, pacingFigures, sendHoldMs } from '../../harness/page/pacing';
@@ -134,6 +135,49 @@ test('steady state: CPU samples while any call starts up are reported apart, not
   // Older records (no sample times, sampled from the socket's opening) count as steady state.
   const old = record(3, T0, { cpuBusyPct: [95, 96] });
   expect(splitCpuSamples([old]).steady).toEqual([95, 96]);
+  // The time work waited for a CPU is split the same way; a machine that does not tell has no figure.
+  expect(g.cpuWaitingPctP95).toBeUndefined();
+  const waiting = (r: CallRecord, pct: number[]) => ({ ...r, generator: { ...r.generator!, cpuWaitingPct: pct } });
+  const told = summarizeGenerator([waiting(a, [60, 55, 4, 5, 3, 50, 52, 6, 2, 4]), waiting(b, [48, 45, 5, 3, 7])]);
+  expect(told.cpuWaitingPctP95).toBe(7);
+  expect(generatorLine(told)).toMatch(/work waiting for a CPU p95 7%/);
+  expect(told.saturated).toBe(false);
+});
+
+test('work that waited for a CPU much of the time, with calls in progress, is a saturated machine', () => {
+  const steady = (busy: number, waiting: number) => ({
+    cpuBusyPct: [busy, busy, busy],
+    cpuWaitingPct: [waiting, waiting, waiting],
+    cpuFirstAtMs: T0 + 5000,
+    cpuIntervalMs: 1000,
+  });
+  // Busy under the CPU limit, each second averaged out; the work waiting for a CPU says the cores were short.
+  const short = summarizeGenerator([record(1, T0, steady(72, 56)), record(2, T0, steady(70, 50))]);
+  expect(short.saturated).toBe(true);
+  expect(short.reasons).toEqual(['work waited for a CPU 56% of the time (p95), above 40%, with calls in progress']);
+  // Then a page sign in one call is the machine's too, not a heavy client.
+  const lagging = summarizeGenerator([
+    record(1, T0, { ...steady(72, 56), pageEventLoopLagP99Ms: 300 }),
+    record(2, T0, steady(70, 50)),
+  ]);
+  expect([lagging.heavyClient, lagging.reasons.some((r) => /main-thread lag/.test(r))]).toEqual([false, true]);
+  // At the limit it is not.
+  const fine = summarizeGenerator([record(1, T0, steady(47, 40)), record(2, T0, steady(45, 28))]);
+  expect([fine.saturated, fine.cpuWaitingPctP95]).toEqual([false, 40]);
+});
+
+test('the sampler reads how long work waited for a CPU where the kernel tells, each share within 0-100%', async () => {
+  const sampler = new CpuSampler(50).start();
+  // Busy for a while, so that the machine has something to run.
+  const until = performance.now() + 300;
+  while (performance.now() < until) Math.sqrt(Math.random());
+  await new Promise((r) => setTimeout(r, 120));
+  sampler.stop();
+  sampler.sample();
+  expect(sampler.samplesPct.length).toBeGreaterThanOrEqual(2);
+  if (!fs.existsSync('/proc/pressure/cpu')) return void expect(sampler.waitingPct).toEqual([]);
+  expect(sampler.waitingPct).toHaveLength(sampler.samplesPct.length);
+  for (const pct of sampler.waitingPct) expect(pct >= 0 && pct <= 100, String(pct)).toBe(true);
 });
 
 test('a saturated machine and a heavy client are told apart', () => {
