@@ -20,6 +20,14 @@ export interface GeneratorStatsInput {
   startedAtMs: number;
 }
 
+/** The CPU samples as a call record keeps them: whole percents, the waiting share only where the kernel told it. */
+export function cpuSeries(cpu: GeneratorStatsInput['cpu']): Pick<GeneratorStats, 'cpuBusyPct' | 'cpuWaitingPct'> {
+  return {
+    cpuBusyPct: cpu.samplesPct.map((v) => Math.round(v)),
+    ...(cpu.waitingPct?.length ? { cpuWaitingPct: cpu.waitingPct.map((v) => Math.round(v)) } : {}),
+  };
+}
+
 /**
  * One call's generator figures. CPU is sampled from the call's start, with the
  * samples' times (the first and the mean spacing), and the end of its start-up
@@ -30,8 +38,7 @@ export function generatorStats(o: GeneratorStatsInput): GeneratorStats {
   const open = o.events.find((e) => e.type === 'ws-open');
   const times = o.cpu.sampledAtMs;
   const stats: GeneratorStats = {
-    cpuBusyPct: o.cpu.samplesPct.map((v) => Math.round(v)),
-    ...(o.cpu.waitingPct?.length ? { cpuWaitingPct: o.cpu.waitingPct.map((v) => Math.round(v)) } : {}),
+    ...cpuSeries(o.cpu),
     ...(times.length
       ? {
           cpuFirstAtMs: Math.round(times[0]!),

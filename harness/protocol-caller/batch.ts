@@ -6,6 +6,7 @@ import type { HarnessConfig } from '../config';
 import { failureOf } from '../driver/errors';
 import { PageEventStream } from '../driver/page-events';
 import { CpuSampler, LoopLag } from '../generator/health';
+import { cpuSeries } from '../generator/stats';
 import { CALL_ERROR } from '../metrics/names';
 import { CALL_RECORD_ATTACHMENT, CallRecorder, type CallRecord } from '../metrics/record';
 import { currentShard } from '../plan/load';
@@ -106,8 +107,7 @@ export async function runProtocolBatch(o: BatchOptions): Promise<CallRecord[]> {
       ok: !failure,
       ...(failure ? { failure } : {}),
       generator: {
-        cpuBusyPct: cpu.samplesPct.map((v) => Math.round(v)),
-        ...(cpu.waitingPct.length ? { cpuWaitingPct: cpu.waitingPct.map((v) => Math.round(v)) } : {}),
+        ...cpuSeries(cpu),
         eventLoopLagP99Ms: Math.round(lag.p99Ms() * 10) / 10,
       },
     });

@@ -129,18 +129,16 @@ const elsewhereSign = (l: LateTurns): [number, number, string] => [
   `${l.what} in ${l.callsElsewhere} of ${l.callsTimed} call(s), longest ${l.longestMs} ms`,
 ];
 
-/** The send-path probes' figures of the run's turns (a turn without one is not in it). */
-const sendPathFigures = (records: readonly Pick<CallRecord, 'turns'>[]) =>
-  records.flatMap((r) => r.turns.flatMap((t) => (t.sendPathMs === undefined ? [] : [t.sendPathMs])));
+/** One probe figure of the run's turns, send path or receive path (a turn without one is not in it). */
+const probeFigures = (records: readonly Pick<CallRecord, 'turns'>[], key: 'sendPathMs' | 'receivePathMs') =>
+  records.flatMap((r) => r.turns.flatMap((t) => (t[key] === undefined ? [] : [t[key]])));
 
 /** The delays of the generator's own that a timed turn is checked for, each with its limit and its name. */
 function turnChecks(
   records: readonly Pick<CallRecord, 'turns'>[],
 ): Record<'stalls' | 'holds' | 'waits' | 'heldIn' | 'sends', TurnCheck> {
   const usualWaitMs = median(records.flatMap((r) => r.turns.map((t) => t.firstFrameWaitMs ?? 0)));
-  const usualReceiveMs = median(
-    records.flatMap((r) => r.turns.flatMap((t) => (t.receivePathMs === undefined ? [] : [t.receivePathMs]))),
-  );
+  const usualReceiveMs = median(probeFigures(records, 'receivePathMs'));
   return {
     stalls: {
       limitMs: SATURATION.firstAudioStallMs,
@@ -168,7 +166,7 @@ function turnChecks(
     },
     sends: {
       limitMs: SATURATION.sendPathMs,
-      delay: sendPathOf(median(sendPathFigures(records))),
+      delay: sendPathOf(median(probeFigures(records, 'sendPathMs'))),
       what: `the caller's audio carried over ${SATURATION.sendPathMs} ms late by the browser after the page sent it`,
     },
   };
@@ -205,7 +203,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
   const laggingPages = pageLag.filter((v) => v > SATURATION.pageEventLoopLagP99Ms).length;
   const busyPages = longTasks.filter((v) => v > SATURATION.pageLongTaskPct).length;
   const glitchingCalls = underruns.filter((v) => v > SATURATION.playbackUnderruns).length;
-  const probed = sendPathFigures(records);
+  const probed = probeFigures(records, 'sendPathMs');
   // Browser turns timed without a figure: the page never reached the probe (a remote browser, a page's policy).
   const unprobed = records
     .filter((r) => r.group === 'browser')
