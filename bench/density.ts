@@ -9,6 +9,7 @@ import { ROOT, runLoad } from '../tests/helpers/run-load';
 import { callerLoopWav, startBareCalls } from './lib/bare';
 import { pct, samplesOf } from './lib/fidelity';
 import { CORES, tree, TreeSampler } from './lib/processes';
+import { ratedLoadEnv } from './lib/rated-load';
 
 /**
  * `npm run --silent bench:density -- [--client reference] [--levels 4,8,12,16] [--seconds 30] [--keep-going]`:
@@ -51,7 +52,6 @@ const FIRST_AUDIO_LIMIT_MS = 10;
 /** Bare pages settle (audio devices open, greetings played) before their window. */
 const BARE_WARMUP_MS = 8000;
 const STAGGER_MS = 250;
-const SPAWN_RATE_PER_SEC = 2;
 
 interface Agent {
   url: string;
@@ -124,18 +124,14 @@ async function withHarness(calls: number) {
   let sampler: TreeSampler | undefined;
   let usage: ReturnType<TreeSampler['stop']> | undefined;
   let agentMb = 0;
-  const spawnSec = Math.ceil(calls / SPAWN_RATE_PER_SEC);
   const run = await runLoad(
     {
       WS_URL: agent.url,
       CLIENT_PROFILE: values.client!,
-      USERS: String(calls),
-      SPAWN_RATE: String(SPAWN_RATE_PER_SEC),
-      // Ramp, first connects, the window, and room for the slowest start.
-      TIME: `${spawnSec + 30 + seconds + 15}s`,
+      // First connects, the window, and room for the slowest start, after the ramp.
+      ...ratedLoadEnv(calls, 30 + seconds + 15),
       // The harness's default scenario mix: calls of different lengths, as real traffic has.
       EVIDENCE: 'off',
-      CALLS_PER_WORKER: process.env.CALLS_PER_WORKER ?? '4',
     },
     [],
     20 * 60_000,

@@ -4,9 +4,12 @@ import type { LoadRun } from '../tests/helpers/run-load';
 import { calibrate, errors, level, pct } from './lib/fidelity';
 
 /**
- * `npm run --silent bench:fidelity -- [--concurrency N] [--calls-per-level M]`:
- * real calls against the reference agent, at 1 call and at N at once, with
- * the harness's figures checked turn by turn against the agent's ground truth.
+ * `npm run --silent bench:fidelity -- [--concurrency N] [--seconds S] [--calls-at-one M]`:
+ * real calls against the reference agent, M calls one at a time (8), then N
+ * calls in progress as bench:density rates a machine (users ramped at 2 a
+ * second, each starting its next call as the last ends, held S seconds: 120),
+ * with the harness's figures checked turn by turn against the agent's ground
+ * truth.
  *
  * For each turn, two clocks see the same events:
  * - first audio: the page's receive time of the reply's first frame against
@@ -32,12 +35,21 @@ import { calibrate, errors, level, pct } from './lib/fidelity';
  * generator's own delay in that turn's ttfb, which the checks are there to flag.
  */
 const { values } = parseArgs({
-  options: { concurrency: { type: 'string', default: '4' }, 'calls-per-level': { type: 'string', default: '' } },
+  options: {
+    concurrency: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '120' },
+    'calls-at-one': { type: 'string', default: '8' },
+  },
 });
 const rated = Number(values.concurrency);
 if (!Number.isInteger(rated) || rated < 1)
   throw new Error(`--concurrency must be a positive integer, got ${values.concurrency}`);
-const perLevel = Number(values['calls-per-level'] || 0);
+const holdSec = Number(values.seconds);
+if (!(holdSec >= 20 && holdSec <= 1800)) throw new Error(`--seconds must be 20-1800, got ${values.seconds}`);
+const callsAtOne = Number(values['calls-at-one']);
+// Two calls per audio file at least, so the calibration is a median and the 1-call error is not zero by construction.
+if (!Number.isInteger(callsAtOne) || callsAtOne < 4)
+  throw new Error(`--calls-at-one must be an integer of at least 4, got ${values['calls-at-one']}`);
 
 const round = (x: number) => Math.round(x * 10) / 10;
 /** A vouched turn whose deciding audio arrived later than this holds a delay past the harness's goal of 10 ms. */
@@ -54,6 +66,9 @@ function figures(concurrency: number, e: ReturnType<typeof errors>, run: LoadRun
   const flaggedLate = of(e.decidedLate, true);
   return {
     concurrency,
+    calls: run.summary.run.calls.total,
+    // The run's own verdict: a proof of the timings needs a run the harness did not find saturated.
+    verdict: run.summary.verdict,
     turns: e.ttfb.length,
     ttfbErrorP50Ms: round(pct(e.ttfb, 50)),
     ttfbErrorP99Ms: round(pct(e.ttfb, 99)),
@@ -73,11 +88,10 @@ function figures(concurrency: number, e: ReturnType<typeof errors>, run: LoadRun
   };
 }
 
-// Two calls per audio file at 1 call, so the calibration is a median and the 1-call error is not zero by construction.
-const one = await level(1, perLevel || 8);
+const one = await level(1, callsAtOne);
 const calib = calibrate(one.samples);
 console.log(JSON.stringify(figures(1, errors(one.samples, calib), one.run)));
 if (rated > 1) {
-  const r = await level(rated, perLevel || rated * 2);
+  const r = await level(rated, { holdSec });
   console.log(JSON.stringify(figures(rated, errors(r.samples, calib), r.run)));
 }

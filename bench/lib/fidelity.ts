@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readTruth, replySentBefore, type TruthEvent } from '../../tests/helpers/ground-truth';
 import { runLoad, type LoadRun } from '../../tests/helpers/run-load';
+import { ratedLoadEnv } from './rated-load';
 
 /**
  * The harness's figures against the reference agent's ground truth, turn by
@@ -90,31 +91,37 @@ export function pct(v: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : 0;
 }
 
+/**
+ * One level's calls, with the agent's ground truth: `calls` calls `concurrency` at a time (a number), or the rated
+ * load's shape for `holdSec` (`concurrency` users ramped, calls restarting as they end, as bench:density rates a
+ * machine).
+ */
 export async function level(
   concurrency: number,
-  calls: number,
+  calls: number | { holdSec: number },
   onSpawn?: (pid: number) => void,
 ): Promise<{ run: LoadRun; samples: Sample[] }> {
   const gt = fs.mkdtempSync(path.join(os.tmpdir(), 'fidelity-gt-'));
+  const shape =
+    typeof calls === 'number'
+      ? { CALLS: String(calls), CALLS_PER_WORKER: process.env.CALLS_PER_WORKER ?? '4' }
+      : ratedLoadEnv(concurrency, calls.holdSec);
   const run = await runLoad(
     {
-      CALLS: String(calls),
+      ...shape,
       SCENARIOS: 'quick_question,interruption',
       AGENT_GROUND_TRUTH_DIR: gt,
       EVIDENCE: 'off',
       AGENT_REPLY_DELAY_MS: '300',
-      // The product's default, which bench:density rates: a worker per call would measure a heavier harness.
-      CALLS_PER_WORKER: process.env.CALLS_PER_WORKER ?? '4',
     },
     // Without a plan, --workers N is the number of calls in progress at once.
-    ['--workers', String(concurrency)],
+    typeof calls === 'number' ? ['--workers', String(concurrency)] : [],
     30 * 60_000,
     onSpawn,
   );
-  if (run.summary.run.calls.total !== calls)
-    throw new Error(
-      `level ${concurrency}: ${run.summary.run.calls.total} of ${calls} calls reported:\n${run.output.slice(-2000)}`,
-    );
+  const reported = run.summary.run.calls.total;
+  if (typeof calls === 'number' ? reported !== calls : reported < concurrency)
+    throw new Error(`level ${concurrency}: ${reported} calls reported:\n${run.output.slice(-2000)}`);
   return { run, samples: samplesOf(run, gt) };
 }
 
