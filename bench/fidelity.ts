@@ -84,7 +84,34 @@ function figures(concurrency: number, e: ReturnType<typeof errors>, run: LoadRun
     vouchedDecidedLateMaxMs: round(Math.max(0, ...vouchedLate)),
     vouchedTurnsDecidedOver10Ms: vouchedLate.filter((v) => v > DECIDED_LATE_LIMIT_MS).length,
     ...(flaggedLate.length ? { flaggedDecidedLateMaxMs: round(Math.max(...flaggedLate)) } : {}),
+    worstVouchedTurn: worstVouched(e, flaggedAt, run),
     generator: run.summary.generator,
+  };
+}
+
+/**
+ * The vouched turn farthest from the truth, with what the page measured of the generator's own delays in it: a
+ * vouched turn far off is an error no check saw, and these say which way in it did not look.
+ */
+function worstVouched(e: ReturnType<typeof errors>, flaggedAt: readonly boolean[], run: LoadRun) {
+  let worst = -1;
+  e.ttfb.forEach((v, i) => {
+    if (!flaggedAt[i] && (worst < 0 || v > e.ttfb[worst]!)) worst = i;
+  });
+  if (worst < 0) return undefined;
+  const [callId, turnNo] = e.turnIds[worst]!.split('#');
+  const t = run.calls.find((c) => c.callId === callId)?.turns.find((x) => String(x.turn) === turnNo);
+  return {
+    turn: e.turnIds[worst],
+    ttfbErrorMs: round(e.ttfb[worst]!),
+    firstAudioErrorMs: round(e.firstAudio[worst]!),
+    decidedLateMs: e.decidedLate[worst] === undefined ? undefined : round(e.decidedLate[worst]!),
+    // The page's own figures for the turn (docs/metrics.md), absent where they read 0 or were not measured.
+    firstFrameWaitMs: t?.firstFrameWaitMs,
+    receivePathMs: t?.receivePathMs,
+    firstAudioStallMs: t?.firstAudioStallMs,
+    sendHoldMs: t?.sendHoldMs,
+    sendPathMs: t?.sendPathMs,
   };
 }
 
