@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { delayedTurns } from '../harness/reporter/generator';
 import type { LoadRun } from '../tests/helpers/run-load';
-import { calibrate, errors, level, pct } from './lib/fidelity';
+import { calibrate, errors, level, pct, round1 as round, worstVouched } from './lib/fidelity';
 
 /**
  * `npm run --silent bench:fidelity -- [--concurrency N] [--seconds S] [--calls-at-one M]`:
@@ -51,7 +51,6 @@ const callsAtOne = Number(values['calls-at-one']);
 if (!Number.isInteger(callsAtOne) || callsAtOne < 4)
   throw new Error(`--calls-at-one must be an integer of at least 4, got ${values['calls-at-one']}`);
 
-const round = (x: number) => Math.round(x * 10) / 10;
 /** A vouched turn whose deciding audio arrived later than this holds a delay past the harness's goal of 10 ms. */
 const DECIDED_LATE_LIMIT_MS = 10;
 function figures(concurrency: number, e: ReturnType<typeof errors>, run: LoadRun) {
@@ -86,32 +85,6 @@ function figures(concurrency: number, e: ReturnType<typeof errors>, run: LoadRun
     ...(flaggedLate.length ? { flaggedDecidedLateMaxMs: round(Math.max(...flaggedLate)) } : {}),
     worstVouchedTurn: worstVouched(e, flaggedAt, run),
     generator: run.summary.generator,
-  };
-}
-
-/**
- * The vouched turn farthest from the truth, with what the page measured of the generator's own delays in it: a
- * vouched turn far off is an error no check saw, and these say which way in it did not look.
- */
-function worstVouched(e: ReturnType<typeof errors>, flaggedAt: readonly boolean[], run: LoadRun) {
-  let worst = -1;
-  e.ttfb.forEach((v, i) => {
-    if (!flaggedAt[i] && (worst < 0 || v > e.ttfb[worst]!)) worst = i;
-  });
-  if (worst < 0) return undefined;
-  const [callId, turnNo] = e.turnIds[worst]!.split('#');
-  const t = run.calls.find((c) => c.callId === callId)?.turns.find((x) => String(x.turn) === turnNo);
-  return {
-    turn: e.turnIds[worst],
-    ttfbErrorMs: round(e.ttfb[worst]!),
-    firstAudioErrorMs: round(e.firstAudio[worst]!),
-    decidedLateMs: e.decidedLate[worst] === undefined ? undefined : round(e.decidedLate[worst]!),
-    // The page's own figures for the turn (docs/metrics.md), absent where they read 0 or were not measured.
-    firstFrameWaitMs: t?.firstFrameWaitMs,
-    receivePathMs: t?.receivePathMs,
-    firstAudioStallMs: t?.firstAudioStallMs,
-    sendHoldMs: t?.sendHoldMs,
-    sendPathMs: t?.sendPathMs,
   };
 }
 

@@ -184,3 +184,32 @@ export function errors(
     decidedLate: known.map((s) => s.decidedLateMs),
   };
 }
+
+/** To a tenth of a millisecond, as the benches print their figures. */
+export const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * The vouched turn farthest from the truth, with what the page measured of the generator's own delays in it: a
+ * vouched turn far off is an error no check saw, and these say which way in it did not look.
+ */
+export function worstVouched(e: ReturnType<typeof errors>, flaggedAt: readonly boolean[], run: Pick<LoadRun, 'calls'>) {
+  let worst = -1;
+  e.ttfb.forEach((v, i) => {
+    if (!flaggedAt[i] && (worst < 0 || v > e.ttfb[worst]!)) worst = i;
+  });
+  if (worst < 0) return undefined;
+  const [callId, turnNo] = e.turnIds[worst]!.split('#');
+  const t = run.calls.find((c) => c.callId === callId)?.turns.find((x) => String(x.turn) === turnNo);
+  return {
+    turn: e.turnIds[worst],
+    ttfbErrorMs: round1(e.ttfb[worst]!),
+    firstAudioErrorMs: round1(e.firstAudio[worst]!),
+    decidedLateMs: e.decidedLate[worst] === undefined ? undefined : round1(e.decidedLate[worst]!),
+    // The page's own figures for the turn (docs/metrics.md), absent where they read 0 or were not measured.
+    firstFrameWaitMs: t?.firstFrameWaitMs,
+    receivePathMs: t?.receivePathMs,
+    firstAudioStallMs: t?.firstAudioStallMs,
+    sendHoldMs: t?.sendHoldMs,
+    sendPathMs: t?.sendPathMs,
+  };
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { samplesOf } from '../../bench/lib/fidelity';
+import { samplesOf, worstVouched } from '../../bench/lib/fidelity';
 import type { LoadRun } from '../helpers/run-load';
 
 const T0 = 1_800_000_000_000;
@@ -79,4 +79,31 @@ test('the barge-in onset of the ground truth is dated on the stream clock, not b
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the worst vouched turn: the farthest from the truth that no check flagged, with the page's figures", () => {
+  const errs = {
+    ttfb: [3.04, 40, 12.26],
+    barge: [],
+    firstAudio: [2.96, 39, 11.94],
+    turnIds: ['call-1#1', 'call-1#2', 'call-2#1'],
+    decidedLate: [0.5, 30, undefined],
+  };
+  const calls = [
+    { callId: 'call-1', turns: [{ turn: 1 }, { turn: 2, firstFrameWaitMs: 38 }] },
+    { callId: 'call-2', turns: [{ turn: 1, firstFrameWaitMs: 11.9, receivePathMs: 1.2, sendPathMs: 2.5 }] },
+  ] as unknown as LoadRun['calls'];
+  // The 40 ms turn was flagged: it is the checks' to explain, not a silent error.
+  expect(worstVouched(errs, [false, true, false], { calls })).toEqual({
+    turn: 'call-2#1',
+    ttfbErrorMs: 12.3,
+    firstAudioErrorMs: 11.9,
+    decidedLateMs: undefined,
+    firstFrameWaitMs: 11.9,
+    receivePathMs: 1.2,
+    firstAudioStallMs: undefined,
+    sendHoldMs: undefined,
+    sendPathMs: 2.5,
+  });
+  expect(worstVouched(errs, [true, true, true], { calls })).toBeUndefined();
 });
