@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readTruth, replySentBefore, type TruthEvent } from '../../tests/helpers/ground-truth';
 import { runLoad, type LoadRun } from '../../tests/helpers/run-load';
-import { ratedLoadEnv } from './rated-load';
+import { benchCallsPerWorker, ratedLoadEnv } from './rated-load';
 
 /**
  * The harness's figures against the reference agent's ground truth, turn by
@@ -104,7 +104,7 @@ export async function level(
   const gt = fs.mkdtempSync(path.join(os.tmpdir(), 'fidelity-gt-'));
   const shape =
     typeof calls === 'number'
-      ? { CALLS: String(calls), CALLS_PER_WORKER: process.env.CALLS_PER_WORKER ?? '4' }
+      ? { CALLS: String(calls), CALLS_PER_WORKER: benchCallsPerWorker() }
       : ratedLoadEnv(concurrency, calls.holdSec);
   const run = await runLoad(
     {
