@@ -206,6 +206,7 @@ try {
         cpuBusyPctP95: g?.cpuBusyPctP95,
         startupCpuBusyPctP95: g?.startupCpuBusyPctP95,
         cpuWaitingPctP95: g?.cpuWaitingPctP95,
+        cpuStealPctP95: g?.cpuStealPctP95,
         firstAudioSamples: firstAudio.length,
         firstAudioLimitMs: FIRST_AUDIO_LIMIT_MS,
         cpuCoresPerCallByProcess: byProcess,

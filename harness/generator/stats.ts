@@ -13,18 +13,27 @@ export interface PageHealth {
 
 export interface GeneratorStatsInput {
   /** The machine's CPU samples (busy %, and waiting % where told) and their epoch ms, from the call's start on. */
-  cpu: { samplesPct: readonly number[]; waitingPct?: readonly number[]; sampledAtMs: readonly number[] };
+  cpu: {
+    samplesPct: readonly number[];
+    waitingPct?: readonly number[];
+    stealPct?: readonly number[];
+    sampledAtMs: readonly number[];
+  };
   eventLoopLagP99Ms: number;
   page: PageHealth;
   events: readonly PageEvent[];
   startedAtMs: number;
 }
 
-/** The CPU samples as a call record keeps them: whole percents, the waiting share only where the kernel told it. */
-export function cpuSeries(cpu: GeneratorStatsInput['cpu']): Pick<GeneratorStats, 'cpuBusyPct' | 'cpuWaitingPct'> {
+/** The CPU samples as a call record keeps them: whole percents, the waiting and steal shares where the kernel told. */
+export function cpuSeries(
+  cpu: GeneratorStatsInput['cpu'],
+): Pick<GeneratorStats, 'cpuBusyPct' | 'cpuWaitingPct' | 'cpuStealPct'> {
+  const whole = (values: readonly number[]) => values.map((v) => Math.round(v));
   return {
-    cpuBusyPct: cpu.samplesPct.map((v) => Math.round(v)),
-    ...(cpu.waitingPct?.length ? { cpuWaitingPct: cpu.waitingPct.map((v) => Math.round(v)) } : {}),
+    cpuBusyPct: whole(cpu.samplesPct),
+    ...(cpu.waitingPct?.length ? { cpuWaitingPct: whole(cpu.waitingPct) } : {}),
+    ...(cpu.stealPct?.length ? { cpuStealPct: whole(cpu.stealPct) } : {}),
   };
 }
 

@@ -77,6 +77,8 @@ export interface GeneratorStats {
    * pressure stall information), aligned with cpuBusyPct; absent where the kernel does not tell.
    */
   cpuWaitingPct?: number[];
+  /** The share of each sample's CPU time the host of a virtual machine took from it (steal), aligned the same way. */
+  cpuStealPct?: number[];
   /** Epoch ms of the first CPU sample and the samples' mean spacing: places each on the wall clock. */
   cpuFirstAtMs?: number;
   cpuIntervalMs?: number;

@@ -195,6 +195,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
   const windows = startupWindows(records);
   const cpu = splitCpuSamples(records, windows);
   const waiting = splitCpuSamples(records, windows, (g) => g.cpuWaitingPct);
+  const steal = splitCpuSamples(records, windows, (g) => g.cpuStealPct);
   const lateness = defined(stats, (g) => g.pacingLatenessP99Ms);
   const pageLag = defined(stats, (g) => g.pageEventLoopLagP99Ms);
   const longTasks = defined(stats, (g) => g.pageLongTaskPct);
@@ -220,6 +221,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
     cpuSamples: { steady: cpu.steady.length, startup: cpu.startup.length },
     ...(cpu.startup.length ? { startupCpuBusyPctP95: Math.round(percentile(cpu.startup, 95)) } : {}),
     ...(waiting.steady.length ? { cpuWaitingPctP95: Math.round(percentile(waiting.steady, 95)) } : {}),
+    ...(steal.steady.length ? { cpuStealPctP95: Math.round(percentile(steal.steady, 95)) } : {}),
     eventLoopLagP99Ms: percentile(
       stats.map((g) => g.eventLoopLagP99Ms),
       99,
@@ -253,6 +255,12 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
       `work waited for a CPU ${s.cpuWaitingPctP95}% of the time (p95), above ${SATURATION.cpuWaitingPctP95}%, ` +
         'with calls in progress',
     );
+  const cpuStolen = (s.cpuStealPctP95 ?? 0) > SATURATION.cpuStealPctP95;
+  if (cpuStolen)
+    machine(
+      `the host of this virtual machine took ${s.cpuStealPctP95}% of its CPU time (steal, p95), above ` +
+        `${SATURATION.cpuStealPctP95}%, with calls in progress`,
+    );
   if (s.eventLoopLagP99Ms > SATURATION.eventLoopLagP99Ms)
     machine(`worker event-loop lag p99 ${s.eventLoopLagP99Ms} ms above ${SATURATION.eventLoopLagP99Ms} ms`);
   for (const late of [stalls, waits, holds, sends])
@@ -260,7 +268,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
   // Known to be the browser's wherever it fell: the client's page and the agent are not on that way.
   if (heldIn.turns > SATURATION.stalledTurnShare * heldIn.timed)
     machine(`${heldIn.what} in ${heldIn.turns} of ${heldIn.timed} turn(s) (longest ${heldIn.longestMs} ms)`);
-  const cpuShort = s.cpuBusyPctP95 > SATURATION.cpuBusyPctP95 || cpuWaiting;
+  const cpuShort = s.cpuBusyPctP95 > SATURATION.cpuBusyPctP95 || cpuWaiting || cpuStolen;
   const machineWide = (count: number, of: number) => cpuShort || acrossCalls(count, of);
   const signs: Array<[number, number, string]> = [
     [
@@ -322,7 +330,9 @@ export function generatorLine(g: GeneratorSummary): string {
     (g.heldInTurns ? ` (${g.heldInTurns.turns} held by the browser)` : '') +
     (g.delayedSendTurns ? `, ${g.delayedSendTurns.turns} turn(s) whose caller audio the browser sent late` : '') +
     (g.sendPathUnprobedTurns ? `, send path not probed in ${g.sendPathUnprobedTurns} browser turn(s)` : '');
-  const waiting = g.cpuWaitingPctP95 === undefined ? '' : `, work waiting for a CPU p95 ${g.cpuWaitingPctP95}%`;
+  const waiting =
+    (g.cpuWaitingPctP95 === undefined ? '' : `, work waiting for a CPU p95 ${g.cpuWaitingPctP95}%`) +
+    (g.cpuStealPctP95 === undefined ? '' : `, taken by the host (steal) p95 ${g.cpuStealPctP95}%`);
   return (
     `CPU p95 ${g.cpuBusyPctP95}% with calls in progress${startup}${waiting}, ` +
     `worker event-loop lag p99 ${g.eventLoopLagP99Ms} ms, page lag p99 ${g.pageEventLoopLagP99Ms} ms, ` +

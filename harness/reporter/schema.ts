@@ -107,6 +107,11 @@ export interface GeneratorSummary {
    * starting (Linux's pressure stall information; absent where the kernel does not tell).
    */
   cpuWaitingPctP95?: number;
+  /**
+   * p95 of the share of CPU time the host of a virtual machine took from it (steal, from /proc/stat), at the same
+   * moments; absent where the kernel does not tell.
+   */
+  cpuStealPctP95?: number;
   /** p99 across calls of each call's worker event-loop lag p99. */
   eventLoopLagP99Ms: number;
   /** The same for the page main thread, and the largest share of a page's life in long tasks. */

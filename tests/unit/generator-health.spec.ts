@@ -166,7 +166,34 @@ test('work that waited for a CPU much of the time, with calls in progress, is a 
   expect([fine.saturated, fine.cpuWaitingPctP95]).toEqual([false, 40]);
 });
 
-test('the sampler reads how long work waited for a CPU where the kernel tells, each share within 0-100%', async () => {
+test('CPU time the host of a virtual machine took (steal), with calls in progress, is a machine short of CPU', () => {
+  const steady = (steal: number[], g: Partial<GeneratorStats> = {}) => ({
+    cpuBusyPct: [45, 45, 45],
+    cpuWaitingPct: [10, 10, 10],
+    cpuStealPct: steal,
+    cpuFirstAtMs: T0 + 5000,
+    cpuIntervalMs: 1000,
+    ...g,
+  });
+  // Busy and waiting read headroom: the guest does not count the time the host took in either.
+  const stolen = summarizeGenerator([record(1, T0, steady([0, 22, 31])), record(2, T0, steady([18, 25, 2]))]);
+  expect(stolen.cpuStealPctP95).toBe(31);
+  expect(stolen.reasons).toEqual([
+    'the host of this virtual machine took 31% of its CPU time (steal, p95), above 10%, with calls in progress',
+  ]);
+  expect(generatorLine(stolen)).toMatch(/taken by the host \(steal\) p95 31%/);
+  // A page sign in one call is then the machine's, not a heavy client's.
+  const lagging = summarizeGenerator([record(1, T0, steady([20, 20, 20], { pageEventLoopLagP99Ms: 300 }))]);
+  expect([lagging.heavyClient, lagging.reasons.some((r) => /main-thread lag/.test(r))]).toEqual([false, true]);
+  // At the limit, or where the kernel does not tell (bare metal, not Linux), it is not.
+  const fine = summarizeGenerator([record(1, T0, steady([10, 3, 0]))]);
+  expect([fine.saturated, fine.cpuStealPctP95]).toEqual([false, 10]);
+  const untold = summarizeGenerator([record(1, T0, { ...steady([]), cpuStealPct: undefined })]);
+  expect([untold.saturated, untold.cpuStealPctP95]).toEqual([false, undefined]);
+  expect(generatorLine(untold)).not.toMatch(/steal/);
+});
+
+test('the sampler reads work waiting for a CPU and the host share (steal) where told, each 0-100%', async () => {
   const sampler = new CpuSampler(50).start();
   // Busy for a while, so that the machine has something to run.
   const until = performance.now() + 300;
@@ -178,6 +205,9 @@ test('the sampler reads how long work waited for a CPU where the kernel tells, e
   if (!fs.existsSync('/proc/pressure/cpu')) return void expect(sampler.waitingPct).toEqual([]);
   expect(sampler.waitingPct).toHaveLength(sampler.samplesPct.length);
   for (const pct of sampler.waitingPct) expect(pct >= 0 && pct <= 100, String(pct)).toBe(true);
+  // The host's share (steal) from the kernel's CPU times, told wherever pressure is (a machine not virtual reads 0).
+  expect(sampler.stealPct).toHaveLength(sampler.samplesPct.length);
+  for (const pct of sampler.stealPct) expect(pct >= 0 && pct <= 100, String(pct)).toBe(true);
 });
 
 test('a saturated machine and a heavy client are told apart', () => {
