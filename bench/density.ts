@@ -130,7 +130,6 @@ async function withHarness(calls: number) {
       CLIENT_PROFILE: values.client!,
       // First connects, the window, and room for the slowest start, after the ramp.
       ...ratedLoadEnv(calls, 30 + seconds + 15),
-      // The harness's default scenario mix: calls of different lengths, as real traffic has.
       EVIDENCE: 'off',
     },
     [],

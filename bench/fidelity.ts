@@ -1,15 +1,16 @@
 import { parseArgs } from 'node:util';
 import { delayedTurns } from '../harness/reporter/generator';
 import type { LoadRun } from '../tests/helpers/run-load';
-import { calibrate, errors, level, pct, round1 as round, worstVouched } from './lib/fidelity';
+import { calibrate, errors, FEWEST_CALLS_AT_ONE, level, pct, round1 as round, worstVouched } from './lib/fidelity';
 
 /**
  * `npm run --silent bench:fidelity -- [--concurrency N] [--seconds S] [--calls-at-one M]`:
- * real calls against the reference agent, M calls one at a time (8), then N
- * calls in progress as bench:density rates a machine (users ramped at 2 a
- * second, each starting its next call as the last ends, held S seconds: 120),
- * with the harness's figures checked turn by turn against the agent's ground
- * truth.
+ * real calls against the reference agent, M calls one at a time (12: four of
+ * each scenario, a barge-in's and the product's default mix), then N calls in
+ * progress as bench:density rates a machine (the default mix, users ramped at
+ * 2 a second, each starting its next call as the last ends, held S seconds:
+ * 120), with the harness's figures checked turn by turn against the agent's
+ * ground truth. The barge error is read at 1 call: the mix has no barge-in.
  *
  * For each turn, two clocks see the same events:
  * - first audio: the page's receive time of the reply's first frame against
@@ -38,7 +39,7 @@ const { values } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '120' },
-    'calls-at-one': { type: 'string', default: '8' },
+    'calls-at-one': { type: 'string', default: String(FEWEST_CALLS_AT_ONE) },
   },
 });
 const rated = Number(values.concurrency);
@@ -47,9 +48,10 @@ if (!Number.isInteger(rated) || rated < 1)
 const holdSec = Number(values.seconds);
 if (!(holdSec >= 20 && holdSec <= 1800)) throw new Error(`--seconds must be 20-1800, got ${values.seconds}`);
 const callsAtOne = Number(values['calls-at-one']);
-// Two calls per audio file at least, so the calibration is a median and the 1-call error is not zero by construction.
-if (!Number.isInteger(callsAtOne) || callsAtOne < 4)
-  throw new Error(`--calls-at-one must be an integer of at least 4, got ${values['calls-at-one']}`);
+if (!Number.isInteger(callsAtOne) || callsAtOne < FEWEST_CALLS_AT_ONE)
+  throw new Error(
+    `--calls-at-one must be an integer of at least ${FEWEST_CALLS_AT_ONE}, got ${values['calls-at-one']}`,
+  );
 
 /** A vouched turn whose deciding audio arrived later than this holds a delay past the harness's goal of 10 ms. */
 const DECIDED_LATE_LIMIT_MS = 10;
@@ -72,7 +74,7 @@ function figures(concurrency: number, e: ReturnType<typeof errors>, run: LoadRun
     ttfbErrorP50Ms: round(pct(e.ttfb, 50)),
     ttfbErrorP99Ms: round(pct(e.ttfb, 99)),
     ttfbErrorMaxMs: round(Math.max(0, ...e.ttfb)),
-    bargeErrorP99Ms: round(pct(e.barge, 99)),
+    ...(e.barge.length ? { bargeErrorP99Ms: round(pct(e.barge, 99)) } : {}),
     firstAudioErrorP99Ms: round(pct(e.firstAudio, 99)),
     bargeTurns: e.barge.length,
     vouchedTurns: vouched.length,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readTruth, replySentBefore, type TruthEvent } from '../../tests/helpers/ground-truth';
 import { runLoad, type LoadRun } from '../../tests/helpers/run-load';
-import { benchCallsPerWorker, ratedLoadEnv } from './rated-load';
+import { benchCallsPerWorker, RATED_SCENARIOS, ratedLoadEnv } from './rated-load';
 
 /**
  * The harness's figures against the reference agent's ground truth, turn by
@@ -92,9 +92,21 @@ export function pct(v: number[], p: number): number {
 }
 
 /**
+ * The 1-call level's scenarios: a barge-in's (the barge error is read there) and the rated load's mix, whose audio
+ * files it calibrates. The rated level runs the mix alone, as bench:density rates a machine with it.
+ */
+export const CALIBRATED_SCENARIOS: readonly string[] = [...new Set(['interruption', ...RATED_SCENARIOS])];
+
+/**
+ * The fewest 1-call calls that give each audio file two: calls of a scenario change voice in turn, so four calls of
+ * each scenario speak each voice's files twice (a file heard once would calibrate to its own figure, error 0).
+ */
+export const FEWEST_CALLS_AT_ONE = 4 * CALIBRATED_SCENARIOS.length;
+
+/**
  * One level's calls, with the agent's ground truth: `calls` calls `concurrency` at a time (a number), or the rated
  * load's shape for `holdSec` (`concurrency` users ramped, calls restarting as they end, as bench:density rates a
- * machine).
+ * machine, its scenario mix included).
  */
 export async function level(
   concurrency: number,
@@ -104,12 +116,11 @@ export async function level(
   const gt = fs.mkdtempSync(path.join(os.tmpdir(), 'fidelity-gt-'));
   const shape =
     typeof calls === 'number'
-      ? { CALLS: String(calls), CALLS_PER_WORKER: benchCallsPerWorker() }
+      ? { CALLS: String(calls), CALLS_PER_WORKER: benchCallsPerWorker(), SCENARIOS: CALIBRATED_SCENARIOS.join(',') }
       : ratedLoadEnv(concurrency, calls.holdSec);
   const run = await runLoad(
     {
       ...shape,
-      SCENARIOS: 'quick_question,interruption',
       AGENT_GROUND_TRUTH_DIR: gt,
       EVIDENCE: 'off',
       AGENT_REPLY_DELAY_MS: '300',
