@@ -12,7 +12,7 @@ interface Status {
   window: { errorRatePct: number };
   throttleStreakSec: number;
   planElapsedMs: number;
-  generator: { cpuBusyPct: number; saturated: boolean };
+  generator: { cpuBusyPct: number; cpuStealPct?: number; saturated: boolean };
 }
 
 /** A progress line every few seconds during a run, from the conductor's status and the calls reported so far. */
@@ -59,13 +59,15 @@ export class LiveProgress {
       `errors ${s.window.errorRatePct.toFixed(1)}%`,
       ...(s.throttleStreakSec ? [`throttled ${s.throttleStreakSec} s`] : []),
       `cpu ${Math.round(s.generator.cpuBusyPct)}%`,
+      // Shown only when the host takes some: on most machines it is always 0.
+      ...(s.generator.cpuStealPct ? [`host took ${Math.round(s.generator.cpuStealPct)}%`] : []),
     ];
     process.stdout.write(`${parts.join(' · ')}\n`);
     if (s.generator.saturated && !this.warnedSaturation) {
       this.warnedSaturation = true;
       process.stdout.write(
-        '[live] WARNING: the load generator looks saturated (CPU busy for 10 s, or event-loop lag); its own delays ' +
-          'may show up as latency.\n',
+        '[live] WARNING: the load generator looks saturated (CPU busy for 10 s, CPU taken by the host, or ' +
+          'event-loop lag); its own delays may show up as latency.\n',
       );
     }
     if (s.stopReason && !this.saidStop) {

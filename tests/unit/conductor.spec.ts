@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Conductor } from '../../fixtures/conductor/conductor';
@@ -266,6 +267,22 @@ test(
       };
       expect(status.ended).toBe(1);
       expect(typeof status.generator.cpuBusyPct).toBe('number');
+      // The host's share of the CPU (steal) from the first one-second sample on, where the kernel tells.
+      if (fs.existsSync('/proc/stat')) {
+        await expect
+          .poll(
+            async () =>
+              ((await (await fetch(`${server.url}/status`)).json()) as { generator: { cpuStealPct?: number } })
+                .generator.cpuStealPct,
+            { timeout: 5000 },
+          )
+          .toBeGreaterThanOrEqual(0);
+        const scraped = parsePrometheusTextFormat(await (await fetch(`${server.url}/metrics`)).text());
+        const steal = scraped.find((f) => f.name === 'voice_generator_cpu_steal_pct')?.metrics as
+          | Array<{ value: string }>
+          | undefined;
+        expect(Number(steal?.[0]?.value)).toBeGreaterThanOrEqual(0);
+      }
       expect(await (await fetch(`${server.url}/`)).text()).toContain('<title>Voice load: live</title>');
       expect(
         (
