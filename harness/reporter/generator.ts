@@ -311,9 +311,20 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
 }
 
 /** What to do about a saturated machine: its calls measured the generator's own delays. */
-export const SATURATED_ADVICE =
+const SATURATED_ADVICE =
   "Run fewer calls per machine (the client profile's callsPerCore times its cores), shard the run over machines " +
   '(--shard), or run the browsers on another machine (BROWSER_WS_ENDPOINT); SATURATED=ignore lets the gates decide.';
+/** CPU the host took is not the run's load: fewer calls do not give it back. */
+const STOLEN_ADVICE =
+  'The host of this virtual machine took CPU from it: run again when it does not (`st` in vmstat or top), or on ' +
+  'a machine with dedicated cores.';
+
+/** The advice for this saturated run: the host's first when it took CPU, the rest in any case. */
+export function saturatedAdvice(g: Pick<GeneratorSummary, 'cpuStealPctP95'>): string {
+  return (g.cpuStealPctP95 ?? 0) > SATURATION.cpuStealPctP95
+    ? `${STOLEN_ADVICE} ${SATURATED_ADVICE}`
+    : SATURATED_ADVICE;
+}
 /** What a heavy client means: the machine had headroom, the delays are the client's own. */
 export const HEAVY_CLIENT_ADVICE =
   "The machine had headroom: these delays are the client's own, as a user's browser would have them, and they " +

@@ -1,7 +1,7 @@
 import type { RunAggregate } from './aggregate';
 import { breakdownSection } from './breakdown';
 import type { EvidenceLink } from './evidence';
-import { generatorLine, HEAVY_CLIENT_ADVICE, SATURATED_ADVICE } from './generator';
+import { generatorLine, HEAVY_CLIENT_ADVICE, saturatedAdvice } from './generator';
 import { percentileSeries } from './curves';
 import { regressionSection } from './regression';
 import type { Summary } from './schema';
@@ -173,7 +173,7 @@ function generatorBox(summary: Summary): string {
   const saturated = g.saturated
     ? `<p class="alert">${summary.verdict === 'inconclusive' ? 'Inconclusive: the load' : 'Load'} generator was ` +
       `saturated: ${escapeHtml(g.reasons.join('; '))}. Latencies may be the generator's own. ` +
-      `${escapeHtml(SATURATED_ADVICE)}</p>`
+      `${escapeHtml(saturatedAdvice(g))}</p>`
     : '';
   const heavy = g.heavyClient
     ? `<p class="hint">The client is heavy: ${escapeHtml((g.heavyClientReasons ?? []).join('; '))}. ` +

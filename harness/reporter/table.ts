@@ -1,5 +1,5 @@
 import { isFailureCounter } from '../metrics/names';
-import { generatorLine, HEAVY_CLIENT_ADVICE, SATURATED_ADVICE } from './generator';
+import { generatorLine, HEAVY_CLIENT_ADVICE, saturatedAdvice } from './generator';
 import type { Summary } from './schema';
 
 const COLUMNS = ['Name', '# reqs', 'Avg', 'Min', 'p50', 'p95', 'p99', 'Max', 'Fails'];
@@ -152,7 +152,7 @@ export function formatGenerator(summary: Summary): string | null {
   if (g.saturated)
     lines.push(
       `${summary.verdict === 'inconclusive' ? 'INCONCLUSIVE' : 'WARNING'}: the load generator was saturated ` +
-        `(${g.reasons.join('; ')}): latencies may be the generator's own. ${SATURATED_ADVICE}`,
+        `(${g.reasons.join('; ')}): latencies may be the generator's own. ${saturatedAdvice(g)}`,
     );
   if (g.heavyClient)
     lines.push(`NOTE: the client is heavy (${(g.heavyClientReasons ?? []).join('; ')}). ${HEAVY_CLIENT_ADVICE}`);

@@ -7,7 +7,7 @@ import { CpuSampler } from '../../harness/generator/health';
 import { splitCpuSamples } from '../../harness/generator/steady';
 import { CallRecorder, type CallRecord, type GeneratorStats, type TurnRecord } from '../../harness/metrics/record';
 import { burstPeriodMs, latenessMs, pacingFigures, sendHoldMs } from '../../harness/page/pacing';
-import { delayedTurns, generatorLine, summarizeGenerator } from '../../harness/reporter/generator';
+import { delayedTurns, generatorLine, saturatedAdvice, summarizeGenerator } from '../../harness/reporter/generator';
 import type { Summary } from '../../harness/reporter/schema';
 import { ROOT } from '../helpers/run-load';
 import { run } from '../helpers/spawn';
@@ -182,6 +182,9 @@ test('CPU time the host of a virtual machine took (steal), with calls in progres
     'the host of this virtual machine took 31% of its CPU time (steal, p95), above 10%, with calls in progress',
   ]);
   expect(generatorLine(stolen)).toMatch(/taken by the host \(steal\) p95 31%/);
+  // Fewer calls do not give the host's share back: the advice says so first.
+  expect(saturatedAdvice(stolen)).toMatch(/^The host of this virtual machine took CPU from it: run again when/);
+  expect(saturatedAdvice({ cpuStealPctP95: 2 })).toMatch(/^Run fewer calls per machine/);
   // A page sign in one call is then the machine's, not a heavy client's.
   const lagging = summarizeGenerator([record(1, T0, steady([20, 20, 20], { pageEventLoopLagP99Ms: 300 }))]);
   expect([lagging.heavyClient, lagging.reasons.some((r) => /main-thread lag/.test(r))]).toEqual([false, true]);
