@@ -172,14 +172,17 @@ test('one call is not flagged saturated; three times the capacity is, and is INC
   // Pacing is judged against the client's own send cadence: one call on this machine reads no lateness.
   const light = await runLoad({ ...env, CALLS: '1' });
   const g = light.summary.generator!;
-  // CPU the host of a virtual machine took (steal) is no load of the run's own: the run is then INCONCLUSIVE and
-  // says so first. Any other reason would be the one call's own load.
+  // CPU the host of a virtual machine took (steal) is no load of the run's own, and it stops the page like a
+  // machine short of cores: such a run must say so and be INCONCLUSIVE; its delays say nothing of one call's load.
   const stolen = (g.cpuStealPctP95 ?? 0) > SATURATION.cpuStealPctP95;
-  if (stolen) test.info().annotations.push({ type: 'steal', description: `host took ${g.cpuStealPctP95}% (p95)` });
-  const own = g.reasons.filter((r) => !stolen || !/\(steal, p95\)/.test(r));
-  expect(own, JSON.stringify(g)).toEqual([]);
+  if (stolen) {
+    test.info().annotations.push({ type: 'steal', description: `host took ${g.cpuStealPctP95}% (p95)` });
+    expect(g.reasons.some((r) => /\(steal, p95\)/.test(r)), JSON.stringify(g)).toBe(true);
+  } else {
+    expect(g.reasons, JSON.stringify(g)).toEqual([]);
+    expect(g.pacingLatenessP99Ms).toBeLessThanOrEqual(SATURATION.pacingLatenessP99Ms);
+  }
   expect(g.saturated).toBe(stolen);
-  expect(g.pacingLatenessP99Ms).toBeLessThanOrEqual(SATURATION.pacingLatenessP99Ms);
   // The fixtures' send-path probe reached the page: every timed turn has its figure.
   const timed = light.calls.flatMap((c) => c.turns).filter((t) => t.ttfbMs !== undefined);
   expect(timed.length).toBeGreaterThan(0);
@@ -189,7 +192,7 @@ test('one call is not flagged saturated; three times the capacity is, and is INC
   // of its usual).
   const received = timed.flatMap((t) => (t.receivePathMs === undefined ? [] : [t.receivePathMs]));
   expect(received.length).toBeGreaterThanOrEqual(0.9 * timed.length);
-  expect(g.heldInTurns).toBeUndefined();
+  if (!stolen) expect(g.heldInTurns).toBeUndefined();
   expect(light.code, light.output.slice(-2000)).toBe(stolen ? 3 : 0);
   // Three times the reference client's measured capacity (its callsPerCore times the cores): 18 on 2 cores.
   const calls = 3 * callCapacity(BUILTIN_PROFILES.reference!, os.cpus().length);
