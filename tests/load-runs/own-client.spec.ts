@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { SATURATION } from '../../harness/generator/health';
 import { readTruth } from '../helpers/ground-truth';
 import { startOwnBackend, type OwnBackend } from '../helpers/own-backend';
 import { runLoad } from '../helpers/run-load';
@@ -170,8 +171,16 @@ test('a client that holds the caller audio mid-turn: the turn says how long, the
     // The pacing reads a schedule that moved once as a new start: only the hold shows it.
     expect(g.pacingLatenessP99Ms).toBeLessThan(40);
     expect(g.heldTurns).toMatchObject({ turns: 1, duringStartup: 0 });
-    expect([g.saturated, g.heavyClient]).toEqual([false, true]);
-    expect(g.heavyClientReasons!.join('; ')).toMatch(/caller audio held back over 50 ms .* 1 of 1 call/);
+    const hold = /caller audio held back over 50 ms .* 1 of 1 call/;
+    if ((g.cpuStealPctP95 ?? 0) > SATURATION.cpuStealPctP95) {
+      // The host of this virtual machine took CPU: the machine was short, and a page sign is then the machine's.
+      test.info().annotations.push({ type: 'steal', description: `host took ${g.cpuStealPctP95}% (p95)` });
+      expect([g.saturated, g.heavyClient]).toEqual([true, false]);
+      expect(g.reasons.join('; ')).toMatch(hold);
+    } else {
+      expect([g.saturated, g.heavyClient]).toEqual([false, true]);
+      expect(g.heavyClientReasons!.join('; ')).toMatch(hold);
+    }
   } finally {
     await held.close();
   }

@@ -177,7 +177,10 @@ test('one call is not flagged saturated; three times the capacity is, and is INC
   const stolen = (g.cpuStealPctP95 ?? 0) > SATURATION.cpuStealPctP95;
   if (stolen) {
     test.info().annotations.push({ type: 'steal', description: `host took ${g.cpuStealPctP95}% (p95)` });
-    expect(g.reasons.some((r) => /\(steal, p95\)/.test(r)), JSON.stringify(g)).toBe(true);
+    expect(
+      g.reasons.some((r) => /\(steal, p95\)/.test(r)),
+      JSON.stringify(g),
+    ).toBe(true);
   } else {
     expect(g.reasons, JSON.stringify(g)).toEqual([]);
     expect(g.pacingLatenessP99Ms).toBeLessThanOrEqual(SATURATION.pacingLatenessP99Ms);
