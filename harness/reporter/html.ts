@@ -2,6 +2,7 @@ import type { RunAggregate } from './aggregate';
 import { breakdownSection } from './breakdown';
 import type { EvidenceLink } from './evidence';
 import { generatorLine, HEAVY_CLIENT_ADVICE, saturatedAdvice } from './generator';
+import { generatorCpuSeries } from './generator-chart';
 import { percentileSeries } from './curves';
 import { regressionSection } from './regression';
 import type { Summary } from './schema';
@@ -219,6 +220,18 @@ export function renderHtml(summary: Summary, agg: RunAggregate, evidence: Eviden
   if (time.some((s) => s.points.length))
     charts.push(
       lineChart({ title: 'Latency over the run', xLabel: 'seconds since start', yLabel: 'ms', series: time }),
+    );
+  // Beside the latency over the run, on the same clock: a latency that rose with the CPU taken is the machine's.
+  const cpu = generatorCpuSeries(agg.records, Date.parse(run.startedAt));
+  if (cpu.length)
+    charts.push(
+      lineChart({
+        title: "Load generator's CPU over the run",
+        xLabel: 'seconds since start',
+        yLabel: '%',
+        series: cpu,
+        note: 'waiting: work ready to run, no CPU free · steal: taken by the host',
+      }),
     );
 
   const gates = table(

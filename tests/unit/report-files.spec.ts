@@ -6,6 +6,7 @@ import { exceptionsCsv, failuresCsv, statsCsv } from '../../harness/reporter/csv
 import { buildFigures } from '../../harness/reporter/figures';
 import { DEFAULT_GATES } from '../../harness/reporter/gates';
 import { hgrmFiles } from '../../harness/reporter/hgrm';
+import { generatorCpuSeries } from '../../harness/reporter/generator-chart';
 import { renderHtml } from '../../harness/reporter/html';
 import { judgeSummary } from '../../harness/reporter/verdict';
 import { classifyBrowserConversation } from '../../harness/protocol/browser-conversation';
@@ -154,12 +155,70 @@ test('evidence policy: every failed call, the first calls of a worker, then call
 test('the HTML report draws calls in progress in bounded steps, even for a record dated at the epoch', () => {
   const agg = new RunAggregate();
   const calls = cannedCalls(30);
-  // A client whose clock was unset: its call would stretch the run over fifty years of 1 s steps.
-  calls[0] = { ...calls[0]!, startedAtMs: 0 };
+  // A client whose clock was unset: its call would stretch the run over fifty years of 1 s steps, and so would
+  // its CPU samples beside a call's of today.
+  const cpu = (atMs: number) => ({ cpuBusyPct: [50], cpuFirstAtMs: atMs, cpuIntervalMs: 1000, eventLoopLagP99Ms: 0 });
+  calls[0] = { ...calls[0]!, startedAtMs: 0, generator: cpu(0) };
+  calls[1] = { ...calls[1]!, generator: cpu(calls[1]!.startedAtMs) };
   for (const r of calls) agg.add(r);
   const run = { startedAt: '2026-01-01T00:00:00.000Z', durationMs: 60_000, target: 't', workers: 2, shards: 1 };
   const summary = judgeSummary(buildFigures(agg, { ...run, incomplete: false }), DEFAULT_GATES);
   const html = renderHtml(summary, agg, []);
   expect(html).toContain('calls in progress');
+  expect(html).toContain('Load generator&#39;s CPU over the run');
   expect(html.length).toBeLessThan(2_000_000);
+});
+
+test("the HTML report draws the load generator's CPU over the run: busy, waiting and the host's share", () => {
+  const startMs = Date.parse('2026-01-01T00:00:00.000Z');
+  const calls = cannedCalls(2).map((r, i) => ({
+    ...r,
+    generator: {
+      // Two calls of one machine, the second from 2 s on: the seconds both sampled read their mean.
+      cpuBusyPct: i ? [60, 40] : [20, 40, 80],
+      cpuWaitingPct: i ? [10, 30] : [10, 10, 50],
+      cpuStealPct: i ? [0, 20] : [0, 0, 40],
+      cpuFirstAtMs: startMs + 1000 + i * 1000,
+      cpuIntervalMs: 1000,
+      eventLoopLagP99Ms: 0,
+    },
+  }));
+  const series = generatorCpuSeries(calls, startMs);
+  expect(series.map((s) => [s.name, s.points])).toEqual([
+    [
+      'busy',
+      [
+        [1, 20],
+        [2, 50],
+        [3, 60],
+      ],
+    ],
+    [
+      'waiting',
+      [
+        [1, 10],
+        [2, 10],
+        [3, 40],
+      ],
+    ],
+    [
+      'steal',
+      [
+        [1, 0],
+        [2, 0],
+        [3, 30],
+      ],
+    ],
+  ]);
+  // A machine that does not tell steal (or records without sample times) has no such line.
+  const untold = calls.map((r) => ({ ...r, generator: { ...r.generator, cpuStealPct: undefined } }));
+  expect(generatorCpuSeries(untold, startMs).map((s) => s.name)).toEqual(['busy', 'waiting']);
+  const untimed = calls.map((r) => ({ ...r, generator: { ...r.generator, cpuFirstAtMs: undefined } }));
+  expect(generatorCpuSeries(untimed, startMs)).toEqual([]);
+  const agg = new RunAggregate();
+  for (const r of calls) agg.add(r);
+  const run = { startedAt: '2026-01-01T00:00:00.000Z', durationMs: 60_000, target: 't', workers: 1, shards: 1 };
+  const html = renderHtml(judgeSummary(buildFigures(agg, { ...run, incomplete: false }), DEFAULT_GATES), agg, []);
+  expect(html).toContain('aria-label="Load generator&#39;s CPU over the run"');
+  expect(html).toContain('steal: taken by the host');
 });
