@@ -22,8 +22,13 @@ export function generatorCpuSeries(records: readonly CallRecord[], originMs: num
     r.generator?.cpuFirstAtMs === undefined ? [] : [{ g: r.generator, firstMs: r.generator.cpuFirstAtMs }],
   );
   if (!timed.length) return [];
-  const lastMs = Math.max(...timed.map(({ g, firstMs }) => firstMs + g.cpuBusyPct.length * (g.cpuIntervalMs ?? 1000)));
-  const fromMs = Math.min(...timed.map((t) => t.firstMs));
+  // A loop, not a spread: a run of 100k calls would pass as many arguments.
+  let fromMs = Number.POSITIVE_INFINITY;
+  let lastMs = Number.NEGATIVE_INFINITY;
+  for (const { g, firstMs } of timed) {
+    fromMs = Math.min(fromMs, firstMs);
+    lastMs = Math.max(lastMs, firstMs + g.cpuBusyPct.length * (g.cpuIntervalMs ?? 1000));
+  }
   const bucketMs = Math.max(1000, Math.ceil((lastMs - fromMs) / MAX_CPU_POINTS / 1000) * 1000);
   const out: Series[] = [];
   for (const [name, of] of SERIES) {
