@@ -184,6 +184,10 @@ export function delayedTurns(records: readonly Pick<CallRecord, 'callId' | 'turn
   return out;
 }
 
+/** The host of a virtual machine took more of its CPU than the generator's figures can be trusted with (steal). */
+export const hostTookCpu = (g: Pick<GeneratorSummary, 'cpuStealPctP95'> | undefined): boolean =>
+  (g?.cpuStealPctP95 ?? 0) > SATURATION.cpuStealPctP95;
+
 /**
  * The run's generator figures, and two judgements apart: the machine was saturated (its CPU in the steady state,
  * its workers' event loops, or the calls' audio late or glitching across calls), or the client is heavy (a call's
@@ -255,7 +259,7 @@ export function summarizeGenerator(records: readonly CallRecord[]): GeneratorSum
       `work waited for a CPU ${s.cpuWaitingPctP95}% of the time (p95), above ${SATURATION.cpuWaitingPctP95}%, ` +
         'with calls in progress',
     );
-  const cpuStolen = (s.cpuStealPctP95 ?? 0) > SATURATION.cpuStealPctP95;
+  const cpuStolen = hostTookCpu(s);
   if (cpuStolen)
     machine(
       `the host of this virtual machine took ${s.cpuStealPctP95}% of its CPU time (steal, p95), above ` +
@@ -321,9 +325,7 @@ const STOLEN_ADVICE =
 
 /** The advice for this saturated run: the host's first when it took CPU, the rest in any case. */
 export function saturatedAdvice(g: Pick<GeneratorSummary, 'cpuStealPctP95'>): string {
-  return (g.cpuStealPctP95 ?? 0) > SATURATION.cpuStealPctP95
-    ? `${STOLEN_ADVICE} ${SATURATED_ADVICE}`
-    : SATURATED_ADVICE;
+  return hostTookCpu(g) ? `${STOLEN_ADVICE} ${SATURATED_ADVICE}` : SATURATED_ADVICE;
 }
 /** What a heavy client means: the machine had headroom, the delays are the client's own. */
 export const HEAVY_CLIENT_ADVICE =
