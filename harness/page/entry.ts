@@ -105,7 +105,8 @@ function throttleAnimationFrames(fps: number): void {
     timeOrigin: performance.timeOrigin,
     loadTurns: (turns) => mic.loadTurns(turns),
     speak: async (index) => spoken(index, await mic.speak(index)),
-    speechRendered(index) {
+    async speechRendered(index) {
+      await sendPath?.settled(index);
       const r = mic.renderedTiming(index);
       const sendPathMs = sendPath?.delayMs(index);
       const receivePathMs = sendPath?.receiveMs(index);

@@ -129,6 +129,18 @@ export class SendPathProbe {
     return worst === undefined ? undefined : Math.round(worst * 10) / 10;
   }
 
+  /**
+   * Resolves once the span read as the receive path around utterance `index`'s first audio has passed (at once
+   * when it has, or when no first audio came). Read sooner, the figure would miss the messages handled just after
+   * the first audio, and a turn read at once could have none at all.
+   */
+  async settled(index: number): Promise<void> {
+    const firstAudioAt = this.utterances.get(index)?.firstAudioAt;
+    if (firstAudioAt === undefined) return;
+    const waitMs = firstAudioAt + RECEIVE_TO_MS - performance.now();
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+
   private receivedAround(u: Utterance, at: number, receiveMs: number): void {
     if (u.firstAudioAt === undefined) return;
     if (at < u.firstAudioAt + RECEIVE_FROM_MS || at > u.firstAudioAt + RECEIVE_TO_MS) return;

@@ -121,9 +121,10 @@ export interface PageHarnessApi {
   speak(index: number): Promise<SpeakTiming>;
   /**
    * Speech bounds of utterance `index` as rendered (after the fact), or null if it was never spoken; with how late
-   * the client's audio left at its speech end.
+   * the client's audio left at its speech end. Resolves once the receive path around the reply's first audio is
+   * read (at most 20 ms after it).
    */
-  speechRendered(index: number): RenderedSpeech | null;
+  speechRendered(index: number): Promise<RenderedSpeech | null>;
   /** Frames of the next agent utterance belong to the response to `turn`. */
   expectResponse(turn: number): void;
   armInterrupt(plan: InterruptPlan): void;

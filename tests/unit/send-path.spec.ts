@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserServer, chromium, expect, type Page, test } from '@playwright/test';
@@ -6,7 +7,7 @@ import { kindOf, tree } from '../../bench/lib/processes';
 import { type SendPathProbeServer, startSendPathProbe } from '../../fixtures/conductor/send-path';
 import { CHROMIUM_ARGS, resolveChromium } from '../../harness/browser/resolve';
 import { pageHarnessScript } from '../../harness/page/bundle';
-import type { SpeakTiming, TurnAudioInput } from '../../harness/page/types';
+import type { PageEvent, SpeakTiming, TurnAudioInput } from '../../harness/page/types';
 import { CONVERSATION_PAGE_OPTIONS } from '../helpers/page-options';
 
 /**
@@ -28,6 +29,8 @@ const TURN: TurnAudioInput = (() => {
 const STOP_MS = 300;
 const STOP_BEFORE_END_MS = 50;
 
+/** The pages' events, by type, as the driver receives them. */
+const pageEvents = new EventEmitter();
 let server: BrowserServer;
 let browser: Browser;
 let site: http.Server;
@@ -57,7 +60,7 @@ test.afterAll(async () => {
 
 async function harnessPage(): Promise<Page> {
   const context = await browser.newContext();
-  await context.exposeBinding('__harnessEmit', () => {});
+  await context.exposeBinding('__harnessEmit', (_source, event: PageEvent) => pageEvents.emit(event.type, event));
   const options = { ...CONVERSATION_PAGE_OPTIONS, sendPathUrl: probe.url };
   await context.addInitScript({ content: pageHarnessScript(options) });
   const page = await context.newPage();
@@ -149,6 +152,26 @@ let replies = 0;
  * receive path once the reply's first audio has been dated.
  */
 async function replyTurn(page: Page, hold?: () => Promise<void>): Promise<number | undefined> {
+  return (await replyTurnRead(page, hold, false)).receivePathMs;
+}
+
+/**
+ * As replyTurn; with `atFirstAudio`, the turn is read as the driver reads it, as soon as the page tells the
+ * reply's first audio (`response-start`). Returns the figure and how long after that first audio it was read (ms).
+ */
+async function replyTurnRead(
+  page: Page,
+  hold: (() => Promise<void>) | undefined,
+  atFirstAudio: boolean,
+): Promise<{ receivePathMs?: number; readAfterMs?: number }> {
+  let read: Promise<{ receivePathMs?: number; readAfterMs: number }> | undefined;
+  const onStart = (event: Extract<PageEvent, { type: 'response-start' }>) => {
+    read = page.evaluate(async (at) => {
+      const r = await window.__harness!.speechRendered(0);
+      return { receivePathMs: r?.receivePathMs, readAfterMs: performance.now() - at };
+    }, event.at);
+  };
+  if (atFirstAudio) pageEvents.once('response-start', onStart);
   const connected = new Promise<AgentSocket>((resolve) => agent.once('connection', resolve));
   await page.evaluate(
     (url) => {
@@ -176,9 +199,10 @@ async function replyTurn(page: Page, hold?: () => Promise<void>): Promise<number
     await new Promise((r) => setTimeout(r, startMs + (k + 1) * FRAME_MS - Date.now()));
   }
   await holding;
-  const rendered = await page.evaluate(() => window.__harness!.speechRendered(0));
+  pageEvents.off('response-start', onStart);
+  const rendered = read ? await read : await page.evaluate(() => window.__harness!.speechRendered(0));
   call.close();
-  return rendered?.receivePathMs;
+  return rendered ?? {};
 }
 
 test("a receive path stopped over the agent's first frame reads the hold on the turn; a free one reads almost none", {
@@ -199,5 +223,17 @@ test("a receive path stopped over the agent's first frame reads the hold on the 
   // held waited from within 10 ms of the stop to its end, released with the first frame, and none longer.
   expect(held!).toBeGreaterThan(HOLD_MS - 10 - 30);
   expect(held!).toBeLessThan(stoppedMs + 30);
+  await page.context().close();
+});
+
+test("a turn read as soon as its reply's first audio arrives waits out the receive path's span, and has its figure", {
+  tag: '@timing',
+}, async () => {
+  const page = await harnessPage();
+  const { receivePathMs, readAfterMs } = await replyTurnRead(page, undefined, true);
+  // Ticks every 10 ms from 10 ms before the first audio to 20 ms after it: read at once, the turn could have none.
+  expect(readAfterMs, 'the read waited for the span after the first audio').toBeGreaterThanOrEqual(20);
+  expect(receivePathMs, 'messages from the fixtures handled around the first audio').toBeDefined();
+  expect(receivePathMs!).toBeLessThan(50);
   await page.context().close();
 });
