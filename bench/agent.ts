@@ -6,6 +6,9 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { sleep } from '../harness/clock';
+import { CpuSampler, SATURATION } from '../harness/generator/health';
+import { hostTookCpu } from '../harness/reporter/generator';
+import { pct } from './lib/fidelity';
 import { FRAME_MS, openSession, Pacer } from './agent-pacer';
 
 /**
@@ -337,9 +340,12 @@ async function throughput(args: Args, agent: Agent): Promise<Record<string, unkn
     await fetch(`${agent.url}/api/v1/agent/stats/reset`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
     const cpu0 = procCpuSec(agent.child.pid);
     const wall0 = performance.now();
+    // The host of a virtual machine can stop its CPUs (steal): sends then fall late that the agent did not delay.
+    const machine = new CpuSampler().start();
     for (const c of clients) c.child.stdin!.write('measure\n');
     await sleep(args.seconds * 1000);
     const cpu1 = procCpuSec(agent.child.pid);
+    machine.stop();
     const wallSec = (performance.now() - wall0) / 1000;
     const s = await agentStats(agent);
     for (const c of clients) c.child.stdin!.write('stop\n');
@@ -373,6 +379,7 @@ async function throughput(args: Args, agent: Agent): Promise<Record<string, unkn
       clientSendLagMaxMs: Math.max(...results.map((r) => r.sendLagMaxMs)),
       framesSent: sum('framesSent'),
       clientLimited: clientLagP99Ms > CLIENT_LAG_LIMIT_MS,
+      ...(machine.stealPct.length ? { cpuStealPctP95: Math.round(pct(machine.stealPct, 95)) } : {}),
     };
   } finally {
     await Promise.all(clients.map((c) => endClient(c)));
@@ -389,6 +396,8 @@ interface CurveLevel {
   cpuCoresUsed: number;
   framesIn: number;
   framesOut: number;
+  /** The share of the machine's CPU time its host took over the window (%, p95 of 1 s samples), where told. */
+  cpuStealPctP95?: number;
   passed: boolean;
 }
 
@@ -414,6 +423,7 @@ async function curve(args: Args, pinCpu: number | undefined): Promise<Record<str
       cpuCoresUsed: Number(r.cpuCoresUsed),
       framesIn: Number(r.framesIn),
       framesOut: Number(r.framesOut),
+      ...(r.cpuStealPctP95 === undefined ? {} : { cpuStealPctP95: Number(r.cpuStealPctP95) }),
       passed: false,
     };
     level.passed =
@@ -422,10 +432,18 @@ async function curve(args: Args, pinCpu: number | undefined): Promise<Record<str
     log(
       `level ${sessions}: agent ${level.agentCores} cores, send lateness p99 ${level.sendLatenessP99Ms} ms, ` +
         `client lag p99 ${level.clientSendLagP99Ms} ms${level.clientLimited ? ' (client-limited)' : ''}, ` +
+        `${level.cpuStealPctP95 ? `host took ${level.cpuStealPctP95}% (steal p95), ` : ''}` +
         `${level.passed ? 'passed' : 'failed'}`,
     );
   }
   const best = levels.filter((l) => l.passed).sort((a, b) => b.sessions - a.sessions)[0];
+  const stolenLevels = levels.filter((l) => !l.passed && hostTookCpu(l)).map((l) => l.sessions);
+  if (stolenLevels.length)
+    log(
+      `the host of this virtual machine took over ${SATURATION.cpuStealPctP95}% of its CPU (steal, p95) at ` +
+        `${stolenLevels.join(', ')} sessions, which failed: the figure below is this moment's, not the agent's. ` +
+        'Run again when it takes none (`st` in vmstat or top).',
+    );
   return {
     mode: 'curve',
     levels,
@@ -434,6 +452,7 @@ async function curve(args: Args, pinCpu: number | undefined): Promise<Record<str
     seconds: args.seconds,
     clientProcs: args.clientProcs,
     agentFrameMs: args.agentFrameMs,
+    ...(stolenLevels.length ? { stolenLevels } : {}),
   };
 }
 

@@ -88,10 +88,12 @@ test('bench:agent --curve: one level per count in order, each against the agent 
       clientSendLagP99Ms: number;
       clientLimited: boolean;
       framesIn: number;
+      cpuStealPctP95?: number;
       passed: boolean;
     }>;
     maxSessionsPerAgentCore: number;
     cpus: number;
+    stolenLevels?: number[];
   };
   expect(r.mode).toBe('curve');
   expect(Object.keys(r)).toEqual(expect.arrayContaining(['levels', 'maxSessionsPerAgentCore', 'cpus']));
@@ -108,7 +110,14 @@ test('bench:agent --curve: one level per count in order, each against the agent 
     expect(l.clientSendLagP99Ms).toBeGreaterThan(0);
     expect(l.clientLimited).toBe(l.clientSendLagP99Ms > 5);
     expect(l.passed).toBe(l.sendLatenessP99Ms <= 5 && !l.clientLimited);
+    // Linux tells the share of the CPU the host of a virtual machine took (0 on a machine of its own).
+    expect(l.cpuStealPctP95).toBeGreaterThanOrEqual(0);
+    expect(l.cpuStealPctP95).toBeLessThanOrEqual(100);
   }
+  // A failed level named as the host's moment when it took over 10%, and only then.
+  const stolen = r.levels.filter((l) => !l.passed && l.cpuStealPctP95! > 10).map((l) => l.sessions);
+  expect(r.stolenLevels ?? []).toEqual(stolen);
+  if (stolen.length) expect(run.stderr).toContain(`at ${stolen.join(', ')} sessions, which failed`);
   // The figure is read at the largest level that passed (0 when none did).
   const best = r.levels.filter((l) => l.passed).at(-1);
   expect(r.maxSessionsPerAgentCore).toBe(best ? Math.round(best.sessions / best.agentCores) : 0);
