@@ -6,9 +6,10 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { sleep } from '../harness/clock';
-import { CpuSampler, SATURATION } from '../harness/generator/health';
+import { CpuSampler } from '../harness/generator/health';
 import { hostTookCpu } from '../harness/reporter/generator';
 import { pct } from './lib/fidelity';
+import { stolenLevelsWarning } from './lib/steal';
 import { FRAME_MS, openSession, Pacer } from './agent-pacer';
 
 /**
@@ -439,11 +440,7 @@ async function curve(args: Args, pinCpu: number | undefined): Promise<Record<str
   const best = levels.filter((l) => l.passed).sort((a, b) => b.sessions - a.sessions)[0];
   const stolenLevels = levels.filter((l) => !l.passed && hostTookCpu(l)).map((l) => l.sessions);
   if (stolenLevels.length)
-    log(
-      `the host of this virtual machine took over ${SATURATION.cpuStealPctP95}% of its CPU (steal, p95) at ` +
-        `${stolenLevels.join(', ')} sessions, which failed: the figure below is this moment's, not the agent's. ` +
-        'Run again when it takes none (`st` in vmstat or top).',
-    );
+    log(stolenLevelsWarning(`${stolenLevels.join(', ')} sessions, which failed`, 'figure', "the agent's"));
   return {
     mode: 'curve',
     levels,

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUILTIN_PROFILES } from '../harness/clients/builtin';
 import { hostTookCpu } from '../harness/reporter/generator';
-import { SATURATION } from '../harness/generator/health';
 import { createClientServer } from '../fixtures/client/server';
 import { ROOT, runLoad } from '../tests/helpers/run-load';
 import { callerLoopWav, startBareCalls } from './lib/bare';
 import { pct, samplesOf } from './lib/fidelity';
+import { stolenLevelsWarning } from './lib/steal';
 import { CORES, tree, TreeSampler } from './lib/processes';
 import { ratedLoadEnv } from './lib/rated-load';
 
@@ -225,11 +225,7 @@ try {
   await client.close();
 }
 if (stolenLevels.length)
-  console.error(
-    `[density] the host of this virtual machine took over ${SATURATION.cpuStealPctP95}% of its CPU (steal, p95) ` +
-      `at ${stolenLevels.join(', ')} call(s): the rating below is this moment's, not the machine's. Run again when ` +
-      'it takes none (`st` in vmstat or top).',
-  );
+  console.error(`[density] ${stolenLevelsWarning(`${stolenLevels.join(', ')} call(s)`, 'rating', "the machine's")}`);
 const rated = best ?? {
   client: values.client,
   concurrentCalls: 0,
