@@ -320,8 +320,8 @@ const SATURATED_ADVICE =
   '(--shard), or run the browsers on another machine (BROWSER_WS_ENDPOINT); SATURATED=ignore lets the gates decide.';
 /** CPU the host took is not the run's load: fewer calls do not give it back. */
 const STOLEN_ADVICE =
-  'The host of this virtual machine took CPU from it: run again when it does not (`st` in vmstat or top), or on ' +
-  'a machine with dedicated cores.';
+  'The host of this virtual machine took CPU from it: run again when it does not (`npm run --silent bench:host` ' +
+  'tells in 10 s; an idle machine reads none), or on a machine with dedicated cores.';
 
 /** The advice for this saturated run: the host's first when it took CPU, the rest in any case. */
 export function saturatedAdvice(g: Pick<GeneratorSummary, 'cpuStealPctP95'>): string {
