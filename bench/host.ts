@@ -40,7 +40,8 @@ const workers = Array.from(
   () => new Worker(WAKER, { eval: true, workerData: { endAtMs, workMs: WORK_MS } }),
 );
 await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
-sampler.sample(); // the last second's, which the interval may not have reached
+// Whole seconds only: the last second's sample comes just after the end (a part-second reads a few ticks' noise).
+await new Promise((resolve) => setTimeout(resolve, endAtMs + 200 - Date.now()));
 sampler.stop();
 
 const told = sampler.stealPct.length > 0;

@@ -39,9 +39,9 @@ test('bench:host loads the machine as it says, reads the host share each second 
     expect(run.status).toBe(0);
     return;
   }
-  // One share a second, and the last part-second's.
-  expect(r.cpuStealPct.length).toBeGreaterThanOrEqual(3);
-  expect(r.cpuStealPct.length).toBeLessThanOrEqual(4);
+  // One share a second (a timer late on a loaded machine may miss the last).
+  expect(r.cpuStealPct.length).toBeGreaterThanOrEqual(2);
+  expect(r.cpuStealPct.length).toBeLessThanOrEqual(3);
   for (const v of r.cpuStealPct) {
     expect(v).toBeGreaterThanOrEqual(0);
     expect(v).toBeLessThanOrEqual(100);
