@@ -18,6 +18,8 @@ export interface Sample {
   speechEndOffset: number;
   /** How late the audio that decided the speech end reached the agent, on the stream's clock (agent's log). */
   decidedLateMs?: number;
+  /** How long the agent's call that sent the reply's first frame took: its log dates the call's start. */
+  agentSendCallMs?: number;
   bargeLastFrameErr?: number;
   onsetOffset?: number;
 }
@@ -43,6 +45,8 @@ export function samplesOf(run: LoadRun, gt: string): Sample[] {
         speechEndOffset: endArrivalMs - t.speechEndAtMs,
         ...(typeof speechEnd?.decidedLateMs === 'number' ? { decidedLateMs: speechEnd.decidedLateMs } : {}),
       };
+      const sendCallMs = truth.find((e) => e.event === 'first_frame_sent' && e.atMs === sent)?.sendCallMs;
+      if (typeof sendCallMs === 'number') s.agentSendCallMs = sendCallMs;
       if (t.kind === 'barge-in' && t.bargeLastFrameAtMs !== undefined && t.speechStartAtMs !== undefined) {
         const lastSent = latestBefore(truth, 'last_frame_sent', t.bargeLastFrameAtMs + 2);
         const onset = truth.find(
@@ -178,7 +182,14 @@ export function calibrate(samples: readonly Sample[]): Calibration {
 export function errors(
   samples: readonly Sample[],
   calib: Calibration,
-): { ttfb: number[]; barge: number[]; firstAudio: number[]; turnIds: string[]; decidedLate: (number | undefined)[] } {
+): {
+  ttfb: number[];
+  barge: number[];
+  firstAudio: number[];
+  turnIds: string[];
+  decidedLate: (number | undefined)[];
+  agentSendCall: (number | undefined)[];
+} {
   const known = samples.filter((s) => calib.has(s.key));
   const calls = callOffsets(known, (s) => calib.get(s.key)!.end);
   const speechEndNoise = (s: Sample) => s.speechEndOffset - calib.get(s.key)!.end - calls.get(s.call)!;
@@ -193,6 +204,7 @@ export function errors(
     firstAudio: known.map((s) => s.firstAudioErr),
     turnIds: known.map((s) => s.turnId),
     decidedLate: known.map((s) => s.decidedLateMs),
+    agentSendCall: known.map((s) => s.agentSendCallMs),
   };
 }
 
@@ -216,6 +228,7 @@ export function worstVouched(e: ReturnType<typeof errors>, flaggedAt: readonly b
     ttfbErrorMs: round1(e.ttfb[worst]!),
     firstAudioErrorMs: round1(e.firstAudio[worst]!),
     decidedLateMs: e.decidedLate[worst] === undefined ? undefined : round1(e.decidedLate[worst]!),
+    agentSendCallMs: e.agentSendCall[worst] === undefined ? undefined : round1(e.agentSendCall[worst]!),
     // The page's own figures for the turn (docs/metrics.md), absent where they read 0 or were not measured.
     firstFrameWaitMs: t?.firstFrameWaitMs,
     receivePathMs: t?.receivePathMs,

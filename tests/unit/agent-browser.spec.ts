@@ -124,6 +124,11 @@ test('Locust-style call: AudioMetadata first, 640-byte frames, every message typ
   expectLoggedAtSend(ev('first_frame_sent', 1).atMs, greeting![0]!.atMs, 'greeting first frame');
   expectLoggedAtSend(ev('first_frame_sent', 2).atMs, reply![0]!.atMs, 'reply first frame');
   expectLoggedAtSend(ev('last_frame_sent', 2).atMs, reply!.at(-1)!.atMs, 'reply last frame');
+  // The send call's length beside its date: this client runs on the agent's thread, so it handles the frame only
+  // after the call returned (0.01 ms: the log's rounding).
+  const firstSent = ev('first_frame_sent', 2);
+  expect(firstSent.sendCallMs).toBeGreaterThanOrEqual(0);
+  expect(firstSent.atMs + (firstSent.sendCallMs as number)).toBeLessThanOrEqual(reply![0]!.atMs + 0.01);
   const end = truth.find((e) => e.event === 'speech_end')!;
   const stages = ['stt_final', 'llm_first_token', 'tts_first_audio', 'first_frame_sent'].map(
     (name) => ev(name, 2).atMs,
