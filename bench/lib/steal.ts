@@ -6,4 +6,5 @@ import { SATURATION } from '../../harness/generator/health';
  */
 export const stolenLevelsWarning = (at: string, figure: string, whose: string): string =>
   `the host of this virtual machine took over ${SATURATION.cpuStealPctP95}% of its CPU (steal, p95) at ${at}: ` +
-  `the ${figure} below is this moment's, not ${whose}. Run again when it takes none (\`npm run --silent bench:host\` tells).`;
+  `the ${figure} below is this moment's, not ${whose}. Run again when it takes none ` +
+  '(`npm run --silent bench:host` tells).';
