@@ -9,8 +9,8 @@ import { pct } from './lib/fidelity';
 /**
  * `npm run --silent bench:host -- [--seconds 10]`: would the host of this virtual machine take CPU from a run
  * started now? A load run is judged INCONCLUSIVE when the host took over 10% of the CPU (steal, p95), and on some
- * virtual machines the host takes it only from a guest that wakes often: an idle machine, and busy loops, read no
- * steal there while a run's audio threads, waking every few milliseconds, read 20-30%. So this wakes like them: two
+ * virtual machines the host takes it mostly from a guest that wakes often: an idle machine, and busy loops, can read
+ * no steal there while a run's audio threads, waking every few milliseconds, read 20-30%. So this wakes like them: two
  * threads per core, each running 0.1 ms of work every millisecond (about a third of the machine), and reads the
  * host's share each second as a run does. One JSON line; exit code 3 when a run now would be judged for it.
  */
