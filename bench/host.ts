@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { sleep } from '../harness/clock';
 import { CpuSampler, SATURATION } from '../harness/generator/health';
 import { hostTookCpu } from '../harness/reporter/generator';
 import { INCONCLUSIVE_EXIT_CODE } from '../harness/reporter/index';
@@ -41,7 +42,7 @@ const workers = Array.from(
 );
 await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
 // Whole seconds only: the last second's sample comes just after the end (a part-second reads a few ticks' noise).
-await new Promise((resolve) => setTimeout(resolve, endAtMs + 200 - Date.now()));
+await sleep(endAtMs + 200 - Date.now());
 sampler.stop();
 
 const told = sampler.stealPct.length > 0;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readTruth, replySentBefore, type TruthEvent } from '../../tests/helpers/ground-truth';
+import { readTruth, replySentEventBefore, type TruthEvent } from '../../tests/helpers/ground-truth';
 import { runLoad, type LoadRun } from '../../tests/helpers/run-load';
 import { benchCallsPerWorker, RATED_SCENARIOS, ratedLoadEnv } from './rated-load';
 
@@ -31,7 +31,8 @@ export function samplesOf(run: LoadRun, gt: string): Sample[] {
     for (const t of c.turns) {
       if (t.ttfbMs === undefined || t.speechEndAtMs === undefined) continue;
       const received = t.speechEndAtMs + t.ttfbMs;
-      const sent = replySentBefore(truth, received);
+      const sentEvent = replySentEventBefore(truth, received);
+      const sent = sentEvent?.atMs;
       const speechEnd = latestBefore(truth, 'speech_end', sent ?? received);
       // The sample-exact end (the last sample above the agent's level threshold) dated on the stream's clock, as
       // the page dates its own samples; else its chunk's arrival; else the VAD's frame.
@@ -45,8 +46,7 @@ export function samplesOf(run: LoadRun, gt: string): Sample[] {
         speechEndOffset: endArrivalMs - t.speechEndAtMs,
         ...(typeof speechEnd?.decidedLateMs === 'number' ? { decidedLateMs: speechEnd.decidedLateMs } : {}),
       };
-      const sendCallMs = truth.find((e) => e.event === 'first_frame_sent' && e.atMs === sent)?.sendCallMs;
-      if (typeof sendCallMs === 'number') s.agentSendCallMs = sendCallMs;
+      if (typeof sentEvent?.sendCallMs === 'number') s.agentSendCallMs = sentEvent.sendCallMs;
       if (t.kind === 'barge-in' && t.bargeLastFrameAtMs !== undefined && t.speechStartAtMs !== undefined) {
         const lastSent = latestBefore(truth, 'last_frame_sent', t.bargeLastFrameAtMs + 2);
         const onset = truth.find(

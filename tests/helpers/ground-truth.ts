@@ -27,10 +27,20 @@ export function readTruth(dir: string, sessionId: string): TruthEvent[] {
  * when the agent heard an utterance as two).
  */
 export function replySentBefore(events: readonly TruthEvent[], receivedAtMs: number, slackMs = 2): number | undefined {
-  const sent = events
-    .filter((e) => e.event === 'first_frame_sent' && e.kind === 'reply' && e.atMs <= receivedAtMs + slackMs)
-    .map((e) => e.atMs);
-  return sent.length ? Math.max(...sent) : undefined;
+  return replySentEventBefore(events, receivedAtMs, slackMs)?.atMs;
+}
+
+/** The `first_frame_sent` event of that reply frame, with what the agent logged beside it (`sendCallMs`). */
+export function replySentEventBefore(
+  events: readonly TruthEvent[],
+  receivedAtMs: number,
+  slackMs = 2,
+): TruthEvent | undefined {
+  let latest: TruthEvent | undefined;
+  for (const e of events)
+    if (e.event === 'first_frame_sent' && e.kind === 'reply' && e.atMs <= receivedAtMs + slackMs)
+      if (!latest || e.atMs > latest.atMs) latest = e;
+  return latest;
 }
 
 /** How long after the agent's send an in-process client may handle the message on a loaded machine. */

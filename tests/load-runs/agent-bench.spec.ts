@@ -1,11 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { ROOT } from '../helpers/run-load';
 
 /** The agent benchmark, run as a user runs it (small scale: the full run is for a quiet machine). */
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function bench(args: string[]): Record<string, number | string | boolean> {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/agent.ts', ...args], {

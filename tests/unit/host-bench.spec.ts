@@ -1,12 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { ROOT } from '../helpers/run-load';
 
 /** bench:host, run as a user runs it: a short window of its waking load and the host's share read from it. */
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function hostBench(args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'bench/host.ts', ...args], {
