@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright';
 import { WebSocketServer } from 'ws';
-import { keepBrowserUnraised } from '../fixtures/browser-priority';
+import { keepBrowserUnraised } from '../harness/browser/priority';
 import { epochMs, sleep } from '../harness/clock';
 import { CHROMIUM_ARGS, resolveChromium } from '../harness/browser/resolve';
 import { CpuSampler } from '../harness/generator/health';

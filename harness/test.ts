@@ -1,6 +1,7 @@
 import { test as base } from '@playwright/test';
 import { loadCallerTracks, type CallerTrack } from './audio/cache';
 import { scenariosWithFile, type Scenario } from './audio/scenarios';
+import { keepOwnBrowsersUnraised } from './browser/priority';
 import { loadClientProfile } from './clients/load';
 import type { ClientProfile } from './clients/profile';
 import { loadHarnessConfig, type HarnessConfig } from './config';
@@ -169,6 +170,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await attachCall(testInfo, { call, record, page, events: pageEvents, deps: callDeps });
   },
 
+  // A worker's own browser (per-worker mode) runs as the shared ones do: its browser and GPU processes unraised.
+  browser: [
+    async ({ browser }, use) => {
+      const stop = keepOwnBrowsersUnraised();
+      await use(browser);
+      stop();
+    },
+    worker,
+  ],
   callSlots: [{ indices: [] }, { option: true }],
   testsBegun: [async ({}, use) => use({ count: 0 }), worker],
   callBatch: async ({ browser, callDeps, callSlots, testsBegun }, use, testInfo) => {
