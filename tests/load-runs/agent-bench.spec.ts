@@ -1,15 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { ROOT } from '../helpers/run-load';
+import { runBench } from '../helpers/bench';
 
 /** The agent benchmark, run as a user runs it (small scale: the full run is for a quiet machine). */
 
 function bench(args: string[]): Record<string, number | string | boolean> {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/agent.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const run = runBench('agent', args);
   expect(run.status, run.stderr).toBe(0);
   const lines = run.stdout.trim().split('\n');
   return JSON.parse(lines.at(-1)!) as Record<string, number | string | boolean>;
@@ -69,11 +64,7 @@ test('bench:agent --churn: sessions come and go, none is left behind and the hea
 });
 
 test('bench:agent --curve: one level per count in order, each against the agent alone, and sessions per core', () => {
-  const run = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'bench/agent.ts', '--curve', '20,40', '--seconds', '4', '--client-procs', '2'],
-    { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
-  );
+  const run = runBench('agent', ['--curve', '20,40', '--seconds', '4', '--client-procs', '2']);
   expect(run.status, run.stderr).toBe(0);
   const r = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
     mode: string;

@@ -1,17 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { expect, test } from '@playwright/test';
-import { ROOT } from '../helpers/run-load';
+import { runBench } from '../helpers/bench';
 
 /** bench:host, run as a user runs it: a short window of its waking load and the host's share read from it. */
 
-function hostBench(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'bench/host.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-}
+const hostBench = (args: string[]) => runBench('host', args, 60_000);
 
 test('bench:host loads the machine as it says, reads the host share each second and judges it as a run does', () => {
   const run = hostBench(['--seconds', '3']);

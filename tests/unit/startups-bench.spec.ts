@@ -1,16 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { ROOT } from '../helpers/run-load';
+import { runBench } from '../helpers/bench';
 
 /** bench:startups, run as a user runs it: a short round of each variant, side by side. */
 
-function startupsBench(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'bench/startups.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-}
+const startupsBench = (args: string[]) => runBench('startups', args);
 
 test('bench:startups runs each variant in turn and reads how late the pages in progress were carried', () => {
   const run = startupsBench(['--rounds', '1', '--seconds', '3', '--pages', '2']);
