@@ -7,7 +7,7 @@ import { keepBrowserUnraised } from '../harness/browser/priority';
 import { epochMs, sleep } from '../harness/clock';
 import { CHROMIUM_ARGS, resolveChromium } from '../harness/browser/resolve';
 import { CpuSampler } from '../harness/generator/health';
-import { pct } from './lib/fidelity';
+import { pct, round1 } from './lib/fidelity';
 
 /**
  * `npm run --silent bench:startups -- [--rounds 6] [--seconds 15] [--pages 4]`: what other pages' start-ups do to
@@ -78,7 +78,6 @@ wss.on('connection', (socket) => {
 const site = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE));
 await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}/?ws=${(wss.address() as AddressInfo).port}`;
-const round1 = (x: number) => Math.round(x * 10) / 10;
 
 async function block(variant: (typeof VARIANTS)[number]) {
   const server = await chromium.launchServer({
