@@ -55,6 +55,8 @@ interface Args {
   agentNodeArgs: string[];
   /** Audio per reply frame (AGENT_FRAME_MS): 20 ms, more writes than the agent's default 50, unless told. */
   agentFrameMs: number;
+  /** Each curve level also runs against the floor servers (bench/agent-floor.ts), without and with the VAD. */
+  floor: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -72,6 +74,7 @@ function parseArgs(argv: string[]): Args {
     curve: [],
     agentNodeArgs: [],
     agentFrameMs: FRAME_MS,
+    floor: false,
   };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -118,6 +121,9 @@ function parseArgs(argv: string[]): Args {
       case '--agent-frame-ms':
         args.agentFrameMs = Math.round(num(flag, argv[++i], 10));
         break;
+      case '--floor':
+        args.floor = true;
+        break;
       case '--agent-node-arg':
         args.agentNodeArgs.push(argv[++i] ?? '');
         break;
@@ -125,12 +131,13 @@ function parseArgs(argv: string[]): Args {
         throw new Error(
           `unknown flag ${flag}; flags: --sessions N --seconds S [--ramp-sec R] [--churn] [--hold-min-ms] ` +
             `[--hold-max-ms] [--sample-sec] [--truth-sessions] [--pin] [--client-procs K] [--curve N1,N2,...] ` +
-            `[--agent-frame-ms MS] [--agent-node-arg FLAG]`,
+            `[--agent-frame-ms MS] [--floor] [--agent-node-arg FLAG]`,
         );
     }
   }
   if (args.curve.length > 0 && args.churn) throw new Error('--curve and --churn are separate runs');
   if (args.curve.length > 20) throw new Error('--curve takes at most 20 levels');
+  if (args.floor && args.curve.length === 0) throw new Error('--floor compares the levels of a --curve: give one');
   if (args.sampleSec < 0) args.sampleSec = Math.max(1, Math.min(10, args.seconds / 10));
   if (args.holdMaxMs < args.holdMinMs) throw new Error('--hold-max-ms must be >= --hold-min-ms');
   return args;
@@ -147,7 +154,10 @@ interface Agent {
   wsUrl: string;
 }
 
-async function startAgent(args: Args, pinCpu: number | undefined): Promise<Agent> {
+/** What answers the callers: the reference agent, or the floor server without or with the VAD. */
+type Server = 'agent' | 'floor' | 'floor-vad';
+
+async function startAgent(args: Args, pinCpu: number | undefined, server: Server = 'agent'): Promise<Agent> {
   const env = {
     ...process.env,
     AGENT_PORT: '0',
@@ -161,14 +171,12 @@ async function startAgent(args: Args, pinCpu: number | undefined): Promise<Agent
     AGENT_FAULTS: '',
     AGENT_MAX_SESSIONS: '0',
   };
-  const node = [
-    process.execPath,
-    '--expose-gc',
-    ...args.agentNodeArgs,
-    '--import',
-    'tsx',
-    path.join(ROOT, 'fixtures/agent/main.ts'),
-  ];
+  const entry =
+    server === 'agent'
+      ? [path.join(ROOT, 'fixtures/agent/main.ts')]
+      : [path.join(ROOT, 'bench/agent-floor.ts'), '--frame-ms', String(args.agentFrameMs)];
+  if (server === 'floor-vad') entry.push('--vad');
+  const node = [process.execPath, '--expose-gc', ...args.agentNodeArgs, '--import', 'tsx', ...entry];
   const cmd = pinCpu === undefined ? node : ['taskset', '-c', String(pinCpu), ...node];
   const child = spawn(cmd[0]!, cmd.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
@@ -195,6 +203,8 @@ type AgentStats = {
   cpuSystemCores: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** The floor server with the VAD: 10 ms frames its VAD decided. */
+  vadFrames?: number;
 };
 
 async function agentStats(agent: Agent, gc = false): Promise<AgentStats> {
@@ -381,6 +391,7 @@ async function throughput(args: Args, agent: Agent): Promise<Record<string, unkn
       framesSent: sum('framesSent'),
       clientLimited: clientLagP99Ms > CLIENT_LAG_LIMIT_MS,
       ...(machine.stealPct.length ? { cpuStealPctP95: Math.round(pct(machine.stealPct, 95)) } : {}),
+      ...(s.vadFrames === undefined ? {} : { vadFrames: s.vadFrames }),
     };
   } finally {
     await Promise.all(clients.map((c) => endClient(c)));
@@ -400,20 +411,63 @@ interface CurveLevel {
   /** The share of the machine's CPU time its host took over the window (%, p95 of 1 s samples), where told. */
   cpuStealPctP95?: number;
   passed: boolean;
+  /** With --floor: the floor servers' CPU for the same callers, without and with the VAD, and their lateness. */
+  floorCores?: number;
+  floorVadCores?: number;
+  floorSendLatenessP99Ms?: number;
+  floorVadSendLatenessP99Ms?: number;
+  /** What the floor with the VAD received, sent and decided, to compare with the agent's framesIn and framesOut. */
+  floorVadFramesIn?: number;
+  floorVadFramesOut?: number;
+  floorVadDecisions?: number;
+  /** The agent's CPU over the floor with the VAD: how much more than the least an agent must do. */
+  agentOverFloorVad?: number;
+}
+
+/** One throughput run of `sessions` callers against a fresh server of this kind. */
+async function runLevel(args: Args, sessions: number, pinCpu: number | undefined, server: Server) {
+  const agent = await startAgent(args, pinCpu, server);
+  log(`level ${sessions} sessions: ${server} at ${agent.url}`);
+  try {
+    return await throughput({ ...args, sessions }, agent);
+  } finally {
+    await stopAgent(agent);
+  }
+}
+
+/** The floor servers' figures for a level, run right after the agent's so the machine is alike. */
+async function floorLevel(args: Args, level: CurveLevel, pinCpu: number | undefined): Promise<void> {
+  const bare = await runLevel(args, level.sessions, pinCpu, 'floor');
+  const vad = await runLevel(args, level.sessions, pinCpu, 'floor-vad');
+  level.floorCores = Number(bare.agentCores);
+  level.floorVadCores = Number(vad.agentCores);
+  level.floorSendLatenessP99Ms = Number(bare.sendLatenessP99Ms);
+  level.floorVadSendLatenessP99Ms = Number(vad.sendLatenessP99Ms);
+  level.floorVadFramesIn = Number(vad.framesIn);
+  level.floorVadFramesOut = Number(vad.framesOut);
+  level.floorVadDecisions = Number(vad.vadFrames);
+  if (level.floorVadCores > 0)
+    level.agentOverFloorVad = Math.round((level.agentCores / level.floorVadCores) * 100) / 100;
+  log(
+    `level ${level.sessions}: floor ${level.floorCores} cores (lateness p99 ${level.floorSendLatenessP99Ms} ms), ` +
+      `with the VAD ${level.floorVadCores} (${level.floorVadSendLatenessP99Ms} ms); ` +
+      `the agent ${level.agentOverFloorVad ?? '?'} times that`,
+  );
+}
+
+/** Sessions per core of the floor at the largest level whose sends kept their schedule. */
+function floorPerCore(levels: CurveLevel[], cores: 'floorCores' | 'floorVadCores'): number | undefined {
+  const lateness = cores === 'floorCores' ? 'floorSendLatenessP99Ms' : 'floorVadSendLatenessP99Ms';
+  const held = levels.filter((l) => (l[cores] ?? 0) > 0 && (l[lateness] ?? Infinity) <= SEND_LATENESS_LIMIT_MS);
+  const top = held.sort((a, b) => b.sessions - a.sessions)[0];
+  return top ? Math.round(top.sessions / top[cores]!) : undefined;
 }
 
 /** One throughput run per level, each against a fresh agent, and the most sessions per agent core that held. */
 async function curve(args: Args, pinCpu: number | undefined): Promise<Record<string, unknown>> {
   const levels: CurveLevel[] = [];
   for (const sessions of args.curve) {
-    const agent = await startAgent(args, pinCpu);
-    log(`level ${sessions} sessions: agent at ${agent.url}`);
-    let r: Record<string, unknown>;
-    try {
-      r = await throughput({ ...args, sessions }, agent);
-    } finally {
-      await stopAgent(agent);
-    }
+    const r = await runLevel(args, sessions, pinCpu, 'agent');
     const level: CurveLevel = {
       sessions,
       agentCores: Number(r.agentCores),
@@ -436,6 +490,7 @@ async function curve(args: Args, pinCpu: number | undefined): Promise<Record<str
         `${level.cpuStealPctP95 ? `host took ${level.cpuStealPctP95}% (steal p95), ` : ''}` +
         `${level.passed ? 'passed' : 'failed'}`,
     );
+    if (args.floor) await floorLevel(args, level, pinCpu);
   }
   const best = levels.filter((l) => l.passed).sort((a, b) => b.sessions - a.sessions)[0];
   const stolenLevels = levels.filter((l) => !l.passed && hostTookCpu(l)).map((l) => l.sessions);
@@ -450,6 +505,12 @@ async function curve(args: Args, pinCpu: number | undefined): Promise<Record<str
     clientProcs: args.clientProcs,
     agentFrameMs: args.agentFrameMs,
     ...(stolenLevels.length ? { stolenLevels } : {}),
+    ...(args.floor
+      ? {
+          floorSessionsPerCore: floorPerCore(levels, 'floorCores') ?? 0,
+          floorVadSessionsPerCore: floorPerCore(levels, 'floorVadCores') ?? 0,
+        }
+      : {}),
   };
 }
 

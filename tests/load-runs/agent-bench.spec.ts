@@ -111,3 +111,34 @@ test('bench:agent --curve: one level per count in order, each against the agent 
   expect(r.maxSessionsPerAgentCore).toBe(best ? Math.round(best.sessions / best.agentCores) : 0);
   if (best) expect(r.maxSessionsPerAgentCore).toBeGreaterThan(best.sessions);
 });
+
+test('bench:agent --floor: each level also against the floor servers, which carry the same callers', () => {
+  const run = runBench('agent', ['--curve', '20', '--seconds', '4', '--client-procs', '2', '--floor']);
+  expect(run.status, run.stderr).toBe(0);
+  const r = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+    levels: Array<Record<string, number>>;
+    floorSessionsPerCore: number;
+    floorVadSessionsPerCore: number;
+  };
+  const [l] = r.levels;
+  expect(l!.floorCores).toBeGreaterThan(0);
+  expect(l!.floorVadCores).toBeGreaterThan(0);
+  // The floor with the VAD read every caller frame (50 a second each) and decided every 10 ms of it.
+  expect(l!.floorVadFramesIn).toBeGreaterThan(20 * 50 * 4 * 0.9);
+  expect(l!.floorVadFramesIn).toBeLessThan(20 * 50 * 4 * 1.1);
+  expect(l!.floorVadDecisions).toBe(l!.floorVadFramesIn! * 2);
+  // And sent each session a 20 ms reply frame (the bench's default) every 20 ms.
+  expect(l!.floorVadFramesOut).toBeGreaterThan(20 * 50 * 4 * 0.9);
+  expect(l!.agentOverFloorVad).toBe(Math.round((l!.agentCores! / l!.floorVadCores!) * 100) / 100);
+  // Sessions per core of a floor are read where its sends held their schedule, 0 where they did not.
+  const held = (lateness: number, cores: number) => (lateness <= 5 ? Math.round(20 / cores) : 0);
+  expect(r.floorSessionsPerCore).toBe(held(l!.floorSendLatenessP99Ms!, l!.floorCores!));
+  expect(r.floorVadSessionsPerCore).toBe(held(l!.floorVadSendLatenessP99Ms!, l!.floorVadCores!));
+  expect(run.stderr).toMatch(/level 20: floor [\d.]+ cores .* with the VAD [\d.]+/);
+});
+
+test('bench:agent --floor without --curve is refused, naming what it needs', () => {
+  const run = runBench('agent', ['--sessions', '10', '--floor']);
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain('--floor compares the levels of a --curve');
+});
