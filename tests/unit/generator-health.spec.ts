@@ -436,12 +436,18 @@ test('a saturated generator makes the run INCONCLUSIVE, exit code 3, also merged
   fs.writeFileSync(records, JSON.stringify([1, 2, 3].map((i) => record(i, T0 + i, saturated))));
   // The default, spelled out: the load tier's config sets SATURATED for its own runs, and a unit test may load it.
   const env = { CANNED_RECORDS: records, SATURATED: 'inconclusive' };
-  // Each run its own output folder: a run empties its folder as it starts, and these runs start together.
+  // Each run its own output folder: a run empties its folder as it starts, and these runs start together. One
+  // worker each: the verdict is the subject here (merging across workers is report-merge's), and each worker
+  // more is a process start-up more for the fast tier.
   const reporterRun = (name: string, extra: Record<string, string> = {}) =>
-    run(process.execPath, [CLI, 'test', '-c', CONFIG, '--output', path.join(dir, `${name}-results`)], {
-      cwd: ROOT,
-      env: { ...env, REPORT_DIR: path.join(dir, name), ...extra },
-    });
+    run(
+      process.execPath,
+      [CLI, 'test', '-c', CONFIG, '--workers', '1', '--output', path.join(dir, `${name}-results`)],
+      {
+        cwd: ROOT,
+        env: { ...env, REPORT_DIR: path.join(dir, name), ...extra },
+      },
+    );
   const read = (name: string) => JSON.parse(fs.readFileSync(path.join(dir, name, 'summary.json'), 'utf8')) as Summary;
 
   const [plain, ignored, failed, failing] = await Promise.all([
@@ -466,7 +472,7 @@ test('a saturated generator makes the run INCONCLUSIVE, exit code 3, also merged
   const blob = path.join(dir, 'blob');
   const shard = await run(
     process.execPath,
-    [CLI, 'test', '-c', CONFIG, '--shard', '1/1', '--output', `${blob}-results`],
+    [CLI, 'test', '-c', CONFIG, '--workers', '1', '--shard', '1/1', '--output', `${blob}-results`],
     {
       cwd: ROOT,
       env: { ...env, PLAYWRIGHT_BLOB_OUTPUT_DIR: blob },
