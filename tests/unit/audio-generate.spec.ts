@@ -26,7 +26,7 @@ function audioCli(args: string[], env: Record<string, string | undefined> = {}) 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, elapsedMs: Date.now() - started };
 }
 
-test('offline generation of both seed scenarios with two voices writes every turn; a second run generates nothing', async () => {
+test('offline generation writes both seed scenarios in two voices; a second run generates nothing', async () => {
   const dir = tempDir('audio-perf');
   const first = audioCli([
     '--dir',
