@@ -20,6 +20,7 @@ function speechSdk(): typeof Sdk {
   sdkModule ??= createRequire(import.meta.url)('microsoft-cognitiveservices-speech-sdk') as typeof Sdk;
   return sdkModule;
 }
+
 export interface AzureCredentials {
   key: string;
   region: string;
