@@ -420,6 +420,8 @@ interface CurveLevel {
   floorVadFramesIn?: number;
   floorVadFramesOut?: number;
   floorVadDecisions?: number;
+  /** The host's share over the two floor windows (the larger), as cpuStealPctP95 is the agent's. */
+  floorCpuStealPctP95?: number;
   /** The agent's CPU over the floor with the VAD: how much more than the least an agent must do. */
   agentOverFloorVad?: number;
 }
@@ -446,6 +448,8 @@ async function floorLevel(args: Args, level: CurveLevel, pinCpu: number | undefi
   level.floorVadFramesIn = Number(vad.framesIn);
   level.floorVadFramesOut = Number(vad.framesOut);
   level.floorVadDecisions = Number(vad.vadFrames);
+  const steal = [bare, vad].map((r) => r.cpuStealPctP95).filter((v) => v !== undefined);
+  if (steal.length) level.floorCpuStealPctP95 = Math.max(...steal.map(Number));
   if (level.floorVadCores > 0)
     level.agentOverFloorVad = Math.round((level.agentCores / level.floorVadCores) * 100) / 100;
   log(
@@ -454,6 +458,9 @@ async function floorLevel(args: Args, level: CurveLevel, pinCpu: number | undefi
       `the agent ${level.agentOverFloorVad ?? '?'} times that`,
   );
 }
+
+/** Sends late past the limit a level passes within (an unmeasured floor is not late). */
+const late = (p99Ms: number | undefined) => p99Ms !== undefined && p99Ms > SEND_LATENESS_LIMIT_MS;
 
 /** Sessions per core of the floor at the largest level whose sends kept their schedule. */
 function floorPerCore(levels: CurveLevel[], cores: 'floorCores' | 'floorVadCores'): number | undefined {
@@ -496,6 +503,13 @@ async function curve(args: Args, pinCpu: number | undefined): Promise<Record<str
   const stolenLevels = levels.filter((l) => !l.passed && hostTookCpu(l)).map((l) => l.sessions);
   if (stolenLevels.length)
     log(stolenLevelsWarning(`${stolenLevels.join(', ')} sessions, which failed`, 'figure', "the agent's"));
+  // A floor whose sends fell late while the host took CPU says as little of the machine as such an agent level.
+  const stolenFloors = levels
+    .filter((l) => late(l.floorSendLatenessP99Ms) || late(l.floorVadSendLatenessP99Ms))
+    .filter((l) => hostTookCpu({ cpuStealPctP95: l.floorCpuStealPctP95 }))
+    .map((l) => l.sessions);
+  if (stolenFloors.length)
+    log(stolenLevelsWarning(`${stolenFloors.join(', ')} sessions of the floor`, 'floor', "the machine's"));
   return {
     mode: 'curve',
     levels,
@@ -505,6 +519,7 @@ async function curve(args: Args, pinCpu: number | undefined): Promise<Record<str
     clientProcs: args.clientProcs,
     agentFrameMs: args.agentFrameMs,
     ...(stolenLevels.length ? { stolenLevels } : {}),
+    ...(stolenFloors.length ? { stolenFloorLevels: stolenFloors } : {}),
     ...(args.floor
       ? {
           floorSessionsPerCore: floorPerCore(levels, 'floorCores') ?? 0,

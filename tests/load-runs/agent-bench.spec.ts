@@ -119,6 +119,7 @@ test('bench:agent --floor: each level also against the floor servers, which carr
     levels: Array<Record<string, number>>;
     floorSessionsPerCore: number;
     floorVadSessionsPerCore: number;
+    stolenFloorLevels?: number[];
   };
   const [l] = r.levels;
   expect(l!.floorCores).toBeGreaterThan(0);
@@ -135,6 +136,10 @@ test('bench:agent --floor: each level also against the floor servers, which carr
   expect(r.floorSessionsPerCore).toBe(held(l!.floorSendLatenessP99Ms!, l!.floorCores!));
   expect(r.floorVadSessionsPerCore).toBe(held(l!.floorVadSendLatenessP99Ms!, l!.floorVadCores!));
   expect(run.stderr).toMatch(/level 20: floor [\d.]+ cores .* with the VAD [\d.]+/);
+  // A floor late while the host took over 10% is named as that moment's, and only then.
+  expect(l!.floorCpuStealPctP95).toBeGreaterThanOrEqual(0);
+  const lateFloor = l!.floorSendLatenessP99Ms! > 5 || l!.floorVadSendLatenessP99Ms! > 5;
+  expect(r.stolenFloorLevels ?? []).toEqual(lateFloor && l!.floorCpuStealPctP95! > 10 ? [20] : []);
 });
 
 test('bench:agent --floor without --curve is refused, naming what it needs', () => {
