@@ -28,7 +28,7 @@ function audioCli(args: string[], env: Record<string, string | undefined> = {}) 
 
 test('offline generation writes both seed scenarios in two voices; a second run generates nothing', async () => {
   const dir = tempDir('audio-perf');
-  const first = audioCli([
+  const args = [
     '--dir',
     dir,
     '--scenarios',
@@ -37,7 +37,8 @@ test('offline generation writes both seed scenarios in two voices; a second run 
     '--voices',
     'flite-slt',
     'flite-rms',
-  ]);
+  ];
+  const first = audioCli(args);
   expect(first.code, first.stderr).toBe(0);
   const entries = readManifest(dir);
   expect(entries).toHaveLength((5 + 3) * 2);
@@ -45,16 +46,7 @@ test('offline generation writes both seed scenarios in two voices; a second run 
   const before = snapshot(dir);
   const mtimes = fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
 
-  const second = audioCli([
-    '--dir',
-    dir,
-    '--scenarios',
-    'insurance_inquiry',
-    'quick_question',
-    '--voices',
-    'flite-slt',
-    'flite-rms',
-  ]);
+  const second = audioCli(args);
   expect(second.code, second.stderr).toBe(0);
   expect(snapshot(dir)).toEqual(before);
   expect(fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs)).toEqual(mtimes);
