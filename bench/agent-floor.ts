@@ -4,6 +4,8 @@ import { createVad, VAD_FRAME_MS, type Vad } from '../harness/audio/vad';
 import { epochMs } from '../harness/clock';
 import { Endpointer } from '../fixtures/agent/endpointer';
 import { AgentStats } from '../fixtures/agent/stats';
+import { PhaseBuckets } from './agent-pacer';
+import { audioDataMessage } from '../fixtures/agent/transports/browser';
 import { pcm16 } from '../fixtures/agent/transports/common';
 
 /**
@@ -38,14 +40,11 @@ function parse(argv: string[]): { frameMs: number; vad: boolean } {
   return a;
 }
 
-/** The agent's audio_data message for frame k of a reply (quiet audio; its size is what costs). */
+/** The agent's own audio_data message for frame k of a reply (quiet audio; its size is what costs). */
 function replyMessages(frameMs: number): Buffer[] {
   const b64 = Buffer.alloc((frameMs * REPLY_RATE_HZ * 2) / 1000, 1).toString('base64');
   return Array.from({ length: FRAMES_PER_REPLY }, (_, k) =>
-    Buffer.from(
-      `{"type":"audio_data","data":"${b64}","sample_rate":${REPLY_RATE_HZ},` +
-        `"frame_index":${k},"total_frames":0,"is_final":${k === FRAMES_PER_REPLY - 1}}`,
-    ),
+    Buffer.from(audioDataMessage(b64, REPLY_RATE_HZ, k, k === FRAMES_PER_REPLY - 1)),
   );
 }
 
@@ -62,30 +61,18 @@ async function main(): Promise<void> {
   const stats = new AgentStats();
   const messages = replyMessages(args.frameMs);
   // Sessions in send-phase buckets of 1 ms: one timer paces them all, the cheapest way to send on schedule.
-  const buckets: Array<Set<FloorSession>> = Array.from({ length: args.frameMs }, () => new Set());
-  const t0 = epochMs();
-  const next = Array.from({ length: args.frameMs }, (_, b) => t0 + b);
-  let slot = 0;
+  const phases = new PhaseBuckets<FloorSession>(args.frameMs);
   let open = 0;
   /** 10 ms frames the VAD decided since the last reset: shows the VAD ran on every caller's audio. */
   let vadFrames = 0;
-
-  const tick = () => {
-    const now = epochMs();
-    for (let b = 0; b < args.frameMs; b++) {
-      while (next[b]! <= now) {
-        for (const s of buckets[b]!) {
-          stats.sendLateness.record(now - next[b]!);
-          s.ws.send(messages[s.frame]!, { binary: false });
-          s.frame = (s.frame + 1) % FRAMES_PER_REPLY;
-          stats.framesOut++;
-        }
-        next[b]! += args.frameMs;
-      }
+  phases.start((sessions, _dueMs, lateMs) => {
+    for (const s of sessions) {
+      stats.sendLateness.record(lateMs);
+      s.ws.send(messages[s.frame]!, { binary: false });
+      s.frame = (s.frame + 1) % FRAMES_PER_REPLY;
+      stats.framesOut++;
     }
-    setTimeout(tick, 1);
-  };
-  tick();
+  });
 
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/api/v1/agent/stats/reset') && req.method === 'POST') {
@@ -109,7 +96,7 @@ async function main(): Promise<void> {
       s.vad = await createVad(CALLER_RATE_HZ, 3);
       s.endpointer = new Endpointer(s.vad, { onsetMs: 60, silenceMs: 500, minSpeechMs: 200 });
     }
-    buckets[slot++ % args.frameMs]!.add(s);
+    phases.add(s);
     ws.on('message', (data: RawData, isBinary) => {
       if (!isBinary) return;
       stats.framesIn++;
@@ -121,7 +108,7 @@ async function main(): Promise<void> {
     ws.on('close', () => {
       open--;
       stats.sessionsClosed++;
-      for (const b of buckets) b.delete(s);
+      phases.remove(s);
       s.vad?.close();
     });
   });

@@ -15,47 +15,39 @@ export const FRAME_MS = 20;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
- * Client sockets grouped by send phase (1 ms buckets over the 20 ms frame), so
- * N sessions' frames are spread over the frame period as real callers' are,
- * not sent in one burst.
+ * Members grouped by send phase (1 ms buckets over the period), so N sessions' frames are spread over the period as
+ * real callers' are, not sent in one burst; one timer serves them all. `onDue` gets each bucket as its time comes,
+ * with how late it came: a caught-up bucket runs once per period missed, so no frame is dropped.
  */
-export class Pacer {
-  private readonly buckets: Array<Set<WebSocket>> = Array.from({ length: FRAME_MS }, () => new Set());
+export class PhaseBuckets<T> {
+  private readonly buckets: Array<Set<T>>;
   private readonly next: number[] = [];
   private timer: NodeJS.Timeout | undefined;
-  /** How late each send slot ran against its schedule: the client's own lag, not the agent's. */
-  readonly lag = new LatenessHistogram();
-  framesSent = 0;
-  private readonly frames = Array.from({ length: 8 }, (_, i) =>
-    Buffer.from(quietNoise(FRAME_MS, 40, 16000, i + 1).buffer),
-  );
   private slot = 0;
 
-  constructor(t0 = epochMs()) {
-    for (let b = 0; b < FRAME_MS; b++) this.next.push(t0 + b);
+  constructor(
+    private readonly periodMs: number,
+    t0 = epochMs(),
+  ) {
+    this.buckets = Array.from({ length: periodMs }, () => new Set());
+    for (let b = 0; b < periodMs; b++) this.next.push(t0 + b);
   }
 
-  add(ws: WebSocket): void {
-    this.buckets[this.slot++ % FRAME_MS]!.add(ws);
+  add(member: T): void {
+    this.buckets[this.slot++ % this.periodMs]!.add(member);
   }
 
-  remove(ws: WebSocket): void {
-    for (const b of this.buckets) b.delete(ws);
+  remove(member: T): void {
+    for (const b of this.buckets) b.delete(member);
   }
 
-  start(): void {
+  start(onDue: (members: ReadonlySet<T>, dueMs: number, lateMs: number) => void): void {
     const tick = () => {
       const now = epochMs();
-      for (let b = 0; b < FRAME_MS; b++) {
+      for (let b = 0; b < this.periodMs; b++) {
         while (this.next[b]! <= now) {
-          this.lag.record(now - this.next[b]!);
-          const frame = this.frames[((this.next[b]! / FRAME_MS) % this.frames.length) | 0]!;
-          for (const ws of this.buckets[b]!) {
-            if (ws.readyState !== WebSocket.OPEN) continue;
-            ws.send(frame);
-            this.framesSent++;
-          }
-          this.next[b]! += FRAME_MS;
+          onDue(this.buckets[b]!, this.next[b]!, now - this.next[b]!);
+          this.next[b]! += this.periodMs;
         }
       }
       this.timer = setTimeout(tick, 1);
@@ -65,6 +57,45 @@ export class Pacer {
 
   stop(): void {
     clearTimeout(this.timer);
+  }
+}
+
+/** The callers' side: every session a 20 ms frame of quiet noise every 20 ms, on PhaseBuckets. */
+export class Pacer {
+  private readonly phases: PhaseBuckets<WebSocket>;
+  /** How late each send slot ran against its schedule: the client's own lag, not the agent's. */
+  readonly lag = new LatenessHistogram();
+  framesSent = 0;
+  private readonly frames = Array.from({ length: 8 }, (_, i) =>
+    Buffer.from(quietNoise(FRAME_MS, 40, 16000, i + 1).buffer),
+  );
+
+  constructor(t0 = epochMs()) {
+    this.phases = new PhaseBuckets(FRAME_MS, t0);
+  }
+
+  add(ws: WebSocket): void {
+    this.phases.add(ws);
+  }
+
+  remove(ws: WebSocket): void {
+    this.phases.remove(ws);
+  }
+
+  start(): void {
+    this.phases.start((sockets, dueMs, lateMs) => {
+      this.lag.record(lateMs);
+      const frame = this.frames[((dueMs / FRAME_MS) % this.frames.length) | 0]!;
+      for (const ws of sockets) {
+        if (ws.readyState !== WebSocket.OPEN) continue;
+        ws.send(frame);
+        this.framesSent++;
+      }
+    });
+  }
+
+  stop(): void {
+    this.phases.stop();
   }
 }
 
