@@ -37,6 +37,10 @@ function readProc(pid: number): Proc | null {
   }
 }
 
+/** CPU seconds (user + system, all threads) one process has used; undefined once it is gone or off Linux. */
+export const processCpuSec = (pid: number | undefined): number | undefined =>
+  pid === undefined ? undefined : readProc(pid)?.cpuSec;
+
 /**
  * Proportional set size: shared pages (Chromium's libraries, shared between
  * its processes) divided among the processes that share them, so a tree's sum

@@ -1,14 +1,14 @@
 import readline from 'node:readline';
 import type WebSocket from 'ws';
-import { epochMs, sleep } from '../harness/clock';
-import { openSession, Pacer, type SessionCounters } from './agent-pacer';
+import { epochMs, sleep } from '../../harness/clock';
+import { openSession, Pacer, type SessionCounters } from './pacer';
 
 /**
  * One load-client process of `bench/agent.ts`: opens its share of the
  * sessions and streams, so that the clients' event loops, not one shared
  * loop, carry the load and the benchmark measures the agent rather than its
  * client. Started by the bench as
- *   node --import tsx bench/agent-load-client.ts --ws-url U --sessions N --ramp-sec R --id-prefix P --max-sec M
+ *   node --import tsx bench/agent/load-client.ts --ws-url U --sessions N --ramp-sec R --id-prefix P --max-sec M
  * Talks to the bench in lines: stdout `{"event":"open",...}` once its sessions
  * are opened; stdin `measure` (start of the measured window: lag and counters
  * reset), then `stop`, answered by one `{"event":"result",...}` line, after

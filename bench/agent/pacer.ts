@@ -1,11 +1,11 @@
 import WebSocket from 'ws';
-import { epochMs } from '../harness/clock';
-import { LatenessHistogram } from '../fixtures/agent/stats';
-import { quietNoise } from './agent-clients';
+import { epochMs } from '../../harness/clock';
+import { LatenessHistogram } from '../../fixtures/agent/stats';
+import { quietNoise } from '../agent-clients';
 
 /**
- * The benchmark's caller side, shared by `bench/agent.ts` (churn runs in its
- * own process) and `bench/agent-load-client.ts` (throughput runs spread over
+ * The benchmark's caller side, shared by `bench/agent/churn.ts` (churn runs in the
+ * bench's own process) and `bench/agent/load-client.ts` (throughput runs spread over
  * client processes): a pacer that sends every session a 20 ms frame every
  * 20 ms, and sessions that ask for another reply as each one ends.
  */

@@ -1,12 +1,12 @@
 import http from 'node:http';
 import { type RawData, WebSocketServer } from 'ws';
-import { createVad, VAD_FRAME_MS, type Vad } from '../harness/audio/vad';
-import { epochMs } from '../harness/clock';
-import { Endpointer } from '../fixtures/agent/endpointer';
-import { AgentStats } from '../fixtures/agent/stats';
-import { PhaseBuckets } from './agent-pacer';
-import { audioDataMessage } from '../fixtures/agent/transports/browser';
-import { pcm16 } from '../fixtures/agent/transports/common';
+import { createVad, VAD_FRAME_MS, type Vad } from '../../harness/audio/vad';
+import { epochMs } from '../../harness/clock';
+import { Endpointer } from '../../fixtures/agent/endpointer';
+import { AgentStats } from '../../fixtures/agent/stats';
+import { PhaseBuckets } from './pacer';
+import { audioDataMessage } from '../../fixtures/agent/transports/browser';
+import { pcm16 } from '../../fixtures/agent/transports/common';
 
 /**
  * The floor of `bench:agent --floor`: a server that does only what any agent
@@ -17,7 +17,7 @@ import { pcm16 } from '../fixtures/agent/transports/common';
  * runs WebRTC's VAD on each caller's audio, as the agent's endpointing does. No
  * turns, scripts, logs or ground truth. It serves the agent's stats endpoints
  * so the bench measures both alike, and prints the agent's "listening" line.
- *   node --import tsx bench/agent-floor.ts --frame-ms 50 [--vad]
+ *   node --import tsx bench/agent/floor.ts --frame-ms 50 [--vad]
  */
 
 const CALLER_RATE_HZ = 16000;
