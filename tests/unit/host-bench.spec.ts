@@ -48,3 +48,32 @@ test('bench:host refuses a window it cannot judge, naming the option', () => {
   expect(run.stderr).toContain('--seconds must be a whole number of seconds, 2-120, got 1');
   expect(run.stdout).toBe('');
 });
+
+test('bench:host --wait-minutes reads again while the host takes CPU, until a quiet reading or the wait ends', () => {
+  // Readings start every 3 s within 6 s: at most two, the second only after a stolen first.
+  const run = hostBench(['--seconds', '2', '--every-seconds', '3', '--wait-minutes', '0.1']);
+  const readings = run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  expect(readings.length).toBeGreaterThanOrEqual(1);
+  expect(readings.length).toBeLessThanOrEqual(2);
+  const last = readings.at(-1)!;
+  if (last.hostTookCpu === null) {
+    expect(readings).toHaveLength(1);
+    expect(run.status).toBe(0);
+    return;
+  }
+  // Every reading but the last found the host taking CPU: a quiet one ends the wait.
+  for (const r of readings.slice(0, -1)) expect(r.hostTookCpu).toBe(true);
+  if (readings.length === 2) expect(run.stderr).toMatch(/the host took \d+% \(steal, p95\); reading again in [0-9]+ s/);
+  expect(run.status, run.stderr).toBe(last.hostTookCpu ? 3 : 0);
+  expect(run.stderr).toContain(last.hostTookCpu ? 'would be judged INCONCLUSIVE' : 'quiet enough');
+});
+
+test('bench:host refuses readings closer together than a reading lasts, naming the options', () => {
+  const run = hostBench(['--seconds', '4', '--every-seconds', '3']);
+  expect(run.status).not.toBe(0);
+  expect(run.stderr).toContain('--every-seconds must be from --seconds (4) to 3600, got 3');
+  expect(run.stdout).toBe('');
+});
