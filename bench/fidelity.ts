@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { delayedTurns } from '../harness/reporter/generator';
 import type { LoadRun } from '../tests/helpers/run-load';
-import { calibrate, errors, FEWEST_CALLS_AT_ONE, level, pct, round1 as round, worstVouched } from './lib/fidelity';
+import { calibrate, errors, FEWEST_CALLS_AT_ONE, level, worstVouched } from './lib/fidelity';
+import { pct, round1 as round } from './lib/stats';
 
 /**
  * `npm run --silent bench:fidelity -- [--concurrency N] [--seconds S] [--calls-at-one M]`:

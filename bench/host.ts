@@ -4,8 +4,8 @@ import { Worker } from 'node:worker_threads';
 import { sleep } from '../harness/clock';
 import { CpuSampler, SATURATION } from '../harness/generator/health';
 import { hostTookCpu } from '../harness/reporter/generator';
-import { INCONCLUSIVE_EXIT_CODE } from '../harness/reporter/index';
-import { pct } from './lib/fidelity';
+import { INCONCLUSIVE_EXIT_CODE } from '../harness/reporter/verdict';
+import { pct } from './lib/stats';
 
 /**
  * `npm run --silent bench:host -- [--seconds 10]`: would the host of this virtual machine take CPU from a run

@@ -7,7 +7,7 @@ import { keepBrowserUnraised } from '../harness/browser/priority';
 import { epochMs, sleep } from '../harness/clock';
 import { CHROMIUM_ARGS, resolveChromium } from '../harness/browser/resolve';
 import { CpuSampler } from '../harness/generator/health';
-import { pct, round1 } from './lib/fidelity';
+import { pct, round1 } from './lib/stats';
 
 /**
  * `npm run --silent bench:startups -- [--rounds 6] [--seconds 15] [--pages 4]`: what other pages' start-ups do to

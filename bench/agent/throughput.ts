@@ -1,6 +1,6 @@
 import { sleep } from '../../harness/clock';
 import { CpuSampler } from '../../harness/generator/health';
-import { pct } from '../lib/fidelity';
+import { pct } from '../lib/stats';
 import { processCpuSec } from '../lib/processes';
 import { type Args, defaultRampSec, log } from './args';
 import { type ClientResult, clientEvent, endClient, type LoadClient, startLoadClient } from './client-procs';

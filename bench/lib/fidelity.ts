@@ -4,6 +4,7 @@ import path from 'node:path';
 import { readTruth, replySentEventBefore, type TruthEvent } from '../../tests/helpers/ground-truth';
 import { runLoad, type LoadRun } from '../../tests/helpers/run-load';
 import { benchCallsPerWorker, RATED_SCENARIOS, ratedLoadEnv } from './rated-load';
+import { median, round1 } from './stats';
 
 /**
  * The harness's figures against the reference agent's ground truth, turn by
@@ -83,16 +84,6 @@ function latestBefore(events: readonly TruthEvent[], name: string, atMs: number)
   let best: TruthEvent | undefined;
   for (const e of events) if (e.event === name && e.atMs <= atMs && (!best || e.atMs > best.atMs)) best = e;
   return best;
-}
-
-export function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)]! : 0;
-}
-
-export function pct(v: number[], p: number): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : 0;
 }
 
 /**
@@ -209,7 +200,6 @@ export function errors(
 }
 
 /** To a tenth of a millisecond, as the benches print their figures. */
-export const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /**
  * The vouched turn farthest from the truth, with what the page measured of the generator's own delays in it: a

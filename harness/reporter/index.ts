@@ -27,11 +27,8 @@ import {
   formatStatsTable,
 } from './table';
 import { formatWarnings, runTargets } from './targets';
-import { judgeSummary } from './verdict';
+import { INCONCLUSIVE_EXIT_CODE, judgeSummary } from './verdict';
 import { entryOf } from '../entry-of';
-
-/** The exit status of a run whose verdict is `inconclusive` (Playwright's own: 0 passed, 1 failed, 130 SIGINT). */
-export const INCONCLUSIVE_EXIT_CODE = 3;
 
 /**
  * Playwright maps a run's status to 0 or 1 and exits with it (`playwright test` and `merge-reports` alike); a

@@ -2,6 +2,9 @@ import { compare, relativeGates } from './baseline';
 import { evaluateGates, overallVerdict, type GateSpec } from './gates';
 import type { RunInfo, Summary, SummaryFigures, Verdict } from './schema';
 
+/** The exit status of a run whose verdict is `inconclusive` (Playwright's own: 0 passed, 1 failed, 130 SIGINT). */
+export const INCONCLUSIVE_EXIT_CODE = 3;
+
 /** What a run whose load generator was saturated gets (SATURATED): its gates alone decide under `ignore`. */
 export const SATURATED_POLICIES = ['inconclusive', 'fail', 'ignore'] as const;
 export type SaturatedPolicy = (typeof SATURATED_POLICIES)[number];
