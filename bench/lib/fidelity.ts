@@ -199,8 +199,6 @@ export function errors(
   };
 }
 
-/** To a tenth of a millisecond, as the benches print their figures. */
-
 /**
  * The vouched turn farthest from the truth, with what the page measured of the generator's own delays in it: a
  * vouched turn far off is an error no check saw, and these say which way in it did not look.
