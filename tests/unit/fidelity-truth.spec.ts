@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { samplesOf, worstVouched } from '../../bench/lib/fidelity';
+import { samplesOf, stolenLevel, worstVouched } from '../../bench/lib/fidelity';
+import { runBench } from '../helpers/bench';
 import type { LoadRun } from '../helpers/run-load';
 
 const T0 = 1_800_000_000_000;
@@ -108,4 +109,23 @@ test("the worst vouched turn: the farthest from the truth that no check flagged,
     sendPathMs: 2.5,
   });
   expect(worstVouched(errs, [true, true, true], { calls })).toBeUndefined();
+});
+
+test('--retries tries again only a level the host took CPU from: one held back by its own load is its answer', () => {
+  const level = (verdict: string, cpuStealPctP95: number) =>
+    ({ summary: { verdict, generator: { cpuStealPctP95 } } }) as unknown as Pick<LoadRun, 'summary'>;
+  expect(stolenLevel(level('inconclusive', 25))).toBe(true);
+  // At the limit the host's share is within it: the run was judged for something of its own.
+  expect(stolenLevel(level('inconclusive', 10))).toBe(false);
+  // A run that passed, or failed a gate, is no less true for another try.
+  expect(stolenLevel(level('pass', 25))).toBe(false);
+  expect(stolenLevel(level('fail', 25))).toBe(false);
+  expect(stolenLevel({ summary: { verdict: 'inconclusive' } } as unknown as Pick<LoadRun, 'summary'>)).toBe(false);
+});
+
+test('bench:fidelity refuses retries past its bound, naming the option', () => {
+  const run = runBench('fidelity', ['--retries', '9'], 60_000);
+  expect(run.status).not.toBe(0);
+  expect(run.stderr).toContain('--retries must be a whole number 0-5, got 9');
+  expect(run.stdout).toBe('');
 });
