@@ -164,20 +164,21 @@ test('a client that holds the caller audio mid-turn: the turn says how long, the
     const [t1, t2] = run.calls[0]!.turns;
     expect(t1!.sendHoldMs, JSON.stringify(run.calls[0]!.turns)).toBeGreaterThan(300);
     expect(t1!.sendHoldMs).toBeLessThan(600);
-    expect(t2!.sendHoldMs ?? 0).toBeLessThan(50);
-    // The agent heard the first turn's end that much later: its ttfb carries the hold.
-    expect(t1!.ttfbMs! - t2!.ttfbMs!).toBeGreaterThan(250);
+    // The agent heard each turn's end that much later: the ttfbs differ by the holds, within the VAD's alignment.
+    expect(t1!.ttfbMs! - t2!.ttfbMs!).toBeGreaterThan(t1!.sendHoldMs! - (t2!.sendHoldMs ?? 0) - 150);
     const g = run.summary.generator!;
-    // The pacing reads a schedule that moved once as a new start: only the hold shows it.
-    expect(g.pacingLatenessP99Ms).toBeLessThan(40);
-    expect(g.heldTurns).toMatchObject({ turns: 1, duringStartup: 0 });
     const hold = /caller audio held back over 50 ms .* 1 of 1 call/;
     if (hostTookCpu(g)) {
-      // The host of this virtual machine took CPU: the machine was short, and a page sign is then the machine's.
+      // The host of this virtual machine took CPU: the machine was short (it can hold a turn's audio of its own,
+      // 71 ms once), and a page sign is then the machine's.
       test.info().annotations.push({ type: 'steal', description: `host took ${g.cpuStealPctP95}% (p95)` });
       expect([g.saturated, g.heavyClient]).toEqual([true, false]);
       expect(g.reasons.join('; ')).toMatch(hold);
     } else {
+      expect(t2!.sendHoldMs ?? 0).toBeLessThan(50);
+      // The pacing reads a schedule that moved once as a new start: only the hold shows it.
+      expect(g.pacingLatenessP99Ms).toBeLessThan(40);
+      expect(g.heldTurns).toMatchObject({ turns: 1, duringStartup: 0 });
       expect([g.saturated, g.heavyClient]).toEqual([false, true]);
       expect(g.heavyClientReasons!.join('; ')).toMatch(hold);
     }
