@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { sleep } from '../../harness/clock';
+import { ROOT } from '../../tests/helpers/run-load';
 import type { Agent } from './server';
 
 /**
@@ -10,7 +10,6 @@ import type { Agent } from './server';
  * start one with its share of the sessions, wait for the JSON lines it prints
  * (open, result), and end it.
  */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface LoadClient {
   child: ChildProcess;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../../tests/helpers/run-load';
 import type { Args } from './args';
 
 /**
@@ -8,7 +8,6 @@ import type { Args } from './args';
  * agent, or the floor (bench/agent/floor.ts) without or with the VAD. All
  * serve the agent's stats endpoint, which the bench reads and resets.
  */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface Agent {
   child: ChildProcess;
