@@ -109,7 +109,10 @@ function figures(concurrency: number, tryNo: number, e: ReturnType<typeof errors
   };
 }
 
-/** A level, run again while the host took CPU from it and retries are left; each try's figures printed. */
+/**
+ * A level, run again while the host took CPU from it and retries are left; each try's figures printed. Returns the
+ * last try with the calibration its figures were read with.
+ */
 async function tried(
   concurrency: number,
   run: () => Promise<Awaited<ReturnType<typeof level>>>,
@@ -117,8 +120,9 @@ async function tried(
 ) {
   for (let tryNo = 1; ; tryNo++) {
     const r = await run();
-    console.log(JSON.stringify(figures(concurrency, tryNo, errors(r.samples, calibration(r.samples)), r.run)));
-    if (tryNo > retries || !stolenLevel(r.run)) return r;
+    const calib = calibration(r.samples);
+    console.log(JSON.stringify(figures(concurrency, tryNo, errors(r.samples, calib), r.run)));
+    if (tryNo > retries || !stolenLevel(r.run)) return { ...r, calib };
     process.stderr.write(
       `[bench:fidelity] ${concurrency} call(s): the host took ${r.run.summary.generator?.cpuStealPctP95}% of the ` +
         `CPU (steal, p95), so the run is INCONCLUSIVE whatever its figures: running it again (retry ${tryNo} of ` +
@@ -127,11 +131,11 @@ async function tried(
   }
 }
 
+// The 1-call level calibrates the audio files from its own samples; the rated level is read with that calibration.
 const one = await tried(1, () => level(1, callsAtOne), calibrate);
-const calib = calibrate(one.samples);
 if (rated > 1)
   await tried(
     rated,
     () => level(rated, { holdSec }),
-    () => calib,
+    () => one.calib,
   );
