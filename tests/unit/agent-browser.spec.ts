@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { measureSpeechBounds } from '../../harness/audio/vad';
 import { classifyBrowserConversation } from '../../harness/protocol/browser-conversation';
 import { expectLoggedAtSend } from '../helpers/ground-truth';
+import { watchHost } from '../helpers/host-share';
 import { createAgentServer, type AgentServer } from '../../fixtures/agent/server';
 import type { TruthEvent } from '../../fixtures/agent/ground-truth';
 import { REPLIES } from '../../fixtures/agent/voice';
@@ -56,6 +57,7 @@ function utterances(c: RecordingClient): Received[][] {
 test('Locust-style call: AudioMetadata first, 640-byte frames, every message type in order; ground truth ' +
   'dated at each send, before the client received it', { tag: '@timing' }, async () => {
   agent = await createAgentServer({ port: 0, stageTimings: true, logLevel: 'silent' });
+  const host = watchHost();
   const c = await RecordingClient.open(
     `${agent.wsUrl}?session_id=locust-1&streaming_mode=realtime&scenario=quick_question&user_email=a@example.com`,
   );
@@ -134,10 +136,11 @@ test('Locust-style call: AudioMetadata first, 640-byte frames, every message typ
     (name) => ev(name, 2).atMs,
   );
   expect(stages).toEqual([...stages].sort((a, b) => a - b));
-  // The stages add up: first frame = speech end detected + stt + llm + tts (timer slack only).
+  // The stages add up: first frame = speech end detected + stt + llm + tts (timer slack only, or what a host that
+  // took the CPU held the timers).
   const planned = end.atMs + data.sttMs! + data.llmFirstTokenMs! + data.ttsFirstAudioMs!;
   expect(ev('first_frame_sent', 2).atMs - planned).toBeGreaterThanOrEqual(-1);
-  expect(ev('first_frame_sent', 2).atMs - planned).toBeLessThan(25);
+  expect(ev('first_frame_sent', 2).atMs - planned).toBeLessThan(host.quiet('reply stages') ? 25 : 100);
 });
 
 test('1024-byte speech frames make a turn; 3200-byte noise frames never do', async () => {
@@ -272,14 +275,17 @@ test('AGENT_REPLY_DELAY_MS is a fixed total: first reply frame = speech end dete
   tag: '@timing',
 }, async () => {
   agent = await createAgentServer({ port: 0, greeting: false, logLevel: 'silent', replyDelayMs: 400 });
+  const speech = await callerSpeech('Hi there, I have a quick question');
+  const host = watchHost();
   const c = await RecordingClient.open(`${agent.wsUrl}?session_id=fixed-1&scenario=quick_question`);
-  await stream(c.ws, await callerSpeech('Hi there, I have a quick question'), 320, 16000, binaryPcm);
+  await stream(c.ws, speech, 320, 16000, binaryPcm);
   const first = await c.waitFor(isAudio, 10000);
   c.close();
   const truth = await truthOf('fixed-1');
   const end = truth.find((e) => e.event === 'speech_end')!;
+  // Never early; late by a timer's slack, or by what a host that took the CPU held the timer.
   expect(first.atMs - end.atMs).toBeGreaterThanOrEqual(399);
-  expect(first.atMs - end.atMs).toBeLessThan(420);
+  expect(first.atMs - end.atMs).toBeLessThan(host.quiet('reply timer') ? 420 : 500);
   expect(truth.find((e) => e.event === 'reply_scheduled')).toMatchObject({
     profile: 'fixed',
     sttMs: 80,
@@ -373,19 +379,23 @@ test('speech end at sample resolution: the last sample above -50 dBFS, its posit
   while (last > 0 && Math.abs(speech[last]!) < loud) last--;
   for (const frameSamples of [320, 512]) {
     const id = `loud-${frameSamples}`;
+    const host = watchHost();
     const c = await RecordingClient.open(`${agent.wsUrl}?session_id=${id}`);
     const sentAt = await stream(c.ws, speech, frameSamples, 16000, binaryPcm);
     await c.waitFor(isCompleted, 10000);
     c.close();
+    // Transit and timer slack of a few ms while the machine had its CPU; a host that took it holds either for tens.
+    const quiet = host.quiet(`${frameSamples}-sample frames`);
     const end = agent.groundTruth(id)!.find((e) => e.event === 'speech_end')!;
     // Position: exact to the sample (the VAD's own end is on 10 ms frames plus its hang-over).
     expect(end.lastLoudStreamMs).toBeCloseTo((last + 1) / 16, 2);
     // Arrival: the frame's send time less the audio after the sample in that frame, within loopback transit.
     const k = Math.floor(last / frameSamples);
     const alone = sentAt[k]! - ((k + 1) * frameSamples - (last + 1)) / 16;
-    expect(Math.abs(Number(end.lastLoudArrivalMs) - alone), `${frameSamples}-sample frames`).toBeLessThanOrEqual(5);
+    const arrivalErrorMs = Math.abs(Number(end.lastLoudArrivalMs) - alone);
+    expect(arrivalErrorMs, `${frameSamples}-sample frames`).toBeLessThanOrEqual(quiet ? 5 : 50);
     // The audio that decided it came paced, nothing held on its way: on the stream's clock, within a timer's slack.
     expect(end.decidedLateMs).toBeGreaterThanOrEqual(0);
-    expect(end.decidedLateMs).toBeLessThan(25);
+    expect(end.decidedLateMs).toBeLessThan(quiet ? 25 : 100);
   }
 });

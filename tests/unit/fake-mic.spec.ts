@@ -10,6 +10,7 @@ import { DEFAULT_PCM_DIR } from '../../harness/audio/defaults';
 import { CHROMIUM_ARGS, resolveChromium } from '../../harness/browser/resolve';
 import { pageHarnessScript } from '../../harness/page/bundle';
 import type { PageEvent, SpeakTiming, TurnAudioInput } from '../../harness/page/types';
+import { watchHost } from '../helpers/host-share';
 import { CONVERSATION_PAGE_OPTIONS } from '../helpers/page-options';
 
 /**
@@ -99,12 +100,15 @@ test('a 48 kHz context as the only consumer: the turn plays in it, not through t
 test('a 48 kHz context as the only consumer: the turn starts where its schedule put it', {
   tag: '@timing',
 }, async () => {
-  // Compares two readers of one clock to 5 ms (@timing): a loaded machine skips render callbacks and moves them apart.
+  // Compares two readers of one clock to 5 ms (@timing): a loaded machine skips render callbacks and moves them apart,
+  // and so does a host that takes the machine's CPU (then the onset is held to 50 ms of its schedule).
   for (const mode of ['context', 'constructor']) {
+    const host = watchHost();
     const { page, timing, heard } = await takeAndSpeak(mode);
     // Scheduled on this context's clock: the onset is where the schedule put it, up to how well the harness's and
     // the page's readings of that clock agree.
-    expect(Math.abs(heard[0]!.onsetAt! - timing.speechStartAt), mode).toBeLessThan(5);
+    const boundMs = host.quiet(mode) ? 5 : 50;
+    expect(Math.abs(heard[0]!.onsetAt! - timing.speechStartAt), mode).toBeLessThan(boundMs);
     await page.context().close();
   }
 });
