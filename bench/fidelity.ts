@@ -47,6 +47,8 @@ import { pct, round1 as round } from './lib/stats';
  * `--retries R` runs a level again, up to R times, when the host of a virtual machine took CPU from it (the
  * harness then judges it INCONCLUSIVE, whatever its figures): every try prints its line (`try`), the last try of
  * the 1-call level calibrates the audio, and the last line is still the rated level's.
+ * `STARTUP_GUARD_MS=2000 npm run --silent bench:fidelity` runs the levels under the start-up guard (the run option):
+ * no call starts up near another's speech end, and each line says how many calls it held (`startupGuard`).
  */
 const { values } = parseArgs({
   options: {
@@ -105,6 +107,8 @@ function figures(concurrency: number, tryNo: number, e: ReturnType<typeof errors
     vouchedTurnsDecidedOver10Ms: vouchedLate.filter((v) => v > DECIDED_LATE_LIMIT_MS).length,
     ...(flaggedLate.length ? { flaggedDecidedLateMaxMs: round(Math.max(...flaggedLate)) } : {}),
     worstVouchedTurn: worstVouched(e, flaggedAt, run),
+    // STARTUP_GUARD_MS, passed through: the calls it held back from other calls' speech ends.
+    ...(run.summary.run.startupGuard ? { startupGuard: run.summary.run.startupGuard } : {}),
     generator: run.summary.generator,
   };
 }

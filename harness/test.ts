@@ -19,7 +19,7 @@ import { onRunInterrupt } from './driver/interrupt';
 import { PageEventStream } from './driver/page-events';
 import { type InFlightCall, runCallSlots, settleInFlight } from './driver/slots';
 import type { CallRecord } from './metrics/record';
-import { planClosed, takeTicket } from './plan/client';
+import { planClosed, startupClear, takeTicket } from './plan/client';
 import { currentShard } from './plan/load';
 import { formatShard, SHARD_ANNOTATION } from './plan/shard';
 import type { Ticket } from './plan/ticket';
@@ -119,12 +119,14 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   },
 
   // Before any browser context opens: a test the finished (or stopped) plan does not need is skipped cheaply.
-  planOpen: async ({}, use, testInfo) => {
+  planOpen: async ({ harnessConfig }, use, testInfo) => {
     // Every test says which shard ran it, so a merged report can name a shard whose results are missing.
     testInfo.annotations.push({ type: SHARD_ANNOTATION, description: formatShard(currentShard()) });
     const conductor = process.env.HARNESS_CONDUCTOR_URL;
     const closed = conductor ? await planClosed(conductor) : null;
     if (closed) skipTest(testInfo, closed);
+    // Under the start-up guard the context opens at a moment no other call's speech end is near.
+    if (conductor && harnessConfig.startupGuardMs > 0) await startupClear(conductor);
     await use(true);
   },
 

@@ -356,6 +356,19 @@ export const harnessOptions = defineOptions({
       'least time between two calls starting (and between the first pages opening), so start-up bursts ' +
       'never pile up on the machine; 0 = none',
   },
+  startupGuardMs: {
+    env: 'STARTUP_GUARD_MS',
+    kind: 'int',
+    default: 0,
+    min: 0,
+    max: 10_000,
+    unit: 'ms',
+    doc:
+      "keeps calls from starting up over other calls' caller speech ends: a call waits (10 s at most) while a " +
+      'call in progress has its speech end due within this long, or past and its answer not begun, so that the ' +
+      'start-up burst delays no turn the run must then flag. 2000 covers a start-up on a small machine; for runs ' +
+      'whose figures must be conclusive at a few calls. Runs without a plan and closed-model phases only; 0 = off',
+  },
   browserMode: {
     env: 'BROWSER_MODE',
     kind: 'enum',

@@ -7,12 +7,14 @@ import { CALL_RECORD_ATTACHMENT, type CallRecord } from '../metrics/record';
 import { pageHarnessScript } from '../page/bundle';
 import type { PageEvent } from '../page/types';
 import { currentShard } from '../plan/load';
+import { reportTurn } from '../plan/client';
 import { ticketDefaults, unplannedTicket, type Ticket } from '../plan/ticket';
 import { loadMatchers } from '../protocol/load-matchers';
 import { runCall } from './call';
 import { attachEvidence, type EvidencePolicy } from './evidence';
 import { CallOutcome } from './outcome';
 import type { PageEventStream } from './page-events';
+import type { TurnEndReports } from './turns';
 import { buildCallPlan, callBudgetMs, chooseTrack, pageHarnessOptions, recordLateness } from './plan';
 
 /** What every browser call of a worker shares: its configuration, profile, scenarios and caller audio. */
@@ -69,12 +71,32 @@ export async function conductCall(
   recordLateness(call.rec, ticket, call.startedAtMs);
   const scenario = deps.scenarioTable.get(ticket.scenario);
   const plan = buildCallPlan({ ticket, track, scenario, config, profile, env: process.env });
+  const conductorUrl = process.env.HARNESS_CONDUCTOR_URL;
+  if (config.startupGuardMs > 0 && conductorUrl) plan.turnEnds = turnEndsTo(conductorUrl, ticket.callId, track);
   budget(callBudgetMs(plan, ticket.thinkTimeMs));
   await runCall(o.page, plan, o.events, call.rec).catch((e: unknown) => {
     call.failed(e);
     throw e;
   });
   return call.finished();
+}
+
+/** The conductor's start-up guard hears of this call's turn ends: each turn's speech end lies its offset in. */
+function turnEndsTo(conductorUrl: string, callId: string, track: CallerTrack): TurnEndReports {
+  // The answer names the speech end it answers: reports may overtake each other, and an answer that arrives after
+  // the next turn's report must not clear it.
+  let speechEndAtMs: number | null = null;
+  return {
+    upcoming: (index, speakAtMs) => {
+      const turn = track.turns[index];
+      if (!turn) return;
+      speechEndAtMs = speakAtMs + turn.speechEndMs;
+      reportTurn(conductorUrl, callId, { speechEndAtMs });
+    },
+    answered: () => {
+      if (speechEndAtMs !== null) reportTurn(conductorUrl, callId, { speechEndAtMs, answered: true });
+    },
+  };
 }
 
 /**

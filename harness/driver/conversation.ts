@@ -19,7 +19,7 @@ import { throttleOf } from '../protocol/frames';
 import { CallFailure } from './errors';
 import { WaitTimeout, type PageEventStream } from './page-events';
 import { socketCarriesScenario } from './socket';
-import { checkTask, runTurn, type CallSurface, type TurnContext } from './turns';
+import { checkTask, runTurn, type CallSurface, type TurnContext, type TurnEndReports } from './turns';
 
 export interface CallTimeouts {
   connectMs: number;
@@ -41,6 +41,8 @@ export interface ConversationPlan {
   interruptDelayMs(turn: number): number;
   /** Count an unexpected close without ending the call (the client may reconnect). */
   ignoreCloseExceptions: boolean;
+  /** Where the call tells of its turns' ends (STARTUP_GUARD_MS); unset = nobody asks. */
+  turnEnds?: TurnEndReports;
   /**
    * The call's scenario, and whether the client is known to pass it to its backend; unset = the backend knows it.
    * Otherwise the task check applies only when the call socket's URL carries `scenario=<it>`.
@@ -156,6 +158,7 @@ export async function converse(
     firstByteMs: timeouts.firstByteMs,
     turnMs: timeouts.turnMs,
     abortOnClose: !plan.ignoreCloseExceptions,
+    ...(plan.turnEnds ? { turnEnds: plan.turnEnds } : {}),
   };
   // Greeting: the response to "turn 0", expected from the moment the socket opened.
   const greeting = !plan.greeting
@@ -198,7 +201,9 @@ export async function converse(
       const st = plan.scenarioTurns[i]!;
       const next = i + 1 < plan.turns ? plan.scenarioTurns[i + 1] : undefined;
       const interrupt = next?.interrupt ? { st: next, delayMs: plan.interruptDelayMs(i + 2) } : null;
-      await sleep(plan.pauseBetweenTurnsMs(i + 1));
+      const pauseMs = plan.pauseBetweenTurnsMs(i + 1);
+      plan.turnEnds?.upcoming(i, Date.now() + pauseMs);
+      await sleep(pauseMs);
       await runTurn(ctx, i + 1, i, st, interrupt);
       i += interrupt ? 2 : 1;
     }

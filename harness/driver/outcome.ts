@@ -38,6 +38,7 @@ export function callMeta(
     ...(ticket.phases.length
       ? { scheduledStartMs: ticket.scheduledStartMs, phase: ticket.phase, phases: ticket.phases }
       : {}),
+    ...(ticket.startupGuard ? { startupGuard: ticket.startupGuard } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Browser, Page, TestInfo } from '@playwright/test';
 import type { CallRecord } from '../metrics/record';
-import { planClosed, takeTicket } from '../plan/client';
+import { planClosed, startupClear, takeTicket } from '../plan/client';
 import type { Ticket, TicketReply } from '../plan/ticket';
 import { attachCall, type CallDeps, callOutcome, conductCall, localTicket, prepareContext } from './browser-call';
 import { onRunInterrupt } from './interrupt';
@@ -93,6 +93,8 @@ async function runSlotCall(o: SlotOptions, callIndex: number): Promise<SlotResul
   const conductor = process.env.HARNESS_CONDUCTOR_URL;
   const closed = conductor ? await planClosed(conductor) : null;
   if (closed) return { callIndex, skipped: closed };
+  // A context coming up is most of a start-up's CPU: under the start-up guard it waits for no speech end near too.
+  if (conductor && o.deps.config.startupGuardMs > 0) await startupClear(conductor);
   const events = new PageEventStream();
   const context = await o.browser.newContext({ permissions: ['microphone'] });
   try {

@@ -32,6 +32,17 @@ export interface CallSurface {
   speechRendered?(index: number): Promise<RenderedSpeech | null>;
 }
 
+/**
+ * Where a call tells of its caller turns' ends (the conductor's start-up guard, STARTUP_GUARD_MS): a start-up near
+ * one would carry that turn's audio late.
+ */
+export interface TurnEndReports {
+  /** Turn audio `index` starts being spoken at `speakAtMs` (epoch): its speech end falls its own offset later. */
+  upcoming(index: number, speakAtMs: number): void;
+  /** The answer to the turn last told of has begun. */
+  answered(): void;
+}
+
 export interface TurnContext {
   surface: CallSurface;
   events: PageEventStream;
@@ -42,6 +53,7 @@ export interface TurnContext {
   turnMs: number;
   /** Waits end the call early when the socket closes (unless closes are tolerated). */
   abortOnClose: boolean;
+  turnEnds?: TurnEndReports;
 }
 
 /** Slack after a planned interruption's start before its absence is an error. */
@@ -86,6 +98,9 @@ export async function runTurn(
   const start = await waitFor(ctx, 'response-start', turn, tSe + firstByteMs, `first agent audio for turn ${turn}`);
   if (!start) return failTurn(rec, t, turn, `no agent audio within ${firstByteMs} ms of speech end`, true);
   const speechEndAt = await recordFirstAudio(ctx, t, audioIndex, speak, start);
+  // The interruption is spoken its delay after the answer's first audio.
+  if (plan) ctx.turnEnds?.upcoming(plan.audioIndex, ctx.toEpoch(start.at) + plan.delayMs);
+  else ctx.turnEnds?.answered();
 
   if (!plan) {
     await finishResponse(ctx, t, turn, speechEndAt, tSe + turnMs);
@@ -114,6 +129,8 @@ export async function runTurn(
       Date.now() + FALSE_ALARM_VERDICT_MS,
       `the false-alarm outcome of turn ${plan.turn}`,
     );
+    // The agent answers no false alarm: its outcome ends the turn.
+    ctx.turnEnds?.answered();
     if (verdict) {
       it.falseAlarm = verdict.outcome;
       if (verdict.outcome === 'stopped') rec.count(FALSE_ALARM_STOPPED);
@@ -132,6 +149,7 @@ export async function runTurn(
   if (!start2)
     return failTurn(rec, it, plan.turn, `no agent audio within ${firstByteMs} ms of the barge-in speech end`, true);
   const speechEnd2At = await recordFirstAudio(ctx, it, plan.audioIndex, spoken.timing, start2);
+  ctx.turnEnds?.answered();
   // Emitted by the page as the new answer starts: the interrupted audio is over by then.
   const barge = await waitFor(ctx, 'barge', plan.turn, Date.now() + 2000, `barge-in figures for turn ${plan.turn}`);
   if (barge) {

@@ -126,6 +126,8 @@ export interface CallRecord {
   phase?: string | null;
   /** The plan's phases on the wall clock (the same in every record of a run). */
   phases?: PhaseRef[];
+  /** How long the start-up guard held the call back (STARTUP_GUARD_MS), when it did (the ticket's `startupGuard`). */
+  startupGuard?: { heldMs: number; forced: boolean };
   generator?: GeneratorStats;
   ok: boolean;
   failure?: { code: string; message: string };

@@ -62,4 +62,36 @@ export async function reportEnd(conductorUrl: string, end: CallEnd): Promise<voi
   }
 }
 
+/**
+ * Waits for a moment when opening a call's browser context meets no other call's speech end (STARTUP_GUARD_MS);
+ * the conductor answers within its longest hold. Unreachable, it is not waited for: the ticket request reports it.
+ */
+export async function startupClear(conductorUrl: string): Promise<void> {
+  try {
+    const res = await fetch(new URL('/startup-clear', conductorUrl), { signal: AbortSignal.timeout(30_000) });
+    await res.body?.cancel();
+  } catch {
+    // The ticket request that follows says what is wrong with the conductor.
+  }
+}
+
+/**
+ * Tells the conductor of a call's caller turn, for its start-up guard: the speech end due, or the answer begun.
+ * Not awaited by the call: a report that fails costs only the guard's view of that turn.
+ */
+export function reportTurn(
+  conductorUrl: string,
+  callId: string,
+  turn: { speechEndAtMs: number; answered?: true },
+): void {
+  fetch(new URL(`/calls/${encodeURIComponent(callId)}/turn`, conductorUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(turn),
+    signal: AbortSignal.timeout(5000),
+  })
+    .then((res) => res.body?.cancel())
+    .catch(() => {});
+}
+
 export type { Ticket };

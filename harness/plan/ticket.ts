@@ -22,6 +22,11 @@ export interface Ticket {
   bargeDelayMs: number;
   /** The plan's phases on the wall clock, for per-phase reporting. */
   phases: Array<PhaseWindow & { startAtMs: number; endAtMs: number }>;
+  /**
+   * How long the start-up guard (STARTUP_GUARD_MS) held this call back from another call's speech end, and whether
+   * it let it go at its longest hold with one still near; absent when it held nothing.
+   */
+  startupGuard?: { heldMs: number; forced: boolean };
 }
 
 /** Think time and interruption delay ranges for calls without a plan. */

@@ -1,7 +1,7 @@
 import { SATURATION } from '../generator/health';
 import { overlaps, splitCpuSamples, startupWindows } from '../generator/steady';
 import type { CallRecord, GeneratorStats, TurnRecord } from '../metrics/record';
-import type { GeneratorSummary } from './schema';
+import type { GeneratorSummary, Summary } from './schema';
 
 function percentile(values: number[], p: number): number {
   if (!values.length) return 0;
@@ -182,6 +182,19 @@ export function delayedTurns(records: readonly Pick<CallRecord, 'callId' | 'turn
     for (const r of records)
       for (const t of timedTurns(r)) if (c.delay(t)[0] > c.limitMs) out.add(`${r.callId}#${t.turn}`);
   return out;
+}
+
+/** What the start-up guard did across the calls (the run's `startupGuard`); nothing when it held none. */
+export function startupGuardOf(records: readonly CallRecord[]): Pick<Summary['run'], 'startupGuard'> {
+  const held = records.flatMap((r) => (r.startupGuard ? [r.startupGuard] : []));
+  if (!held.length) return {};
+  return {
+    startupGuard: {
+      held: held.length,
+      longestHeldMs: Math.round(Math.max(...held.map((h) => h.heldMs))),
+      forced: held.filter((h) => h.forced).length,
+    },
+  };
 }
 
 /** The host of a virtual machine took more of its CPU than the generator's figures can be trusted with (steal). */

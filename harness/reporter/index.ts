@@ -11,7 +11,7 @@ import { exceptionsCsv, failuresCsv, statsCsv } from './csv';
 import { collectEvidence, type EvidenceCandidate, type EvidenceLink } from './evidence';
 import { buildFigures, summarizeMetrics } from './figures';
 import { gatesFrom } from './gates';
-import { summarizeGenerator } from './generator';
+import { startupGuardOf, summarizeGenerator } from './generator';
 import { LiveProgress } from './live';
 import { planPhases, summarizePhases } from './phases';
 import { hgrmFiles } from './hgrm';
@@ -185,6 +185,7 @@ export default class VoiceHarnessReporter implements Reporter {
         ...(this.missedByShard.size
           ? { missedArrivals: [...this.missedByShard.values()].reduce((a, b) => a + b, 0) }
           : {}),
+        ...startupGuardOf(this.agg.records),
       },
       {
         phases: attempt('phases', () => summarizePhases(planPhases(this.agg.records), this.agg.records, this.byPhase)),

@@ -53,6 +53,11 @@ export interface RunInfo {
   missingShards?: number[];
   /** Planned arrivals that found no free worker and never started (k6's dropped iterations). */
   missedArrivals?: number;
+  /**
+   * Calls the start-up guard (STARTUP_GUARD_MS) held back from other calls' speech ends, the longest hold, and the
+   * calls it let start at its longest hold with a speech end still near; absent when it held none.
+   */
+  startupGuard?: { held: number; longestHeldMs: number; forced: number };
 }
 
 /** A gate's judgement. */

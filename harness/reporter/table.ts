@@ -101,6 +101,13 @@ export function formatGates(summary: Summary): string {
             '(raise WORKERS or --workers)',
         ]
       : []),
+    ...(summary.run.startupGuard
+      ? [
+          `Start-up guard: ${summary.run.startupGuard.held} call(s) held back from other calls' speech ends ` +
+            `(longest ${(summary.run.startupGuard.longestHeldMs / 1000).toFixed(1)} s), ` +
+            `${summary.run.startupGuard.forced} started at its longest hold with one still near`,
+        ]
+      : []),
     ...(summary.run.missingShards
       ? [
           `INCOMPLETE: no results from shard(s) ${summary.run.missingShards.join(', ')} of ${summary.run.shards}: ` +

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import type { CallRecord } from '../../harness/metrics/record';
+import { startupGuardOf } from '../../harness/reporter/generator';
 import type { Summary } from '../../harness/reporter/schema';
 import { formatGates, formatRateLimits, formatStatsTable } from '../../harness/reporter/table';
 
@@ -37,4 +39,19 @@ test('rate limits are summarized by source and gates show their verdicts', () =>
   const gates = formatGates(example);
   expect(gates).toContain('WARN');
   expect(gates).toMatch(/Verdict: WARN/);
+});
+
+test('the start-up guard: the calls it held, the longest hold and those it let go at it, under the gates', () => {
+  const records = [
+    { startupGuard: { heldMs: 1234.5, forced: false } },
+    { startupGuard: { heldMs: 10_000, forced: true } },
+    {},
+  ] as CallRecord[];
+  const guard = startupGuardOf(records);
+  expect(guard).toEqual({ startupGuard: { held: 2, longestHeldMs: 10_000, forced: 1 } });
+  expect(startupGuardOf([{}] as CallRecord[])).toEqual({});
+  expect(formatGates({ ...example, run: { ...example.run, ...guard } })).toContain(
+    "Start-up guard: 2 call(s) held back from other calls' speech ends (longest 10.0 s), 1 started at its longest hold",
+  );
+  expect(formatGates(example)).not.toContain('Start-up guard');
 });
