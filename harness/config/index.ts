@@ -366,7 +366,7 @@ export const harnessOptions = defineOptions({
     doc:
       "keeps calls from starting up over other calls' caller speech ends: a call waits (10 s at most) while a " +
       'call in progress has its speech end due within this long, or past and its answer not begun, so that the ' +
-      'start-up burst delays no turn the run must then flag. 2000 covers a start-up on a small machine; for runs ' +
+      'start-up burst delays no turn the run must then flag. 3000 covers a start-up on a 2-core machine; for runs ' +
       'whose figures must be conclusive at a few calls. Runs without a plan and closed-model phases only; 0 = off',
   },
   browserMode: {
