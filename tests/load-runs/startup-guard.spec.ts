@@ -11,7 +11,7 @@ const GUARD_MS = 2000;
 /** How much of the guard survives in the records: the conductor knows speech ends as foretold, within tens of ms. */
 const BEFORE_END_MS = 1500;
 
-test('with STARTUP_GUARD_MS no call starts up near another call speech end; the report counts the held calls', async () => {
+test('with STARTUP_GUARD_MS no call starts up near another call speech end; the report counts held calls', async () => {
   const run = await runLoad(
     {
       CALLS: '7',

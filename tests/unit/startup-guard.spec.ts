@@ -97,7 +97,7 @@ test('a speech end further off than the guard holds nothing; an answer to an ear
   s.conductor.close();
 });
 
-test('the guard holds a ticket at most its longest hold, then lets it go marked forced; a call that ends clears its turn', async () => {
+test('a ticket is held at most the longest hold, then goes forced; a call that ends clears its turn', async () => {
   const s = setup();
   s.ask(0);
   s.ask(1);
