@@ -202,7 +202,7 @@ export async function converse(
       const next = i + 1 < plan.turns ? plan.scenarioTurns[i + 1] : undefined;
       const interrupt = next?.interrupt ? { st: next, delayMs: plan.interruptDelayMs(i + 2) } : null;
       const pauseMs = plan.pauseBetweenTurnsMs(i + 1);
-      plan.turnEnds?.upcoming(i, Date.now() + pauseMs);
+      ctx.turnEnds?.upcoming(i, Date.now() + pauseMs);
       await sleep(pauseMs);
       await runTurn(ctx, i + 1, i, st, interrupt);
       i += interrupt ? 2 : 1;

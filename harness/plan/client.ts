@@ -49,17 +49,26 @@ export async function planClosed(conductorUrl: string): Promise<(TicketReply & {
   }
 }
 
-export async function reportEnd(conductorUrl: string, end: CallEnd): Promise<void> {
+/**
+ * Posts one of a call's reports (`/calls/<id>/<what>`) to the conductor. Never throws: the call's record still
+ * reaches the reporter, and a report lost costs only the conductor's live view of the call.
+ */
+async function postCallReport(conductorUrl: string, callId: string, what: 'end' | 'turn', body: object) {
   try {
-    await fetch(new URL(`/calls/${encodeURIComponent(end.callId)}/end`, conductorUrl), {
+    const res = await fetch(new URL(`/calls/${encodeURIComponent(callId)}/${what}`, conductorUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(end),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(5000),
     });
+    await res.body?.cancel();
   } catch {
-    // The call's record still reaches the reporter; only live figures miss it.
+    // Unreachable or slow: the call goes on without it.
   }
+}
+
+export async function reportEnd(conductorUrl: string, end: CallEnd): Promise<void> {
+  await postCallReport(conductorUrl, end.callId, 'end', end);
 }
 
 /**
@@ -84,14 +93,7 @@ export function reportTurn(
   callId: string,
   turn: { speechEndAtMs: number; answered?: true },
 ): void {
-  fetch(new URL(`/calls/${encodeURIComponent(callId)}/turn`, conductorUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(turn),
-    signal: AbortSignal.timeout(5000),
-  })
-    .then((res) => res.body?.cancel())
-    .catch(() => {});
+  void postCallReport(conductorUrl, callId, 'turn', turn);
 }
 
 export type { Ticket };
