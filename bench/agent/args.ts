@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { parseArgs as parseFlags } from 'node:util';
 import { FRAME_MS } from './pacer';
 
 /** The flags of `bench:agent`, checked with messages that name the flag, and the bench's progress line. */
@@ -24,88 +25,83 @@ export interface Args {
   floor: boolean;
 }
 
+const FLAGS = {
+  sessions: { type: 'string' },
+  seconds: { type: 'string' },
+  'ramp-sec': { type: 'string' },
+  churn: { type: 'boolean' },
+  'hold-min-ms': { type: 'string' },
+  'hold-max-ms': { type: 'string' },
+  'sample-sec': { type: 'string' },
+  'truth-sessions': { type: 'string' },
+  pin: { type: 'boolean' },
+  'client-procs': { type: 'string' },
+  curve: { type: 'string' },
+  'agent-frame-ms': { type: 'string' },
+  floor: { type: 'boolean' },
+  'agent-node-arg': { type: 'string', multiple: true },
+} as const;
+
+const USAGE =
+  'flags: --sessions N --seconds S [--ramp-sec R] [--churn] [--hold-min-ms] [--hold-max-ms] [--sample-sec] ' +
+  '[--truth-sessions] [--pin] [--client-procs K] [--curve N1,N2,...] [--agent-frame-ms MS] [--floor] ' +
+  '[--agent-node-arg FLAG]';
+
 export function parseArgs(argv: string[]): Args {
-  const args: Args = {
-    sessions: 100,
-    seconds: 20,
-    rampSec: -1,
-    churn: false,
-    holdMinMs: 500,
-    holdMaxMs: 3000,
-    sampleSec: -1,
-    truthSessions: 500,
-    pin: false,
-    clientProcs: Math.max(2, Math.min(8, os.cpus().length - 1)),
-    curve: [],
-    agentNodeArgs: [],
-    agentFrameMs: FRAME_MS,
-    floor: false,
-  };
-  const num = (flag: string, v: string | undefined, min: number): number => {
+  let values: ReturnType<typeof readFlags>;
+  try {
+    values = readFlags(argv);
+  } catch (e) {
+    // Node's own message names the flag ("Unknown option '--x'", "Option '--seconds <value>' argument missing").
+    throw new Error(`${(e as Error).message}; ${USAGE}`);
+  }
+  const num = (flag: keyof typeof FLAGS, min: number, fallback: number): number => {
+    const v = values[flag];
+    if (v === undefined) return fallback;
     const n = Number(v);
-    if (v === undefined || !Number.isFinite(n) || n < min)
-      throw new Error(`${flag} needs a number >= ${min} (got ${v ?? 'nothing'})`);
+    if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < min)
+      throw new Error(`--${flag} needs a number >= ${min} (got ${String(v)})`);
     return n;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    switch (flag) {
-      case '--sessions':
-        args.sessions = Math.round(num(flag, argv[++i], 1));
-        break;
-      case '--seconds':
-        args.seconds = num(flag, argv[++i], 1);
-        break;
-      case '--ramp-sec':
-        args.rampSec = num(flag, argv[++i], 0);
-        break;
-      case '--churn':
-        args.churn = true;
-        break;
-      case '--hold-min-ms':
-        args.holdMinMs = num(flag, argv[++i], 20);
-        break;
-      case '--hold-max-ms':
-        args.holdMaxMs = num(flag, argv[++i], 20);
-        break;
-      case '--sample-sec':
-        args.sampleSec = num(flag, argv[++i], 0.5);
-        break;
-      case '--truth-sessions':
-        args.truthSessions = Math.round(num(flag, argv[++i], 1));
-        break;
-      case '--pin':
-        args.pin = true;
-        break;
-      case '--client-procs':
-        args.clientProcs = Math.round(num(flag, argv[++i], 1));
-        break;
-      case '--curve':
-        args.curve = (argv[++i] ?? '').split(',').map((v) => Math.round(num(flag, v, 1)));
-        break;
-      case '--agent-frame-ms':
-        args.agentFrameMs = Math.round(num(flag, argv[++i], 10));
-        break;
-      case '--floor':
-        args.floor = true;
-        break;
-      case '--agent-node-arg':
-        args.agentNodeArgs.push(argv[++i] ?? '');
-        break;
-      default:
-        throw new Error(
-          `unknown flag ${flag}; flags: --sessions N --seconds S [--ramp-sec R] [--churn] [--hold-min-ms] ` +
-            `[--hold-max-ms] [--sample-sec] [--truth-sessions] [--pin] [--client-procs K] [--curve N1,N2,...] ` +
-            `[--agent-frame-ms MS] [--floor] [--agent-node-arg FLAG]`,
-        );
-    }
-  }
+  const curve = values.curve === undefined ? [] : values.curve.split(',');
+  const args: Args = {
+    sessions: Math.round(num('sessions', 1, 100)),
+    seconds: num('seconds', 1, 20),
+    rampSec: num('ramp-sec', 0, -1),
+    churn: values.churn ?? false,
+    holdMinMs: num('hold-min-ms', 20, 500),
+    holdMaxMs: num('hold-max-ms', 20, 3000),
+    sampleSec: values['sample-sec'] === undefined ? -1 : num('sample-sec', 0.5, -1),
+    truthSessions: Math.round(num('truth-sessions', 1, 500)),
+    pin: values.pin ?? false,
+    clientProcs: Math.round(num('client-procs', 1, Math.max(2, Math.min(8, os.cpus().length - 1)))),
+    curve: curve.map((v) => {
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n) || n < 1)
+        throw new Error(`--curve needs numbers >= 1, separated by commas (got ${values.curve})`);
+      return Math.round(n);
+    }),
+    agentNodeArgs: values['agent-node-arg'] ?? [],
+    agentFrameMs: Math.round(num('agent-frame-ms', 10, FRAME_MS)),
+    floor: values.floor ?? false,
+  };
   if (args.curve.length > 0 && args.churn) throw new Error('--curve and --churn are separate runs');
   if (args.curve.length > 20) throw new Error('--curve takes at most 20 levels');
   if (args.floor && args.curve.length === 0) throw new Error('--floor compares the levels of a --curve: give one');
   if (args.sampleSec < 0) args.sampleSec = Math.max(1, Math.min(10, args.seconds / 10));
   if (args.holdMaxMs < args.holdMinMs) throw new Error('--hold-max-ms must be >= --hold-min-ms');
   return args;
+}
+
+function readFlags(argv: string[]) {
+  // --agent-node-arg's value is itself a flag (--agent-node-arg --cpu-prof), which util.parseArgs would call
+  // ambiguous: join the pair as --agent-node-arg=--cpu-prof first.
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--agent-node-arg' && i + 1 < argv.length) joined.push(`--agent-node-arg=${argv[++i]}`);
+    else joined.push(argv[i]!);
+  }
+  return parseFlags({ args: joined, options: FLAGS, strict: true, allowPositionals: false }).values;
 }
 
 /** Ramp over 1 s per 100 sessions, 1 to 10 s (a --ramp-sec given applies to every level). */
