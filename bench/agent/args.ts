@@ -58,9 +58,8 @@ export function parseArgs(argv: string[]): Args {
   const num = (flag: keyof typeof FLAGS, min: number, fallback: number): number => {
     const v = values[flag];
     if (v === undefined) return fallback;
-    const n = Number(v);
-    if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < min)
-      throw new Error(`--${flag} needs a number >= ${min} (got ${String(v)})`);
+    const n = typeof v === 'string' ? numberAtLeast(v, min) : undefined;
+    if (n === undefined) throw new Error(`--${flag} needs a number >= ${min} (got ${String(v)})`);
     return n;
   };
   const curve = values.curve === undefined ? [] : values.curve.split(',');
@@ -71,14 +70,13 @@ export function parseArgs(argv: string[]): Args {
     churn: values.churn ?? false,
     holdMinMs: num('hold-min-ms', 20, 500),
     holdMaxMs: num('hold-max-ms', 20, 3000),
-    sampleSec: values['sample-sec'] === undefined ? -1 : num('sample-sec', 0.5, -1),
+    sampleSec: num('sample-sec', 0.5, -1),
     truthSessions: Math.round(num('truth-sessions', 1, 500)),
     pin: values.pin ?? false,
     clientProcs: Math.round(num('client-procs', 1, Math.max(2, Math.min(8, os.cpus().length - 1)))),
     curve: curve.map((v) => {
-      const n = Number(v);
-      if (v.trim() === '' || !Number.isFinite(n) || n < 1)
-        throw new Error(`--curve needs numbers >= 1, separated by commas (got ${values.curve})`);
+      const n = numberAtLeast(v, 1);
+      if (n === undefined) throw new Error(`--curve needs numbers >= 1, separated by commas (got ${values.curve})`);
       return Math.round(n);
     }),
     agentNodeArgs: values['agent-node-arg'] ?? [],
@@ -91,6 +89,12 @@ export function parseArgs(argv: string[]): Args {
   if (args.sampleSec < 0) args.sampleSec = Math.max(1, Math.min(10, args.seconds / 10));
   if (args.holdMaxMs < args.holdMinMs) throw new Error('--hold-max-ms must be >= --hold-min-ms');
   return args;
+}
+
+/** `v` as a finite number of at least `min`; undefined for anything else (Number('') would read 0). */
+function numberAtLeast(v: string, min: number): number | undefined {
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) && n >= min ? n : undefined;
 }
 
 function readFlags(argv: string[]) {
